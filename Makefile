@@ -1,0 +1,49 @@
+# The template repository's tasks. `make help` lists them; CI runs `make test` (see .ci/run).
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+
+# uv is the only tool needed up front; without it on PATH the pinned version is installed in .tools/.
+UV_VERSION := 0.13.9
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+RUN := $(UV) run --locked
+# Two workers by default: these machines have two cores and the slow tests are process-bound.
+WORKERS ?= 2
+
+.PHONY: help install lint test test-fast bench questions relock-component clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+install: $(UV) ## Install the template's pinned tools into .venv
+	$(UV) sync --locked
+
+lint: install ## Lint the template's own code, its shell scripts and the generated question file
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
+	$(RUN) mypy
+	$(RUN) shellcheck bootstrap.sh .ci/run
+	$(RUN) python scripts/sync_questions.py --check
+
+test: lint ## The whole suite: lint, then every test (renders, tool parity, bad answers, full component checks)
+	$(RUN) pytest -n $(WORKERS) --durations=15
+
+test-fast: install ## Everything but the slow full-component checks
+	$(RUN) pytest -n $(WORKERS) -m "not slow"
+
+bench: install ## Median render time of each tool with default answers
+	$(RUN) python scripts/bench_render.py
+
+questions: install ## Regenerate cookiecutter.json from copier.yml
+	$(RUN) python scripts/sync_questions.py
+
+relock-component: install ## Re-resolve the component's uv.lock (after changing its pyproject.toml)
+	$(RUN) python scripts/relock_component.py
+
+clean: ## Remove the virtual environment, caches and bootstrap output
+	rm -rf .venv .tools build .mypy_cache .pytest_cache .ruff_cache

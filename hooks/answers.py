@@ -1,0 +1,293 @@
+"""The template's answers: how derived answers are computed and which answers are allowed.
+
+This is the one place for those rules. Both tools load it as a Jinja extension:
+
+* copier, through ``copier_template_extensions`` (see ``_jinja_extensions`` in ``copier.yml``): each
+  question's ``validator`` calls ``answer_problem``, so a bad answer is refused before anything is written;
+* cookiecutter, through ``_extensions`` in ``cookiecutter.json``: the last, computed variable
+  ``__answers_checked`` calls ``reject_invalid_answers`` after the last answer is known and before
+  cookiecutter creates the project directory (its pre-generation hook would run too late for that).
+
+Templates use the same filters (``snake_case``, ``plural``, ...) so both tools derive names identically.
+The module has no dependency beyond Jinja2, which both tools ship.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+try:  # Only copier (with copier-template-extensions) has the context hook; cookiecutter never needs it.
+    from copier_template_extensions import ContextHook
+except ImportError:  # pragma: no cover - exercised by every cookiecutter render
+    ContextHook = Extension  # type: ignore[assignment,misc]
+
+# Stage and branch suffixes (up to 20 characters, see the component's stack naming) and the longest
+# function role ("publisher") must still fit Lambda's 64-character function names after the slug.
+MAX_SLUG_LENGTH = 30
+MAX_AGGREGATE_LENGTH = 20
+MAX_NAME_LENGTH = 40
+MAX_EVENT_SOURCE_LENGTH = 100
+
+# Regions where Lambda, DynamoDB, EventBridge and SQS are all offered (botocore's endpoint data, 2026-11).
+AWS_REGIONS = frozenset(
+    {
+        "af-south-1",
+        "ap-east-1",
+        "ap-east-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+        "ca-central-1",
+        "ca-west-1",
+        "cn-north-1",
+        "cn-northwest-1",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "mx-central-1",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-gov-east-1",
+        "us-gov-west-1",
+        "us-west-1",
+        "us-west-2",
+    }
+)
+
+# Names the generated package must not take: it would shadow a module the component imports.
+RESERVED_PACKAGE_NAMES = frozenset(
+    {"aws_lambda_powertools", "boto3", "botocore", "pydantic", "pytest", "tests", "infra", "src", "docs"}
+)
+
+_SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_PACKAGE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+_PASCAL = re.compile(r"[A-Z][a-z0-9]+([A-Z][a-z0-9]+)*")
+_HUMAN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*( [A-Za-z0-9]+)*")
+_GITHUB_OWNER = re.compile(r"[A-Za-z0-9](-?[A-Za-z0-9])*")
+_GITHUB_TEAM = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_EVENT_SOURCE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*(\.[a-z][a-z0-9]*(-[a-z0-9]+)*)+")
+_BOOLEAN_FIELDS = ("command_api", "consumer", "fifo_buffering")
+
+
+# ---------------------------------------------------------------- derivations (defaults and names)
+
+
+def slugify(text: str) -> str:
+    """``Vehicle Stock`` -> ``vehicle-stock``: lower case words joined by hyphens."""
+    return "-".join(re.findall(r"[a-z0-9]+", _split_words(text).lower()))
+
+
+def snake_case(text: str) -> str:
+    """``VehicleStock`` or ``vehicle-stock`` -> ``vehicle_stock``."""
+    return slugify(text).replace("-", "_")
+
+
+def plural(word: str) -> str:
+    """A resource-path plural good enough for aggregate names (``vehicle`` -> ``vehicles``)."""
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", word):
+        return word + "es"
+    return word + "s"
+
+
+def team_name(owning_team: str) -> str:
+    """``example-org/inventory-squad`` -> ``inventory-squad`` (the Backstage group)."""
+    return owning_team.rpartition("/")[2]
+
+
+def _split_words(text: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+
+
+def default_event_source(answers: Mapping[str, Any]) -> str:
+    """``example-org/...`` + ``inventory`` -> ``example-org.inventory`` (EventBridge ``source``)."""
+    organisation = str(answers["owning_team"]).partition("/")[0].lower()
+    return f"{organisation}.{answers['component_slug']}"
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _check_component_name(value: str, _: Mapping[str, Any]) -> str:
+    if not _HUMAN_NAME.fullmatch(value) or len(value) > MAX_NAME_LENGTH:
+        return (
+            f"allowed: 1-{MAX_NAME_LENGTH} ASCII letters, digits and single spaces, "
+            "starting with a letter (e.g. 'Inventory', 'Vehicle Pricing')"
+        )
+    return ""
+
+
+def _check_component_slug(value: str, _: Mapping[str, Any]) -> str:
+    if not _SLUG.fullmatch(value) or len(value) > MAX_SLUG_LENGTH:
+        return (
+            f"allowed: 1-{MAX_SLUG_LENGTH} characters of a-z, 0-9 and single hyphens, starting with a "
+            "letter (it becomes the directory, stack, table, queue and function names)"
+        )
+    return ""
+
+
+def _check_package_name(value: str, _: Mapping[str, Any]) -> str:
+    if not _PACKAGE.fullmatch(value) or len(value) > MAX_SLUG_LENGTH:
+        return (
+            f"allowed: a Python package name of 1-{MAX_SLUG_LENGTH} characters: a-z, 0-9 and single "
+            "underscores, starting with a letter"
+        )
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        return "allowed: not a Python keyword"
+    if value in sys.stdlib_module_names:
+        return "allowed: not the name of a Python standard-library module"
+    if value in RESERVED_PACKAGE_NAMES:
+        return f"allowed: not one of {', '.join(sorted(RESERVED_PACKAGE_NAMES))} (it would shadow an import)"
+    return ""
+
+
+def _check_owning_team(value: str, _: Mapping[str, Any]) -> str:
+    owner, slash, team = value.partition("/")
+    if not slash or not _GITHUB_OWNER.fullmatch(owner) or not _GITHUB_TEAM.fullmatch(team):
+        return "allowed: a GitHub team as 'organisation/team-slug' (e.g. 'example-org/inventory-squad')"
+    if len(owner) > 39 or len(team) > 100:
+        return "allowed: an organisation of at most 39 characters and a team slug of at most 100"
+    return ""
+
+
+def _check_aggregate(value: str, _: Mapping[str, Any]) -> str:
+    if not _PASCAL.fullmatch(value) or len(value) > MAX_AGGREGATE_LENGTH:
+        return (
+            f"allowed: a PascalCase identifier of 2-{MAX_AGGREGATE_LENGTH} ASCII letters and digits "
+            "(e.g. 'Vehicle', 'PriceQuote')"
+        )
+    if keyword.iskeyword(snake_case(value)):
+        return "allowed: a name whose snake_case form is not a Python keyword"
+    return ""
+
+
+def _check_event_source(value: str, _: Mapping[str, Any]) -> str:
+    if not _EVENT_SOURCE.fullmatch(value) or len(value) > MAX_EVENT_SOURCE_LENGTH:
+        return (
+            f"allowed: 3-{MAX_EVENT_SOURCE_LENGTH} characters of dot-separated lower-case segments "
+            "(e.g. 'example-org.inventory')"
+        )
+    if value.startswith("aws."):
+        return "allowed: any source except one starting with 'aws.' (reserved by AWS)"
+    return ""
+
+
+def _check_aws_region(value: str, _: Mapping[str, Any]) -> str:
+    if value not in AWS_REGIONS:
+        return "allowed: an AWS region name such as 'eu-west-2' or 'us-east-1'"
+    return ""
+
+
+def _check_fifo_buffering(value: Any, answers: Mapping[str, Any]) -> str:
+    if value is True and answers.get("consumer") is False:
+        return "allowed: true only with consumer=true (FIFO buffering is a setting of the consumer's queue)"
+    return ""
+
+
+_CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], str]] = {
+    "component_name": _check_component_name,
+    "component_slug": _check_component_slug,
+    "package_name": _check_package_name,
+    "owning_team": _check_owning_team,
+    "aggregate": _check_aggregate,
+    "event_source": _check_event_source,
+    "aws_region": _check_aws_region,
+    "fifo_buffering": _check_fifo_buffering,
+}
+# In the order copier.yml asks them (a test holds the two together).
+QUESTIONS = (
+    "component_name",
+    "component_slug",
+    "package_name",
+    "owning_team",
+    "aggregate",
+    "event_source",
+    "aws_region",
+    *_BOOLEAN_FIELDS,
+)
+
+
+def answer_problem(value: Any, field: str, answers: Mapping[str, Any] | None = None) -> str:
+    """The message refusing ``value`` for ``field``, or ``""`` when it is allowed."""
+    answers = answers or {}
+    if field in _BOOLEAN_FIELDS and not isinstance(value, bool):
+        reason = "allowed: true or false"
+    elif field not in _BOOLEAN_FIELDS and not isinstance(value, str):
+        reason = "allowed: a string"
+    else:
+        check = _CHECKS.get(field)
+        reason = check(value, answers) if check else ""
+    return f"{field}={value!r} is not valid; {reason}" if reason else ""
+
+
+def answer_problems(answers: Mapping[str, Any]) -> list[str]:
+    """Every problem with a complete set of answers, in question order."""
+    return [
+        problem
+        for field in QUESTIONS
+        if field in answers and (problem := answer_problem(answers[field], field, answers))
+    ]
+
+
+def reject_invalid_answers(answers: Mapping[str, Any]) -> str:
+    """Cookiecutter's gate: raise its own failure type so its CLI prints the message and exits 1."""
+    problems = answer_problems(answers)
+    if not problems:
+        return ""
+    from cookiecutter.exceptions import FailedHookException  # only reached under cookiecutter
+
+    raise FailedHookException("Invalid answers, nothing was written:\n  " + "\n  ".join(problems))
+
+
+# ---------------------------------------------------------------- Jinja wiring for both tools
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "slugify_name": slugify,
+    "snake_case": snake_case,
+    "plural": plural,
+    "team_name": team_name,
+    "default_event_source": default_event_source,
+    "answer_problem": answer_problem,
+    "reject_invalid_answers": reject_invalid_answers,
+}
+
+
+class ComponentAnswers(Extension):
+    """Registers the derivation and validation filters in the tool's Jinja environment."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters.update(FILTERS)
+
+
+class CookiecutterNamespace(ContextHook):  # type: ignore[misc,valid-type]
+    """Copier only: expose the answers as ``cookiecutter.*`` so one tree of templates serves both tools."""
+
+    def hook(self, context: dict[str, Any]) -> None:
+        context["cookiecutter"] = {key: value for key, value in context.items() if key != "cookiecutter"}

@@ -1,0 +1,58 @@
+"""Generate cookiecutter.json from copier.yml, so the questions are written once.
+
+    python scripts/sync_questions.py          # rewrite cookiecutter.json
+    python scripts/sync_questions.py --check  # exit 1 when cookiecutter.json is stale
+
+Cookiecutter has no per-question validators: the generated file ends with the computed variable
+``__answers_checked``, which runs the shared rules once every answer is known and before any file is
+written (see docs/architecture/decisions/0002-one-source-for-cookiecutter-and-copier.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COPIER_YML = ROOT / "copier.yml"
+COOKIECUTTER_JSON = ROOT / "cookiecutter.json"
+
+
+def questions(copier_yml: Path = COPIER_YML) -> dict[str, dict[str, Any]]:
+    """The questions of copier.yml in order, without copier's own ``_`` settings."""
+    document = yaml.safe_load(copier_yml.read_text(encoding="utf-8"))
+    return {name: spec for name, spec in document.items() if not name.startswith("_")}
+
+
+def cookiecutter_json(copier_yml: Path = COPIER_YML) -> str:
+    asked = questions(copier_yml)
+    context: dict[str, Any] = {name: spec["default"] for name, spec in asked.items()}
+    context["__answers_checked"] = "{{ cookiecutter | reject_invalid_answers }}"
+    context["__prompts__"] = {name: spec["help"] for name, spec in asked.items()}
+    context["_extensions"] = ["hooks.answers.ComponentAnswers"]
+    return json.dumps(context, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail instead of writing when stale")
+    args = parser.parse_args(argv)
+    wanted = cookiecutter_json()
+    current = COOKIECUTTER_JSON.read_text(encoding="utf-8") if COOKIECUTTER_JSON.exists() else ""
+    if current == wanted:
+        return 0
+    if args.check:
+        print("cookiecutter.json is stale: run `make questions` and commit the result", file=sys.stderr)
+        return 1
+    COOKIECUTTER_JSON.write_text(wanted, encoding="utf-8")
+    print("cookiecutter.json regenerated from copier.yml")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Render the template with the real tools, the way a squad does, and compare what they produce.
+
+Shared by the tests and the render benchmark. Each tool runs as its own command-line program from this
+environment, so a test sees exactly what a user sees (exit code, messages, files).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+TEMPLATE_DIR = ROOT / "{{cookiecutter.component_slug}}"
+
+# Files each tool writes about itself; everything else must be byte-identical between the tools.
+TOOL_FILES = frozenset({".copier-answers.yml", ".git"})
+
+OPTIONS = ("command_api", "consumer", "fifo_buffering")
+
+Answers = Mapping[str, object]
+
+
+def supported(options: Mapping[str, bool]) -> bool:
+    """FIFO buffering is a setting of the consumer's queue, so it needs the consumer."""
+    return not (options["fifo_buffering"] and not options["consumer"])
+
+
+ALL_OPTION_SETS: list[dict[str, bool]] = [
+    dict(zip(OPTIONS, values, strict=True)) for values in itertools.product((True, False), repeat=3)
+]
+SUPPORTED_OPTION_SETS = [options for options in ALL_OPTION_SETS if supported(options)]
+UNSUPPORTED_OPTION_SETS = [options for options in ALL_OPTION_SETS if not supported(options)]
+
+# Every name at the longest the rules allow: generated code must stay formatted and linted even then.
+# (tests/test_answers.py checks that each one is at its limit.)
+LONGEST_NAMES: dict[str, object] = {
+    "component_name": "Vehicle Pricing And Stock Level Estimate",
+    "component_slug": "vehicle-pricing-stock-estimate",
+    "package_name": "vehicle_pricing_stock_estimate",
+    "owning_team": "an-organisation-name-of-39-characters-x/" + "t" * 100,
+    "aggregate": "ElectricVehicleQuote",
+    "event_source": "an-organisation-name-of-39-characters-x." + "e" * 60,
+    "aws_region": "ap-southeast-1",
+}
+
+
+def option_id(options: Mapping[str, object]) -> str:
+    return "-".join(f"{name}={'on' if options[name] else 'off'}" for name in OPTIONS if name in options)
+
+
+def _as_text(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def tool_environment() -> dict[str, str]:
+    """The tools' environment: this venv first on PATH, no user config, no prompts."""
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("COOKIECUTTER_CONFIG", None)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+def run_cookiecutter(answers: Answers, output_dir: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(BIN / "cookiecutter"), "--no-input", str(ROOT), "--output-dir", str(output_dir)]
+    command += [f"{name}={_as_text(value)}" for name, value in answers.items()]
+    return subprocess.run(command, capture_output=True, text=True, env=tool_environment(), check=False)
+
+
+def run_copier(answers: Answers, destination: Path) -> subprocess.CompletedProcess[str]:
+    # --vcs-ref HEAD: render the working tree (uncommitted changes included), not the last release tag.
+    command = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--vcs-ref", "HEAD"]
+    for name, value in answers.items():
+        command += ["--data", f"{name}={_as_text(value)}"]
+    command += [str(ROOT), str(destination)]
+    return subprocess.run(command, capture_output=True, text=True, env=tool_environment(), check=False)
+
+
+def render_cookiecutter(answers: Answers, output_dir: Path) -> Path:
+    """Render with cookiecutter into ``output_dir`` and return the component's directory."""
+    result = run_cookiecutter(answers, output_dir)
+    if result.returncode != 0:
+        raise AssertionError(f"cookiecutter failed:\n{result.stdout}\n{result.stderr}")
+    (component,) = [path for path in output_dir.iterdir() if path.is_dir()]
+    return component
+
+
+def render_copier(answers: Answers, destination: Path) -> Path:
+    result = run_copier(answers, destination)
+    if result.returncode != 0:
+        raise AssertionError(f"copier failed:\n{result.stdout}\n{result.stderr}")
+    return destination
+
+
+def tree(root: Path) -> Iterator[Path]:
+    """Every file and directory below ``root``, relative to it, without the tools' own files."""
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if relative.parts[0] not in TOOL_FILES:
+            yield relative
+
+
+def tree_differences(left: Path, right: Path) -> list[str]:
+    """What differs between two rendered trees: paths on one side only, content or mode."""
+    left_paths, right_paths = set(tree(left)), set(tree(right))
+    differences = [f"only in {left.name}: {path}" for path in sorted(left_paths - right_paths)]
+    differences += [f"only in {right.name}: {path}" for path in sorted(right_paths - left_paths)]
+    for path in sorted(left_paths & right_paths):
+        a, b = left / path, right / path
+        if a.is_file() and not filecmp.cmp(a, b, shallow=False):
+            differences.append(f"content differs: {path}")
+        elif a.stat().st_mode != b.stat().st_mode:
+            differences.append(f"mode differs: {path}")
+    return differences

@@ -1,0 +1,109 @@
+"""The answer rules of hooks/answers.py, tested directly (both tools call these same functions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hooks import answers
+from tests.rendering import LONGEST_NAMES
+
+VALID = {
+    "component_name": "Inventory",
+    "component_slug": "inventory",
+    "package_name": "inventory",
+    "owning_team": "example-org/inventory-squad",
+    "aggregate": "Vehicle",
+    "event_source": "example-org.inventory",
+    "aws_region": "eu-west-2",
+    "command_api": True,
+    "consumer": True,
+    "fifo_buffering": False,
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [("Inventory", "inventory"), ("Vehicle Pricing", "vehicle-pricing"), ("StockLevel 2", "stock-level-2")],
+)
+def test_slugify_derives_the_default_slug(text: str, slug: str) -> None:
+    assert answers.slugify(text) == slug
+
+
+@pytest.mark.parametrize(
+    ("text", "snake"), [("Vehicle", "vehicle"), ("PriceQuote", "price_quote"), ("vehicle-stock", "vehicle_stock")]
+)
+def test_snake_case(text: str, snake: str) -> None:
+    assert answers.snake_case(text) == snake
+
+
+@pytest.mark.parametrize(
+    ("word", "plural"), [("vehicle", "vehicles"), ("delivery", "deliveries"), ("box", "boxes"), ("day", "days")]
+)
+def test_plural(word: str, plural: str) -> None:
+    assert answers.plural(word) == plural
+
+
+def test_default_event_source_joins_organisation_and_slug() -> None:
+    assert answers.default_event_source(VALID) == "example-org.inventory"
+
+
+def test_the_defaults_are_valid() -> None:
+    assert answers.answer_problems(VALID) == []
+
+
+def test_the_longest_names_of_the_render_matrix_are_at_the_limits() -> None:
+    longest = {**VALID, **LONGEST_NAMES}
+    assert answers.answer_problems(longest) == []
+    assert len(str(longest["component_name"])) == answers.MAX_NAME_LENGTH
+    assert len(str(longest["component_slug"])) == answers.MAX_SLUG_LENGTH
+    assert len(str(longest["package_name"])) == answers.MAX_SLUG_LENGTH
+    assert len(str(longest["aggregate"])) == answers.MAX_AGGREGATE_LENGTH
+    assert len(str(longest["event_source"])) == answers.MAX_EVENT_SOURCE_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("component_slug", "Inventory", "a-z, 0-9 and single hyphens"),
+        ("component_slug", "a" * 31, "1-30 characters"),
+        ("package_name", "json", "standard-library"),
+        ("package_name", "match", "keyword"),
+        ("package_name", "pydantic", "shadow"),
+        ("aggregate", "vehicle", "PascalCase"),
+        ("aggregate", "VehicleQuotationsLong", "2-20"),
+        ("aws_region", "eu-west-9", "AWS region"),
+        ("event_source", "aws.inventory", "reserved by AWS"),
+        ("owning_team", "inventory-squad", "organisation/team-slug"),
+        ("command_api", "yes", "true or false"),
+        ("component_name", 42, "a string"),
+    ],
+)
+def test_each_rule_names_the_field_the_value_and_what_is_allowed(field: str, value: object, allowed: str) -> None:
+    problem = answers.answer_problem(value, field, VALID)
+    assert problem.startswith(f"{field}={value!r} is not valid; allowed:")
+    assert allowed in problem
+
+
+def test_fifo_buffering_needs_the_consumer() -> None:
+    problems = answers.answer_problems({**VALID, "consumer": False, "fifo_buffering": True})
+    assert len(problems) == 1
+    assert problems[0].startswith("fifo_buffering=True is not valid")
+    assert "consumer=true" in problems[0]
+
+
+def test_every_question_of_copier_yml_has_a_rule_set() -> None:
+    from scripts.sync_questions import questions
+
+    assert list(questions()) == list(answers.QUESTIONS)
+
+
+def test_cookiecutter_gate_raises_cookiecutters_own_failure_with_every_problem() -> None:
+    from cookiecutter.exceptions import FailedHookException
+
+    bad = {**VALID, "component_slug": "../x", "aws_region": "mars-1"}
+    with pytest.raises(FailedHookException) as raised:
+        answers.reject_invalid_answers(bad)
+    message = str(raised.value)
+    assert "component_slug='../x' is not valid" in message
+    assert "aws_region='mars-1' is not valid" in message
+    assert answers.reject_invalid_answers(VALID) == ""

@@ -1,0 +1,60 @@
+"""The questions: written once (copier.yml), each with help and a default, each changing the output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scripts.sync_questions import COOKIECUTTER_JSON, cookiecutter_json, questions
+from tests.rendering import render_cookiecutter, tree_differences
+
+# A valid answer other than the default for every question.
+ALTERNATIVES: dict[str, object] = {
+    "component_name": "Stock",
+    "component_slug": "stock-levels",
+    "package_name": "stock_levels",
+    "owning_team": "example-org/stock-squad",
+    "aggregate": "Listing",
+    "event_source": "example-org.stock",
+    "aws_region": "us-east-1",
+    "command_api": False,
+    "consumer": False,
+    "fifo_buffering": True,
+}
+
+
+def test_cookiecutter_json_is_generated_from_copier_yml() -> None:
+    assert COOKIECUTTER_JSON.read_text(encoding="utf-8") == cookiecutter_json(), "run `make questions`"
+
+
+def test_every_question_has_help_a_type_a_default_and_a_validator() -> None:
+    for name, spec in questions().items():
+        assert spec.get("help"), name
+        assert spec.get("type") in {"str", "bool"}, name
+        assert "default" in spec, name
+        assert f"answer_problem('{name}'" in spec.get("validator", ""), name
+
+
+def test_cookiecutter_json_carries_the_help_text_as_prompts() -> None:
+    context = json.loads(COOKIECUTTER_JSON.read_text(encoding="utf-8"))
+    assert context["__prompts__"] == {name: spec["help"] for name, spec in questions().items()}
+
+
+def test_the_alternatives_cover_every_question() -> None:
+    assert set(ALTERNATIVES) == set(questions())
+
+
+@pytest.fixture(scope="module")
+def default_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render_cookiecutter({}, tmp_path_factory.mktemp("default"))
+
+
+@pytest.mark.parametrize("question", list(ALTERNATIVES))
+def test_every_question_changes_the_rendered_component(question: str, default_render: Path, tmp_path: Path) -> None:
+    answers = {question: ALTERNATIVES[question]}
+    if question == "fifo_buffering":
+        answers["consumer"] = True  # FIFO is a setting of the consumer's queue.
+    changed = render_cookiecutter(answers, tmp_path)
+    assert tree_differences(default_render, changed), f"{question} changed nothing"
