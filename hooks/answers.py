@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - exercised by every cookiecutter render
 MAX_SLUG_LENGTH = 30
 MAX_AGGREGATE_LENGTH = 20
 MAX_NAME_LENGTH = 40
-MAX_EVENT_SOURCE_LENGTH = 100
+MAX_EVENT_SOURCE_LENGTH = 80
 
 # Regions where Lambda, DynamoDB, EventBridge and SQS are all offered (botocore's endpoint data, 2026-11).
 AWS_REGIONS = frozenset(

@@ -45,7 +45,7 @@ LONGEST_NAMES: dict[str, object] = {
     "package_name": "vehicle_pricing_stock_estimate",
     "owning_team": "an-organisation-name-of-39-characters-x/" + "t" * 100,
     "aggregate": "ElectricVehicleQuote",
-    "event_source": "an-organisation-name-of-39-characters-x." + "e" * 60,
+    "event_source": "an-organisation-name-of-39-characters-x." + "e" * 40,
     "aws_region": "ap-southeast-1",
 }
 

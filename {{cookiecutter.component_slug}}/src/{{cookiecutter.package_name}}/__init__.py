@@ -1,4 +1,4 @@
 """{{ cookiecutter.component_name }}.
 
-Owns the {{ cookiecutter.aggregate }} aggregate; run by {{ cookiecutter.owning_team }}.
+Owns the {{ cookiecutter.aggregate }} aggregate and publishes its events.
 """

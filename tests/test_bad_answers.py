@@ -1,0 +1,73 @@
+"""Bad answers: each is refused by both tools with a message naming the field, and nothing is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.rendering import run_cookiecutter, run_copier
+
+BAD_ANSWERS: list[tuple[str, str, str]] = [
+    # (field, value, why it is bad)
+    ("component_slug", "../x", "path traversal"),
+    ("component_slug", "../../tmp/escape", "path traversal, two levels"),
+    ("package_name", "../x", "path traversal into src/"),
+    ("component_slug", "inv;rm -rf ~", "shell metacharacters"),
+    ("aggregate", "Vehicle$(id)", "shell command substitution"),
+    ("component_name", "Inventory`whoami`", "shell backticks"),
+    ("component_slug", "", "empty string"),
+    ("component_name", "", "empty string"),
+    ("event_source", "", "empty string"),
+    ("component_name", "\u0406nventory", "Cyrillic I look-alike"),
+    ("package_name", "inv\u0435ntory", "Cyrillic e look-alike"),
+    ("aggregate", "Vehic\u0142e", "Latin l with stroke look-alike"),
+    ("package_name", "class", "Python keyword"),
+    ("package_name", "match", "Python soft keyword"),
+    ("package_name", "json", "standard-library module"),
+    ("package_name", "pydantic", "shadows a dependency"),
+    ("aggregate", "vehicle", "not PascalCase"),
+    ("aggregate", "Vehicle_Listing", "underscore in PascalCase"),
+    ("component_slug", "a" * 31, "too long for AWS names"),
+    ("aggregate", "A" + "b" * 20, "too long for event names"),
+    ("component_name", "N" * 41, "too long"),
+    ("aws_region", "eu-west-9", "region that does not exist"),
+    ("aws_region", "EU-WEST-2", "region in the wrong case"),
+    ("owning_team", "../../etc/passwd", "not a GitHub team"),
+    ("event_source", "aws.inventory", "reserved source prefix"),
+]
+
+
+def test_there_are_at_least_fifteen_bad_answers() -> None:
+    assert len(BAD_ANSWERS) >= 15
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [pytest.param(field, value, id=f"{field}-{why}") for field, value, why in BAD_ANSWERS],
+)
+def test_cookiecutter_refuses_and_writes_nothing(field: str, value: str, tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    result = run_cookiecutter({field: value}, workspace / "out")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Invalid answers, nothing was written" in output
+    assert f"{field}={value!r} is not valid; allowed:" in output
+    assert "Traceback" not in output
+    assert list(tmp_path.rglob("*")) == [workspace], "something was written"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [pytest.param(field, value, id=f"{field}-{why}") for field, value, why in BAD_ANSWERS],
+)
+def test_copier_refuses_and_writes_nothing(field: str, value: str, tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    result = run_copier({field: value}, workspace / "component")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert f"Validation error for question '{field}'" in output
+    assert f"{field}={value!r} is not valid; allowed:" in output
+    assert list(tmp_path.rglob("*")) == [workspace], "something was written"

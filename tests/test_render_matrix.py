@@ -1,0 +1,155 @@
+"""Every supported combination of options, rendered with both tools, must be the same, clean component.
+
+Cheap checks on all combinations (and on the longest names the rules allow): both tools' trees are
+byte-identical, nothing is left unrendered, no folder is empty, an option that is off leaves no trace,
+and the rendered component passes its own ruff, mypy and unit tests as rendered.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.rendering import (
+    BIN,
+    LONGEST_NAMES,
+    SUPPORTED_OPTION_SETS,
+    UNSUPPORTED_OPTION_SETS,
+    option_id,
+    render_cookiecutter,
+    render_copier,
+    run_cookiecutter,
+    run_copier,
+    tree,
+    tree_differences,
+)
+
+LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter\.")
+
+# What each option brings; when the option is off, none of it may appear in any file or path.
+TRACES: dict[str, re.Pattern[str]] = {
+    "command_api": re.compile(r"handlers/api|handlers import api|APIGateway|API Gateway|Command API", re.IGNORECASE),
+    "consumer": re.compile(r"consumer\.py|handlers import consumer|\bSQS\b|\bDLQ\b|lazy consumer", re.IGNORECASE),
+    "fifo_buffering": re.compile(r"fifo", re.IGNORECASE),
+}
+
+COMBINATIONS = [
+    pytest.param(options, id=option_id(options), marks=pytest.mark.xdist_group(option_id(options)))
+    for options in SUPPORTED_OPTION_SETS
+] + [
+    pytest.param(
+        {**LONGEST_NAMES, "command_api": True, "consumer": True, "fifo_buffering": True},
+        id="longest-names",
+        marks=pytest.mark.xdist_group("longest-names"),
+    )
+]
+
+
+@dataclass(frozen=True)
+class Rendering:
+    answers: dict[str, object]
+    by_cookiecutter: Path
+    by_copier: Path
+
+
+@pytest.fixture(scope="module", params=COMBINATIONS)
+def rendering(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Rendering:
+    answers = dict(request.param)
+    root = tmp_path_factory.mktemp("render")
+    return Rendering(
+        answers=answers,
+        by_cookiecutter=render_cookiecutter(answers, root / "cookiecutter"),
+        by_copier=render_copier(answers, root / "copier" / "component"),
+    )
+
+
+def component_env() -> dict[str, str]:
+    """Run the rendered component's tools in its own environment, not the template's."""
+    env = {key: value for key, value in os.environ.items() if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+    return env
+
+
+def run_in(component: Path, *command: str) -> None:
+    result = subprocess.run(command, cwd=component, capture_output=True, text=True, env=component_env(), check=False)
+    assert result.returncode == 0, f"{' '.join(command)} failed in {component}:\n{result.stdout}\n{result.stderr}"
+
+
+def test_both_tools_render_byte_identical_trees(rendering: Rendering) -> None:
+    assert tree_differences(rendering.by_cookiecutter, rendering.by_copier) == []
+
+
+def test_each_tool_keeps_its_own_record_of_the_answers(rendering: Rendering) -> None:
+    answers_file = (rendering.by_copier / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert "_src_path:" in answers_file
+    for name, value in rendering.answers.items():
+        assert f"{name}: " in answers_file, name
+        if isinstance(value, str):
+            assert value in answers_file, name
+
+
+def test_nothing_is_left_unrendered(rendering: Rendering) -> None:
+    leftovers = []
+    for relative in tree(rendering.by_cookiecutter):
+        path = rendering.by_cookiecutter / relative
+        if LEFTOVER.search(str(relative)):
+            leftovers.append(f"path: {relative}")
+        if path.is_file():
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if LEFTOVER.search(line):
+                    leftovers.append(f"{relative}:{number}: {line.strip()}")
+    assert leftovers == []
+
+
+def test_no_folder_is_empty(rendering: Rendering) -> None:
+    empty = [
+        relative
+        for relative in tree(rendering.by_cookiecutter)
+        if (rendering.by_cookiecutter / relative).is_dir() and not any((rendering.by_cookiecutter / relative).iterdir())
+    ]
+    assert empty == []
+
+
+def test_options_that_are_off_leave_no_trace(rendering: Rendering) -> None:
+    off = [name for name, pattern in TRACES.items() if rendering.answers[name] is False]
+    traces = []
+    for relative in tree(rendering.by_cookiecutter):
+        path = rendering.by_cookiecutter / relative
+        text = str(relative) + ("\n" + path.read_text(encoding="utf-8") if path.is_file() else "")
+        traces += [f"{name} in {relative}: {m.group(0)!r}" for name in off for m in TRACES[name].finditer(text)]
+    assert traces == []
+
+
+def test_options_that_are_on_are_there(rendering: Rendering) -> None:
+    package = rendering.by_cookiecutter / "src" / str(rendering.by_cookiecutter.name).replace("-", "_")
+    package = next((rendering.by_cookiecutter / "src").iterdir())
+    assert (package / "handlers" / "api.py").exists() is rendering.answers["command_api"]
+    assert (package / "handlers" / "consumer.py").exists() is rendering.answers["consumer"]
+    if rendering.answers["consumer"]:
+        consumer = (package / "handlers" / "consumer.py").read_text(encoding="utf-8")
+        assert ("SqsFifoPartialProcessor" in consumer) is rendering.answers["fifo_buffering"]
+
+
+def test_the_component_passes_its_own_lint_types_and_tests_as_rendered(rendering: Rendering) -> None:
+    component = rendering.by_cookiecutter
+    run_in(component, "uv", "sync", "--locked", "--quiet")
+    run_in(component, "uv", "run", "--locked", "ruff", "format", "--check", ".")
+    run_in(component, "uv", "run", "--locked", "ruff", "check", ".")
+    run_in(component, "uv", "run", "--locked", "mypy", "src", "tests")
+    run_in(component, "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
+
+
+@pytest.mark.parametrize("options", UNSUPPORTED_OPTION_SETS, ids=option_id)
+def test_unsupported_combinations_fail_clearly_with_both_tools(options: dict[str, bool], tmp_path: Path) -> None:
+    by_cookiecutter = run_cookiecutter(options, tmp_path / "cookiecutter")
+    by_copier = run_copier(options, tmp_path / "copier")
+    assert by_cookiecutter.returncode != 0
+    assert by_copier.returncode != 0
+    for output in (by_cookiecutter.stdout + by_cookiecutter.stderr, by_copier.stdout + by_copier.stderr):
+        assert "fifo_buffering=True is not valid; allowed: true only with consumer=true" in output
+    assert list(tmp_path.iterdir()) == []
