@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Render a component from this template and prove it healthy: render -> git -> install -> lint -> test.
+# `./bootstrap.sh --help` explains every option. Template CI runs this same script.
+set -euo pipefail
+shopt -s inherit_errexit
+
+TEMPLATE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+tool="cookiecutter"
+output_dir="$PWD/build"
+force=false
+verify=true
+answers=()
+
+usage() {
+  cat <<EOF
+Usage: ./bootstrap.sh [options] [question=answer ...]
+
+Renders a component from the backend component template, makes it a git repository with a first
+commit, installs it and runs its checks (make install lint test), then prints a summary. It runs
+without prompting: every question not answered on the command line takes its default. It installs
+what it needs itself (uv, then the template's pinned cookiecutter and copier, into .venv).
+
+Options:
+  --tool NAME        cookiecutter (default) or copier; both render the same component
+  --output-dir DIR   where the component directory is created (default: ./build)
+  --force            replace the component directory if it already exists in DIR
+  --skip-verify      render, commit and install only; do not run make lint test
+  -h, --help         show this help and exit
+
+Questions (answer as question=value, e.g. component_name="Vehicle Pricing" command_api=false):
+EOF
+  # The questions come from copier.yml, their one source, so this list cannot fall behind.
+  awk '
+    /^[a-z][a-z_]*:[[:space:]]*$/ { name = substr($0, 1, index($0, ":") - 1); next }
+    name != "" && /^  help:/      { sub(/^  help:[[:space:]]*/, ""); help = $0; next }
+    name != "" && /^  default:/   {
+      sub(/^  default:[[:space:]]*/, "")
+      if ($0 ~ /[{][{]/) $0 = "derived from the answers above"
+      printf "  %-16s %s\n  %-16s default: %s\n", name, help, "", $0
+      name = ""
+    }
+  ' "$TEMPLATE_DIR/copier.yml"
+  cat <<EOF
+
+Exit status: 0 when every step passed; 1 when a step failed (the summary names it); 2 for bad usage.
+EOF
+}
+
+fail_usage() {
+  echo "bootstrap.sh: $1" >&2
+  echo "Run ./bootstrap.sh --help for the options." >&2
+  exit 2
+}
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --tool)
+      [[ $# -ge 2 ]] || fail_usage "--tool needs a value: cookiecutter or copier"
+      tool="$2"; shift 2 ;;
+    --tool=*) tool="${1#--tool=}"; shift ;;
+    --output-dir)
+      [[ $# -ge 2 ]] || fail_usage "--output-dir needs a directory"
+      output_dir="$2"; shift 2 ;;
+    --output-dir=*) output_dir="${1#--output-dir=}"; shift ;;
+    --force) force=true; shift ;;
+    --skip-verify) verify=false; shift ;;
+    -*) fail_usage "unknown option '$1'" ;;
+    *=*) answers+=("$1"); shift ;;
+    *) fail_usage "'$1' is neither an option nor a question=answer pair" ;;
+  esac
+done
+case "$tool" in
+  cookiecutter | copier) ;;
+  *) fail_usage "--tool must be cookiecutter or copier, not '$tool'" ;;
+esac
+
+# ------------------------------------------------------------------ step bookkeeping and summary
+step_names=()
+step_results=()
+step_seconds=()
+component_dir=""
+
+summary() {
+  local status=$1 i
+  echo
+  echo "== bootstrap summary ($tool) =="
+  for i in "${!step_names[@]}"; do
+    printf '  %-22s %-6s %6ss\n' "${step_names[$i]}" "${step_results[$i]}" "${step_seconds[$i]}"
+  done
+  if [[ $status -eq 0 ]]; then
+    echo "  component: $component_dir"
+    echo
+    echo "Next steps:"
+    echo "  cd $component_dir"
+    echo "  make help         # every target"
+    echo "  make hooks        # run the checks on every commit"
+    echo "  git remote add origin <your repository> && git push -u origin main"
+  else
+    echo "  FAILED: see the output of the last step above."
+  fi
+}
+
+# run_step NAME COMMAND...: run and time one step. Any failing command in it (errexit) ends the script;
+# the EXIT trap then records the step as failed and prints the summary.
+current_step=""
+step_started=""
+
+seconds_since() {
+  awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+run_step() {
+  current_step=$1
+  shift
+  echo "-- $current_step"
+  step_started=$(date +%s.%N)
+  "$@"
+  step_names+=("$current_step")
+  step_results+=("ok")
+  step_seconds+=("$(seconds_since "$step_started")")
+  current_step=""
+}
+
+on_exit() {
+  local status=$?
+  if [[ $status -ne 0 && -n $current_step ]]; then
+    step_names+=("$current_step")
+    step_results+=("FAILED")
+    step_seconds+=("$(seconds_since "$step_started")")
+    summary 1
+    exit 1
+  fi
+}
+trap on_exit EXIT
+
+# ------------------------------------------------------------------ the steps
+install_template_tools() {
+  make --no-print-directory -C "$TEMPLATE_DIR" install
+}
+
+# A rejected answer must leave nothing behind: not the scratch folder, not an output folder made for it.
+discard() {
+  rmdir "$scratch"
+  local dir=$output_dir
+  if [[ -n $first_created ]]; then
+    while [[ $dir != "$first_created" ]]; do rmdir "$dir"; dir=$(dirname "$dir"); done
+    rmdir "$first_created"
+  fi
+  return 1
+}
+
+render() {
+  # The highest folder of --output-dir that does not exist yet: everything from there down is ours.
+  first_created=""
+  local probe=$output_dir
+  while [[ ! -e $probe ]]; do first_created=$probe; probe=$(dirname "$probe"); done
+  mkdir -p "$output_dir"
+  [[ -z $first_created ]] || first_created="$(cd "$first_created" && pwd)"
+  output_dir="$(cd "$output_dir" && pwd)"
+  # Render into a fresh scratch folder first: the component's name is only known after rendering,
+  # and an existing component must never be half-overwritten.
+  local rendered
+  scratch="$(mktemp -d "$output_dir/.rendering.XXXXXX")"
+  if [[ $tool == cookiecutter ]]; then
+    "$TEMPLATE_DIR/.venv/bin/cookiecutter" --no-input "$TEMPLATE_DIR" --output-dir "$scratch" "${answers[@]}" \
+      || discard
+    rendered="$(find "$scratch" -mindepth 1 -maxdepth 1 -type d)"
+  else
+    local data=() answer
+    for answer in "${answers[@]}"; do data+=(--data "$answer"); done
+    # --vcs-ref HEAD: the template as it is checked out here, not its last release tag.
+    "$TEMPLATE_DIR/.venv/bin/copier" copy --trust --defaults --vcs-ref HEAD "${data[@]}" \
+      "$TEMPLATE_DIR" "$scratch/component" || discard
+    rendered="$scratch/$(sed -n 's/^component_slug: //p' "$scratch/component/.copier-answers.yml")"
+    mv "$scratch/component" "$rendered"
+  fi
+  component_dir="$output_dir/$(basename "$rendered")"
+  if [[ -e $component_dir ]]; then
+    if [[ $force != true ]]; then
+      rm -rf "$scratch"
+      echo "bootstrap.sh: $component_dir already exists; use --force to replace it" >&2
+      component_dir=""
+      return 1
+    fi
+    rm -rf "$component_dir"
+  fi
+  mv "$rendered" "$component_dir"
+  rmdir "$scratch"
+}
+
+first_commit() {
+  local identity=()
+  # A CI runner or a new machine may have no git identity; the commit still records who made it.
+  git -C "$component_dir" config user.email >/dev/null || identity=(-c user.name="bootstrap.sh" -c user.email="bootstrap@localhost")
+  git -C "$component_dir" add --all
+  git -C "$component_dir" "${identity[@]}" commit --quiet -m "Render $(basename "$component_dir") from the backend component template"
+}
+
+component_make() {
+  make --no-print-directory -C "$component_dir" "$@"
+}
+
+# The component's Makefile finds uv on PATH: use the pinned one the template just installed.
+export PATH="$TEMPLATE_DIR/.venv/bin:$PATH"
+unset VIRTUAL_ENV
+
+run_step "template tools" install_template_tools
+run_step "render ($tool)" render
+run_step "git first commit" first_commit
+run_step "make install" component_make install
+if [[ $verify == true ]]; then
+  run_step "make lint" component_make lint
+  run_step "make test" component_make test
+fi
+summary 0
