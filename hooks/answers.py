@@ -286,7 +286,7 @@ class ComponentAnswers(Extension):
         environment.filters.update(FILTERS)
 
 
-class CookiecutterNamespace(ContextHook):  # type: ignore[misc,valid-type]
+class CookiecutterNamespace(ContextHook):
     """Copier only: expose the answers as ``cookiecutter.*`` so one tree of templates serves both tools."""
 
     def hook(self, context: dict[str, Any]) -> None:

@@ -16,7 +16,11 @@ from pathlib import Path
 
 def inside_git_work_tree(directory: Path) -> bool:
     probe = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"], cwd=directory, capture_output=True, text=True, check=False
+        ["git", "rev-parse", "--is-inside-work-tree"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return probe.returncode == 0 and probe.stdout.strip() == "true"
 

@@ -30,14 +30,16 @@ def test_slugify_derives_the_default_slug(text: str, slug: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "snake"), [("Vehicle", "vehicle"), ("PriceQuote", "price_quote"), ("vehicle-stock", "vehicle_stock")]
+    ("text", "snake"),
+    [("Vehicle", "vehicle"), ("PriceQuote", "price_quote"), ("vehicle-stock", "vehicle_stock")],
 )
 def test_snake_case(text: str, snake: str) -> None:
     assert answers.snake_case(text) == snake
 
 
 @pytest.mark.parametrize(
-    ("word", "plural"), [("vehicle", "vehicles"), ("delivery", "deliveries"), ("box", "boxes"), ("day", "days")]
+    ("word", "plural"),
+    [("vehicle", "vehicles"), ("delivery", "deliveries"), ("box", "boxes"), ("day", "days")],
 )
 def test_plural(word: str, plural: str) -> None:
     assert answers.plural(word) == plural
@@ -78,7 +80,9 @@ def test_the_longest_names_of_the_render_matrix_are_at_the_limits() -> None:
         ("component_name", 42, "a string"),
     ],
 )
-def test_each_rule_names_the_field_the_value_and_what_is_allowed(field: str, value: object, allowed: str) -> None:
+def test_each_rule_names_the_field_the_value_and_what_is_allowed(
+    field: str, value: object, allowed: str
+) -> None:
     problem = answers.answer_problem(value, field, VALID)
     assert problem.startswith(f"{field}={value!r} is not valid; allowed:")
     assert allowed in problem

@@ -52,7 +52,9 @@ def default_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("question", list(ALTERNATIVES))
-def test_every_question_changes_the_rendered_component(question: str, default_render: Path, tmp_path: Path) -> None:
+def test_every_question_changes_the_rendered_component(
+    question: str, default_render: Path, tmp_path: Path
+) -> None:
     answers = {question: ALTERNATIVES[question]}
     if question == "fifo_buffering":
         answers["consumer"] = True  # FIFO is a setting of the consumer's queue.

@@ -33,8 +33,12 @@ LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter\.")
 
 # What each option brings; when the option is off, none of it may appear in any file or path.
 TRACES: dict[str, re.Pattern[str]] = {
-    "command_api": re.compile(r"handlers/api|handlers import api|APIGateway|API Gateway|Command API", re.IGNORECASE),
-    "consumer": re.compile(r"consumer\.py|handlers import consumer|\bSQS\b|\bDLQ\b|lazy consumer", re.IGNORECASE),
+    "command_api": re.compile(
+        r"handlers/api|handlers import api|APIGateway|API Gateway|Command API", re.IGNORECASE
+    ),
+    "consumer": re.compile(
+        r"consumer\.py|handlers import consumer|\bSQS\b|\bDLQ\b|lazy consumer", re.IGNORECASE
+    ),
     "fifo_buffering": re.compile(r"fifo", re.IGNORECASE),
 }
 
@@ -70,14 +74,22 @@ def rendering(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 def component_env() -> dict[str, str]:
     """Run the rendered component's tools in its own environment, not the template's."""
-    env = {key: value for key, value in os.environ.items() if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}
+    }
     env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
     return env
 
 
 def run_in(component: Path, *command: str) -> None:
-    result = subprocess.run(command, cwd=component, capture_output=True, text=True, env=component_env(), check=False)
-    assert result.returncode == 0, f"{' '.join(command)} failed in {component}:\n{result.stdout}\n{result.stderr}"
+    result = subprocess.run(
+        command, cwd=component, capture_output=True, text=True, env=component_env(), check=False
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(command)} failed in {component}:\n{result.stdout}\n{result.stderr}"
+    )
 
 
 def test_both_tools_render_byte_identical_trees(rendering: Rendering) -> None:
@@ -110,7 +122,8 @@ def test_no_folder_is_empty(rendering: Rendering) -> None:
     empty = [
         relative
         for relative in tree(rendering.by_cookiecutter)
-        if (rendering.by_cookiecutter / relative).is_dir() and not any((rendering.by_cookiecutter / relative).iterdir())
+        if (rendering.by_cookiecutter / relative).is_dir()
+        and not any((rendering.by_cookiecutter / relative).iterdir())
     ]
     assert empty == []
 
@@ -121,7 +134,9 @@ def test_options_that_are_off_leave_no_trace(rendering: Rendering) -> None:
     for relative in tree(rendering.by_cookiecutter):
         path = rendering.by_cookiecutter / relative
         text = str(relative) + ("\n" + path.read_text(encoding="utf-8") if path.is_file() else "")
-        traces += [f"{name} in {relative}: {m.group(0)!r}" for name in off for m in TRACES[name].finditer(text)]
+        traces += [
+            f"{name} in {relative}: {m.group(0)!r}" for name in off for m in TRACES[name].finditer(text)
+        ]
     assert traces == []
 
 
@@ -145,7 +160,9 @@ def test_the_component_passes_its_own_lint_types_and_tests_as_rendered(rendering
 
 
 @pytest.mark.parametrize("options", UNSUPPORTED_OPTION_SETS, ids=option_id)
-def test_unsupported_combinations_fail_clearly_with_both_tools(options: dict[str, bool], tmp_path: Path) -> None:
+def test_unsupported_combinations_fail_clearly_with_both_tools(
+    options: dict[str, bool], tmp_path: Path
+) -> None:
     by_cookiecutter = run_cookiecutter(options, tmp_path / "cookiecutter")
     by_copier = run_copier(options, tmp_path / "copier")
     assert by_cookiecutter.returncode != 0

@@ -1,0 +1,131 @@
+"""bootstrap.sh: its command line, and the full check of a rendered component (the slow tests).
+
+The slow tests are the template's health check: render with a tool, commit, `make install lint test`
+in the component, exactly what a squad runs. They cover the default answers (with cookiecutter) and
+every option off (with copier).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts.sync_questions import questions
+from tests.rendering import BIN, ROOT
+
+BOOTSTRAP = ROOT / "bootstrap.sh"
+
+
+def bootstrap(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+    return subprocess.run(
+        [str(BOOTSTRAP), *arguments], cwd=cwd, capture_output=True, text=True, env=env, check=False
+    )
+
+
+def git(component: Path, *arguments: str) -> str:
+    return subprocess.run(
+        ["git", *arguments], cwd=component, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_help_explains_every_option_and_every_question(tmp_path: Path) -> None:
+    result = bootstrap("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for option in ("--tool", "--output-dir", "--force", "--skip-verify", "--help"):
+        assert option in result.stdout
+    for name, spec in questions().items():
+        assert name in result.stdout
+        assert spec["help"] in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--bogus"], "unknown option '--bogus'"),
+        (["--tool", "cruft"], "--tool must be cookiecutter or copier, not 'cruft'"),
+        (["--tool"], "--tool needs a value"),
+        (["inventory"], "'inventory' is neither an option nor a question=answer pair"),
+    ],
+)
+def test_bad_usage_exits_2_with_a_message(arguments: list[str], message: str, tmp_path: Path) -> None:
+    result = bootstrap(*arguments, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
+def test_a_bad_answer_fails_the_render_step_and_leaves_nothing(tool: str, tmp_path: Path) -> None:
+    result = bootstrap(
+        "--tool", tool, "--output-dir", "out/components", "component_slug=../escape", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert re.search(rf"render \({tool}\)\s+FAILED", result.stdout), result.stdout
+    assert "component_slug='../escape' is not valid" in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def assert_verified(result: subprocess.CompletedProcess[str], tool: str) -> None:
+    assert result.returncode == 0, result.stdout + result.stderr
+    for step in (f"render ({tool})", "git first commit", "make install", "make lint", "make test"):
+        assert any(line.strip().startswith(step) and " ok " in line for line in result.stdout.splitlines()), (
+            step
+        )
+
+
+@pytest.mark.slow
+def test_default_component_installs_lints_and_tests_green(tmp_path: Path) -> None:
+    result = bootstrap("--output-dir", str(tmp_path), cwd=tmp_path)
+    assert_verified(result, "cookiecutter")
+    component = tmp_path / "inventory"
+    assert git(component, "rev-list", "--count", "HEAD").strip() == "1"
+    assert git(component, "branch", "--show-current").strip() == "main"
+    # Installing, linting and testing leave nothing that .gitignore does not cover.
+    assert git(component, "status", "--porcelain") == ""
+    # The pre-commit hooks are local and run the locked tools: they work offline, on every file.
+    hooks = subprocess.run(
+        ["uv", "run", "--locked", "pre-commit", "run", "--all-files"],
+        cwd=component,
+        capture_output=True,
+        text=True,
+        env={key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"},
+        check=False,
+    )
+    assert hooks.returncode == 0, hooks.stdout + hooks.stderr
+    make_help = subprocess.run(["make", "help"], cwd=component, capture_output=True, text=True, check=True)
+    for target in ("install", "lint", "test", "help"):
+        assert f"  {target} " in make_help.stdout
+
+
+@pytest.mark.slow
+def test_all_options_off_component_installs_lints_and_tests_green_with_copier(tmp_path: Path) -> None:
+    result = bootstrap(
+        "--tool", "copier", "--output-dir", str(tmp_path), "command_api=false", "consumer=false", cwd=tmp_path
+    )
+    assert_verified(result, "copier")
+    component = tmp_path / "inventory"
+    assert not (component / "src" / "inventory" / "handlers" / "api.py").exists()
+    assert (component / ".copier-answers.yml").is_file()
+    assert git(component, "status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+def test_an_existing_component_is_kept_unless_forced(tmp_path: Path) -> None:
+    first = bootstrap("--output-dir", str(tmp_path), "--skip-verify", cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    marker = tmp_path / "inventory" / "KEEP"
+    marker.write_text("squad work", encoding="utf-8")
+    again = bootstrap("--output-dir", str(tmp_path), "--skip-verify", cwd=tmp_path)
+    assert again.returncode == 1
+    assert "already exists; use --force" in again.stderr
+    assert marker.read_text(encoding="utf-8") == "squad work"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["inventory"]
+    forced = bootstrap("--output-dir", str(tmp_path), "--skip-verify", "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert not marker.exists()
