@@ -37,13 +37,14 @@ test-fast: install ## Everything but the slow full-component checks
 	$(RUN) pytest -n $(WORKERS) -m "not slow"
 
 bench: install ## Median render time of each tool with default answers
-	$(RUN) python scripts/bench_render.py
+	$(RUN) python -m tests.bench_render
 
 questions: install ## Regenerate cookiecutter.json from copier.yml
 	$(RUN) python scripts/sync_questions.py
 
-relock-component: install ## Re-resolve the component's uv.lock (after changing its pyproject.toml)
-	$(RUN) python scripts/relock_component.py
+UPGRADE ?=
+relock-component: install ## Re-resolve the component's uv.lock (UPGRADE=1 moves pins within their ranges)
+	$(RUN) python scripts/relock_component.py $(if $(UPGRADE),--upgrade)
 
 clean: ## Remove the virtual environment, caches and bootstrap output
 	rm -rf .venv .tools build .mypy_cache .pytest_cache .ruff_cache
