@@ -46,9 +46,8 @@ def main() -> None:
     print(f"|{'-' * 14}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
     for name, samples in timings.items():
         median = statistics.median(samples)
-        print(
-            f"| {name:<12} | {median:7.2f} | {min(samples):7.2f} | {max(samples):7.2f} | {median / baseline:6.2f} |"
-        )
+        cells = f"{median:7.2f} | {min(samples):7.2f} | {max(samples):7.2f} | {median / baseline:6.2f}"
+        print(f"| {name:<12} | {cells} |")
 
 
 if __name__ == "__main__":
