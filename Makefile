@@ -31,10 +31,10 @@ lint: install ## Lint the template's own code, its shell scripts and the generat
 	$(RUN) python scripts/sync_questions.py --check
 
 test: lint ## The whole suite: lint, then every test (renders, tool parity, bad answers, full component checks)
-	$(RUN) pytest -n $(WORKERS) --durations=15
+	$(RUN) pytest -n $(WORKERS) --dist loadgroup --durations=15
 
 test-fast: install ## Everything but the slow full-component checks
-	$(RUN) pytest -n $(WORKERS) -m "not slow"
+	$(RUN) pytest -n $(WORKERS) --dist loadgroup -m "not slow"
 
 bench: install ## Median render time of each tool with default answers
 	$(RUN) python -m tests.bench_render

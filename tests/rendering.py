@@ -6,11 +6,15 @@ environment, so a test sees exactly what a user sees (exit code, messages, files
 
 from __future__ import annotations
 
+import atexit
 import filecmp
+import functools
 import itertools
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -67,32 +71,49 @@ def tool_environment() -> dict[str, str]:
     return env
 
 
-def run_cookiecutter(answers: Answers, output_dir: Path) -> subprocess.CompletedProcess[str]:
-    command = [str(BIN / "cookiecutter"), "--no-input", str(ROOT), "--output-dir", str(output_dir)]
+@functools.cache
+def cookiecutter_config() -> Path:
+    """A private cookiecutter config: clones and replay files go to a scratch folder, not the user's home."""
+    scratch = Path(tempfile.mkdtemp(prefix="cookiecutter-home-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    config = scratch / "config.yml"
+    config.write_text(
+        f"cookiecutters_dir: {scratch / 'clones'}\nreplay_dir: {scratch / 'replay'}\n", encoding="utf-8"
+    )
+    return config
+
+
+def run_cookiecutter(
+    answers: Answers, output_dir: Path, template: str = str(ROOT)
+) -> subprocess.CompletedProcess[str]:
+    command = [str(BIN / "cookiecutter"), "--config-file", str(cookiecutter_config()), "--no-input", template]
+    command += ["--output-dir", str(output_dir)]
     command += [f"{name}={_as_text(value)}" for name, value in answers.items()]
     return subprocess.run(command, capture_output=True, text=True, env=tool_environment(), check=False)
 
 
-def run_copier(answers: Answers, destination: Path) -> subprocess.CompletedProcess[str]:
+def run_copier(
+    answers: Answers, destination: Path, template: str = str(ROOT)
+) -> subprocess.CompletedProcess[str]:
     # --vcs-ref HEAD: render the working tree (uncommitted changes included), not the last release tag.
     command = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--vcs-ref", "HEAD"]
     for name, value in answers.items():
         command += ["--data", f"{name}={_as_text(value)}"]
-    command += [str(ROOT), str(destination)]
+    command += [template, str(destination)]
     return subprocess.run(command, capture_output=True, text=True, env=tool_environment(), check=False)
 
 
-def render_cookiecutter(answers: Answers, output_dir: Path) -> Path:
+def render_cookiecutter(answers: Answers, output_dir: Path, template: str = str(ROOT)) -> Path:
     """Render with cookiecutter into ``output_dir`` and return the component's directory."""
-    result = run_cookiecutter(answers, output_dir)
+    result = run_cookiecutter(answers, output_dir, template)
     if result.returncode != 0:
         raise AssertionError(f"cookiecutter failed:\n{result.stdout}\n{result.stderr}")
     (component,) = [path for path in output_dir.iterdir() if path.is_dir()]
     return component
 
 
-def render_copier(answers: Answers, destination: Path) -> Path:
-    result = run_copier(answers, destination)
+def render_copier(answers: Answers, destination: Path, template: str = str(ROOT)) -> Path:
+    result = run_copier(answers, destination, template)
     if result.returncode != 0:
         raise AssertionError(f"copier failed:\n{result.stdout}\n{result.stderr}")
     return destination
