@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,7 +142,6 @@ def test_options_that_are_off_leave_no_trace(rendering: Rendering) -> None:
 
 
 def test_options_that_are_on_are_there(rendering: Rendering) -> None:
-    package = rendering.by_cookiecutter / "src" / str(rendering.by_cookiecutter.name).replace("-", "_")
     package = next((rendering.by_cookiecutter / "src").iterdir())
     assert (package / "handlers" / "api.py").exists() is rendering.answers["command_api"]
     assert (package / "handlers" / "consumer.py").exists() is rendering.answers["consumer"]
@@ -150,8 +150,11 @@ def test_options_that_are_on_are_there(rendering: Rendering) -> None:
         assert ("SqsFifoPartialProcessor" in consumer) is rendering.answers["fifo_buffering"]
 
 
-def test_the_component_passes_its_own_lint_types_and_tests_as_rendered(rendering: Rendering) -> None:
-    component = rendering.by_cookiecutter
+def test_the_component_passes_its_own_lint_types_and_tests_as_rendered(
+    rendering: Rendering, tmp_path: Path
+) -> None:
+    # A copy: installing and testing add .venv and caches, which the other checks must not see.
+    component = Path(shutil.copytree(rendering.by_cookiecutter, tmp_path / rendering.by_cookiecutter.name))
     run_in(component, "uv", "sync", "--locked", "--quiet")
     run_in(component, "uv", "run", "--locked", "ruff", "format", "--check", ".")
     run_in(component, "uv", "run", "--locked", "ruff", "check", ".")
