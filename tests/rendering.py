@@ -93,10 +93,11 @@ def run_cookiecutter(
 
 
 def run_copier(
-    answers: Answers, destination: Path, template: str = str(ROOT)
+    answers: Answers, destination: Path, template: str = str(ROOT), vcs_ref: str | None = "HEAD"
 ) -> subprocess.CompletedProcess[str]:
     # --vcs-ref HEAD: render the working tree (uncommitted changes included), not the last release tag.
-    command = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--vcs-ref", "HEAD"]
+    command = [str(BIN / "copier"), "copy", "--trust", "--defaults"]
+    command += ["--vcs-ref", vcs_ref] if vcs_ref else []
     for name, value in answers.items():
         command += ["--data", f"{name}={_as_text(value)}"]
     command += [template, str(destination)]
@@ -112,8 +113,10 @@ def render_cookiecutter(answers: Answers, output_dir: Path, template: str = str(
     return component
 
 
-def render_copier(answers: Answers, destination: Path, template: str = str(ROOT)) -> Path:
-    result = run_copier(answers, destination, template)
+def render_copier(
+    answers: Answers, destination: Path, template: str = str(ROOT), vcs_ref: str | None = "HEAD"
+) -> Path:
+    result = run_copier(answers, destination, template, vcs_ref)
     if result.returncode != 0:
         raise AssertionError(f"copier failed:\n{result.stdout}\n{result.stderr}")
     return destination

@@ -14,7 +14,8 @@ def test_both_tools_render_the_same_component_from_a_git_url(tmp_path: Path) -> 
     subprocess.run(["git", "clone", "--quiet", "--bare", str(ROOT), str(repository)], check=True)
     url = f"git+file://{repository}"
     by_cookiecutter = render_cookiecutter({"aggregate": "Listing"}, tmp_path / "cookiecutter", url)
-    by_copier = render_copier({"aggregate": "Listing"}, tmp_path / "copier", url)
+    # Exactly the documented command: `copier copy --trust --defaults <url> <dest>`, no --vcs-ref.
+    by_copier = render_copier({"aggregate": "Listing"}, tmp_path / "copier", url, vcs_ref=None)
     assert by_cookiecutter.name == "inventory"
     assert (by_cookiecutter / "src" / "inventory" / "domain" / "listing.py").is_file()
     assert tree_differences(by_cookiecutter, by_copier) == []
