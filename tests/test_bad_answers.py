@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.rendering import run_cookiecutter, run_copier
+from tests.rendering import Answers, run_cookiecutter, run_copier
 
 BAD_ANSWERS: list[tuple[str, str, str]] = [
     # (field, value, why it is bad)
@@ -43,7 +45,8 @@ def test_there_are_at_least_fifteen_bad_answers() -> None:
 
 
 # What each tool adds around the shared rule's message (copier words it as its validation error).
-TOOLS = {
+Runner = Callable[[Answers, Path], subprocess.CompletedProcess[str]]
+TOOLS: dict[str, tuple[Runner, str]] = {
     "cookiecutter": (run_cookiecutter, "Invalid answers, nothing was written"),
     "copier": (run_copier, "Validation error for question '{field}'"),
 }
