@@ -150,7 +150,7 @@ def test_options_that_are_on_are_there(rendering: Rendering) -> None:
         assert ("SqsFifoPartialProcessor" in consumer) is rendering.answers["fifo_buffering"]
 
 
-def test_the_component_passes_its_own_lint_types_and_tests_as_rendered(
+def test_the_component_passes_its_own_lint_types_and_unit_tests_as_rendered(
     rendering: Rendering, tmp_path: Path
 ) -> None:
     # A copy: installing and testing add .venv and caches, which the other checks must not see.
@@ -158,8 +158,9 @@ def test_the_component_passes_its_own_lint_types_and_tests_as_rendered(
     run_in(component, "uv", "sync", "--locked", "--quiet")
     run_in(component, "uv", "run", "--locked", "ruff", "format", "--check", ".")
     run_in(component, "uv", "run", "--locked", "ruff", "check", ".")
-    run_in(component, "uv", "run", "--locked", "mypy", "src", "tests")
-    run_in(component, "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
+    run_in(component, "uv", "run", "--locked", "mypy", "src", "tests", "benchmarks")
+    # Unit tests only: the integration tests (DynamoDB Local) run in the full checks of test_bootstrap.py.
+    run_in(component, "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit")
 
 
 @pytest.mark.parametrize("options", UNSUPPORTED_OPTION_SETS, ids=option_id)

@@ -108,6 +108,10 @@ class CommandRejected(Exception):
     """The command is well formed but not allowed in the current state; nothing is recorded."""
 
 
+class Unknown{{ A }}(CommandRejected):
+    """The command needs a {{ A }} that does not exist."""
+
+
 def decide(
     state: {{ A }} | None,
     command: {{ A }}Command,
@@ -182,7 +186,7 @@ def replay(events: Iterable[{{ A }}Event]) -> {{ A }} | None:
 
 def _require_listed(state: {{ A }} | None, identity: str) -> {{ A }}:
     if state is None:
-        raise CommandRejected(f"{identity} does not exist")
+        raise Unknown{{ A }}(f"{identity} does not exist")
     if state.status is not {{ A }}Status.LISTED:
         raise CommandRejected(f"{identity} is {state.status.value}")
     return state

@@ -1,10 +1,16 @@
 from __future__ import annotations
+{%- if cookiecutter.command_api or cookiecutter.consumer %}
 
 from dataclasses import dataclass
 
 import pytest
+{%- endif %}
 
-REGION = "{{ cookiecutter.aws_region }}"
+from tests.offline_aws import {% if cookiecutter.command_api or cookiecutter.consumer %}REGION, {% endif %}use_offline_credentials
+
+use_offline_credentials()
+{%- if cookiecutter.command_api or cookiecutter.consumer %}
+
 FUNCTION_NAME = "{{ cookiecutter.component_slug }}-test"
 
 
@@ -21,3 +27,4 @@ class FakeLambdaContext:
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
+{%- endif %}

@@ -1,0 +1,190 @@
+{%- set A = cookiecutter.aggregate -%}
+{%- set a = cookiecutter.aggregate | snake_case -%}
+"""Carrying out {{ A }} commands and answering queries: load, decide, append.
+
+The command path is where the store's guarantees become the component's behaviour:
+
+* **Optimistic concurrency.** A command is decided against the state it read; if another writer got
+  there first, the state is read again and the command decided again, a bounded number of times
+  with jittered backoff, then reported as a conflict to the caller. Nothing is ever half-recorded.
+* **Idempotency.** A command sent with an idempotency key records its events once. A repeat returns
+  the first result, whatever happened since; a different command under the same key is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
+from {{ cookiecutter.package_name }}.events import registry
+from {{ cookiecutter.package_name }}.store.event_store import (
+    CommandRecord,
+    ConcurrencyConflict,
+    DuplicateCommand,
+    EventRecord,
+    EventStore,
+)
+
+DEFAULT_MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 0.005
+BACKOFF_CAP_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asked, under which correlation id, and the key that makes a retry safe."""
+
+    correlation_id: str
+    actor: str
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    {{ a }}_id: str
+    sequence: int
+    events: tuple[str, ...]
+    repeated: bool = False
+
+
+class ConflictPersisted(Exception):
+    """Every attempt met a concurrent writer; the command was not recorded and may be sent again."""
+
+
+class IdempotencyKeyReused(ValueError):
+    """The idempotency key was used before for a different command; nothing was recorded."""
+
+
+class {{ A }}NotFound(LookupError):
+    """No {{ A }} has this id."""
+
+
+class {{ A }}Service:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._store = store
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+
+    def handle(self, command: domain.{{ A }}Command, context: CommandContext) -> CommandResult:
+        """Record the events ``command`` decides, or raise why not (the domain's or the store's reason)."""
+        identity = command.{{ a }}_id
+        fingerprint = hashlib.sha256(command.model_dump_json().encode()).hexdigest()
+        for attempt in range(self._max_attempts):
+            snapshot = self._store.load(identity)
+            state = None if snapshot is None else domain.{{ A }}.model_validate(snapshot.state)
+            sequence = 0 if snapshot is None else snapshot.sequence
+            try:
+                events = domain.decide(state, command)
+            except domain.CommandRejected:
+                # A repeat of a command that was recorded is not rejected: it gets its first result.
+                repeated = self._repeat_of(identity, context, fingerprint)
+                if repeated is not None:
+                    return repeated
+                raise
+            if not events:
+                # Nothing to record: a repeat still gets its first result, a new command an empty one.
+                repeated = self._repeat_of(identity, context, fingerprint)
+                return repeated or CommandResult(identity, sequence, ())
+            records = self._records(events, sequence, context)
+            new_state = domain.evolve(state, events[0])
+            for event in events[1:]:
+                new_state = domain.evolve(new_state, event)
+            key = context.idempotency_key
+            command_record = (
+                None
+                if key is None
+                else CommandRecord(key, fingerprint, sequence + len(events), tuple(r.name for r in records))
+            )
+            try:
+                self._store.append(
+                    identity,
+                    expected_sequence=sequence,
+                    state=new_state.model_dump(mode="json"),
+                    events=records,
+                    command=command_record,
+                )
+            except DuplicateCommand as duplicate:
+                return _first_result(identity, duplicate.record, fingerprint)
+            except ConcurrencyConflict:
+                self._sleep(_backoff(attempt))
+                continue
+            return CommandResult(identity, sequence + len(events), tuple(r.name for r in records))
+        raise ConflictPersisted(
+            f"{{ A }} {identity} changed under {self._max_attempts} attempts in a row; send the command again"
+        )
+
+    def current(self, {{ a }}_id: str) -> tuple[domain.{{ A }}, int]:
+        snapshot = self._store.load({{ a }}_id)
+        if snapshot is None:
+            raise {{ A }}NotFound({{ a }}_id)
+        return domain.{{ A }}.model_validate(snapshot.state), snapshot.sequence
+
+    def history(self, {{ a }}_id: str) -> list[EventRecord]:
+        records = self._store.history({{ a }}_id)
+        if not records:
+            raise {{ A }}NotFound({{ a }}_id)
+        return records
+
+    def rebuild(self, {{ a }}_id: str) -> domain.{{ A }}:
+        """The state replayed from history with today's rules (compare with ``current`` after a change)."""
+        events = [registry.from_data(r.name, r.version, r.data) for r in self.history({{ a }}_id)]
+        state = domain.replay(events)
+        if state is None:
+            raise {{ A }}NotFound({{ a }}_id)
+        return state
+
+    def _repeat_of(self, identity: str, context: CommandContext, fingerprint: str) -> CommandResult | None:
+        if context.idempotency_key is None:
+            return None
+        record = self._store.command(identity, context.idempotency_key)
+        return None if record is None else _first_result(identity, record, fingerprint)
+
+    @staticmethod
+    def _records(
+        events: list[domain.{{ A }}Event], sequence: int, context: CommandContext
+    ) -> list[EventRecord]:
+        occurred_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        causation_id = context.idempotency_key or str(uuid.uuid4())
+        records = []
+        for offset, event in enumerate(events, start=1):
+            event_type = registry.event_type_of(event)
+            records.append(
+                EventRecord(
+                    event_id=str(uuid.uuid4()),
+                    name=event_type.name,
+                    version=event_type.version,
+                    visibility=event_type.visibility.value,
+                    sequence=sequence + offset,
+                    occurred_at=occurred_at,
+                    data=registry.to_data(event),
+                    correlation_id=context.correlation_id,
+                    causation_id=causation_id,
+                    actor=context.actor,
+                )
+            )
+        return records
+
+
+def _first_result(identity: str, record: CommandRecord, fingerprint: str) -> CommandResult:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            f"idempotency key {record.key} was used for a different command; use a new key for a new command"
+        )
+    return CommandResult(identity, record.sequence, record.events, repeated=True)
+
+
+def _backoff(attempt: int) -> float:
+    """Full jitter: competing writers spread out instead of colliding again in step."""
+    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311

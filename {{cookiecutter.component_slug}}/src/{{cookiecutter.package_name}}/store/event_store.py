@@ -1,0 +1,334 @@
+{%- set A = cookiecutter.aggregate -%}
+"""The event/state store: one DynamoDB table holds each aggregate's state, history and outbox.
+
+Items of one aggregate share the partition key ``_pk = <Aggregate>/<id>``; the sort key says what
+an item is:
+
+* ``STATE``: the current state and its sequence ``_seq`` (the number of events applied), the read model;
+* ``EVENT/<seq>``: every event applied, the history that rebuilds state when the rules change;
+* ``OUTBOUND/<seq>/<index>``: the event to publish to destination ``index`` (today one per event),
+  picked up from the table's stream and left to expire ("store and forget");
+* ``COMMAND/<idempotency key>``: the result of a command, so a repeated command records nothing new.
+
+A command's items are written in one TransactWriteItems: the state only if its sequence is still the
+one that was read (optimistic concurrency), every new item only if it does not exist yet. The store
+knows nothing of the domain: it keeps state and event data as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
+
+PARTITION_KEY = "_pk"
+SORT_KEY = "_sk"
+SEQUENCE = "_seq"
+EXPIRES_AT = "_ttl"
+STATE = "STATE"
+EVENT_PREFIX = "EVENT/"
+OUTBOUND_PREFIX = "OUTBOUND/"
+COMMAND_PREFIX = "COMMAND/"
+
+# DynamoDB's limits for one TransactWriteItems; checked before writing so nothing is half-tried.
+MAX_TRANSACTION_ITEMS = 100
+MAX_ITEM_BYTES = 400 * 1024
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+
+# Error codes (and transaction cancellation codes) that mean "slow down", not "you are wrong".
+THROTTLING_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingError",
+    }
+)
+
+OUTBOUND_RETENTION_SECONDS = 7 * 24 * 3600
+COMMAND_RETENTION_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The STATE item: the aggregate's current state and how many events built it."""
+
+    state: dict[str, Any]
+    sequence: int
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One event as the store keeps it: the domain's data plus the metadata an audit needs."""
+
+    event_id: str
+    name: str
+    version: int
+    visibility: str
+    sequence: int
+    occurred_at: str
+    data: dict[str, Any]
+    correlation_id: str
+    causation_id: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """What a command recorded, kept under its idempotency key."""
+
+    key: str
+    fingerprint: str
+    sequence: int
+    events: tuple[str, ...]
+
+
+class ConcurrencyConflict(Exception):
+    """Another writer changed the aggregate since it was read; re-read and decide again."""
+
+
+class DuplicateCommand(Exception):
+    """A command with this idempotency key was recorded before; nothing new was written."""
+
+    def __init__(self, record: CommandRecord) -> None:
+        super().__init__(f"command {record.key} was already recorded at sequence {record.sequence}")
+        self.record = record
+
+
+class CommandTooLarge(ValueError):
+    """The command's items exceed a DynamoDB transaction limit; nothing was written."""
+
+
+class StoreBusy(Exception):
+    """DynamoDB kept throttling after the client's own retries; nothing was written, try again later."""
+
+
+class EventStore:
+    """The {{ A }} partition of the event/state table."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str, aggregate: str = "{{ A }}") -> None:
+        self._client = client
+        self._table = table_name
+        self._aggregate = aggregate
+
+    def key(self, aggregate_id: str, sort_key: str) -> dict[str, AttributeValueTypeDef]:
+        return {PARTITION_KEY: {"S": f"{self._aggregate}/{aggregate_id}"}, SORT_KEY: {"S": sort_key}}
+
+    def load(self, aggregate_id: str) -> Snapshot | None:
+        with _dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=self.key(aggregate_id, STATE), ConsistentRead=True
+            )
+        item = response.get("Item")
+        if item is None:
+            return None
+        return Snapshot(state=json.loads(item["state"]["S"]), sequence=int(item[SEQUENCE]["N"]))
+
+    def history(self, aggregate_id: str) -> list[EventRecord]:
+        """Every EVENT item of the aggregate, in sequence order."""
+        records: list[EventRecord] = []
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames={"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+            ExpressionAttributeValues={
+                ":pk": {"S": f"{self._aggregate}/{aggregate_id}"},
+                ":prefix": {"S": EVENT_PREFIX},
+            },
+            ConsistentRead=True,
+        )
+        with _dynamodb_errors():
+            for page in pages:
+                records += [_event_from_item(item) for item in page.get("Items", [])]
+        return records
+
+    def command(self, aggregate_id: str, idempotency_key: str) -> CommandRecord | None:
+        with _dynamodb_errors():
+            response = self._client.get_item(
+                TableName=self._table,
+                Key=self.key(aggregate_id, COMMAND_PREFIX + idempotency_key),
+                ConsistentRead=True,
+            )
+        item = response.get("Item")
+        return None if item is None else _command_from_item(item)
+
+    def append(
+        self,
+        aggregate_id: str,
+        *,
+        expected_sequence: int,
+        state: dict[str, Any],
+        events: Sequence[EventRecord],
+        command: CommandRecord | None = None,
+    ) -> None:
+        """Write the new state, its events, their outbox items and the command record, all or nothing.
+
+        Raises ConcurrencyConflict when the state moved past ``expected_sequence`` (or DynamoDB saw a
+        competing transaction), DuplicateCommand when the idempotency key was used before, and
+        CommandTooLarge, before any request, when the items cannot fit in one transaction.
+        """
+        now = int(time.time())
+        new_sequence = expected_sequence + len(events)
+        items: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **self.key(aggregate_id, STATE),
+                        SEQUENCE: {"N": str(new_sequence)},
+                        "state": {"S": json.dumps(state, separators=(",", ":"))},
+                    },
+                    "ConditionExpression": "attribute_not_exists(#pk) OR #seq = :expected",
+                    "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#seq": SEQUENCE},
+                    "ExpressionAttributeValues": {":expected": {"N": str(expected_sequence)}},
+                }
+            }
+        ]
+        for record in events:
+            event_item = _event_item(record)
+            items.append(self._put_new(aggregate_id, f"{EVENT_PREFIX}{record.sequence:010d}", event_item))
+            outbound_item: dict[str, AttributeValueTypeDef] = {
+                **event_item,
+                EXPIRES_AT: {"N": str(now + OUTBOUND_RETENTION_SECONDS)},
+            }
+            outbound_key = f"{OUTBOUND_PREFIX}{record.sequence:010d}/0"
+            items.append(self._put_new(aggregate_id, outbound_key, outbound_item))
+        if command is not None:
+            command_item: dict[str, AttributeValueTypeDef] = {
+                **_command_item(command),
+                EXPIRES_AT: {"N": str(now + COMMAND_RETENTION_SECONDS)},
+            }
+            put = self._put_new(aggregate_id, COMMAND_PREFIX + command.key, command_item)
+            # On a repeat, DynamoDB hands back the first record with the cancellation: no second read.
+            put["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            items.append(put)
+        _check_limits(items)
+        with _dynamodb_errors(with_command=command is not None):
+            # One token per append: botocore's own retries of this call cannot apply it twice.
+            self._client.transact_write_items(TransactItems=items, ClientRequestToken=str(uuid.uuid4()))
+
+    def _put_new(
+        self, aggregate_id: str, sort_key: str, attributes: dict[str, AttributeValueTypeDef]
+    ) -> TransactWriteItemTypeDef:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": {**self.key(aggregate_id, sort_key), **attributes},
+                "ConditionExpression": "attribute_not_exists(#sk)",
+                "ExpressionAttributeNames": {"#sk": SORT_KEY},
+            }
+        }
+
+
+def _event_item(record: EventRecord) -> dict[str, AttributeValueTypeDef]:
+    return {
+        SEQUENCE: {"N": str(record.sequence)},
+        "event_id": {"S": record.event_id},
+        "name": {"S": record.name},
+        "version": {"N": str(record.version)},
+        "visibility": {"S": record.visibility},
+        "occurred_at": {"S": record.occurred_at},
+        "data": {"S": json.dumps(record.data, separators=(",", ":"))},
+        "correlation_id": {"S": record.correlation_id},
+        "causation_id": {"S": record.causation_id},
+        "actor": {"S": record.actor},
+    }
+
+
+def _event_from_item(item: dict[str, Any]) -> EventRecord:
+    return EventRecord(
+        event_id=item["event_id"]["S"],
+        name=item["name"]["S"],
+        version=int(item["version"]["N"]),
+        visibility=item["visibility"]["S"],
+        sequence=int(item[SEQUENCE]["N"]),
+        occurred_at=item["occurred_at"]["S"],
+        data=json.loads(item["data"]["S"]),
+        correlation_id=item["correlation_id"]["S"],
+        causation_id=item["causation_id"]["S"],
+        actor=item["actor"]["S"],
+    )
+
+
+def _command_item(record: CommandRecord) -> dict[str, AttributeValueTypeDef]:
+    return {
+        "fingerprint": {"S": record.fingerprint},
+        SEQUENCE: {"N": str(record.sequence)},
+        "events": {"S": json.dumps(list(record.events))},
+    }
+
+
+def _command_from_item(item: dict[str, Any]) -> CommandRecord:
+    return CommandRecord(
+        key=item[SORT_KEY]["S"].removeprefix(COMMAND_PREFIX),
+        fingerprint=item["fingerprint"]["S"],
+        sequence=int(item[SEQUENCE]["N"]),
+        events=tuple(json.loads(item["events"]["S"])),
+    )
+
+
+def _check_limits(items: Sequence[TransactWriteItemTypeDef]) -> None:
+    if len(items) > MAX_TRANSACTION_ITEMS:
+        raise CommandTooLarge(
+            f"the command needs {len(items)} items in one transaction; "
+            f"DynamoDB allows {MAX_TRANSACTION_ITEMS} (record fewer events per command)"
+        )
+    sizes = [_item_bytes(item["Put"]["Item"]) for item in items if "Put" in item]
+    if max(sizes, default=0) > MAX_ITEM_BYTES:
+        raise CommandTooLarge(
+            f"an item of the command is {max(sizes)} bytes; DynamoDB allows {MAX_ITEM_BYTES} per item"
+        )
+    if sum(sizes) > MAX_TRANSACTION_BYTES:
+        raise CommandTooLarge(
+            f"the command's items total {sum(sizes)} bytes; DynamoDB allows {MAX_TRANSACTION_BYTES}"
+        )
+
+
+def _item_bytes(item: Any) -> int:
+    """DynamoDB's item size: attribute names plus values (numbers counted generously)."""
+    total = 0
+    for name, value in item.items():
+        total += len(name.encode())
+        if "S" in value:
+            total += len(value["S"].encode())
+        elif "N" in value:
+            total += len(value["N"]) + 1
+    return total
+
+
+@contextmanager
+def _dynamodb_errors(*, with_command: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except ClientError as error:
+        raise _translate(error, with_command) from error
+
+
+def _translate(error: ClientError, with_command: bool) -> Exception:
+    """Turn DynamoDB's answer into what it means for the command path."""
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in THROTTLING_CODES:
+        return StoreBusy(f"DynamoDB is throttling ({code}) after the client's retries; try again shortly")
+    if code != "TransactionCanceledException":
+        return error
+    reasons: list[Any] = list(error.response.get("CancellationReasons", []))
+    if with_command and reasons and reasons[-1].get("Code") == "ConditionalCheckFailed":
+        return DuplicateCommand(_command_from_item(reasons[-1]["Item"]))
+    codes = {str(reason.get("Code")) for reason in reasons}
+    if codes & {"ConditionalCheckFailed", "TransactionConflict"}:
+        reported = sorted(codes - {"None"})
+        return ConcurrencyConflict(f"the aggregate changed while the command ran ({reported})")
+    if codes & THROTTLING_CODES:
+        return StoreBusy("DynamoDB throttled the transaction; try again shortly")
+    return error

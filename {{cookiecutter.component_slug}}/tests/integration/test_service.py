@@ -1,0 +1,198 @@
+{%- set A = cookiecutter.aggregate -%}
+{%- set a = cookiecutter.aggregate | snake_case -%}
+"""The command path on DynamoDB Local: concurrency, idempotency, faults, replay."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import pytest
+
+from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
+from {{ cookiecutter.package_name }}.service import (
+    CommandContext,
+    CommandResult,
+    ConflictPersisted,
+    IdempotencyKeyReused,
+    {{ A }}NotFound,
+    {{ A }}Service,
+)
+from {{ cookiecutter.package_name }}.store.client import dynamodb_client
+from {{ cookiecutter.package_name }}.store.event_store import EventStore, StoreBusy
+
+from tests.integration import faults
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+LISTING = domain.List{{ A }}(
+    {{ a }}_id="v-1",
+    title="Blue hatchback",
+    price=1_250_000,
+)
+
+
+def context(key: str | None = None) -> CommandContext:
+    return CommandContext(correlation_id="correlation-1", actor="tester", idempotency_key=key)
+
+
+def price_change(price: int) -> domain.Change{{ A }}Price:
+    return domain.Change{{ A }}Price(
+        {{ a }}_id="v-1",
+        price=price,
+    )
+
+
+def test_commands_record_events_and_state(service: {{ A }}Service) -> None:
+    assert service.handle(LISTING, context()) == CommandResult("v-1", 1, ("{{ A }}Listed",))
+    assert service.handle(price_change(999), context()) == CommandResult("v-1", 2, ("{{ A }}PriceChanged",))
+    state, sequence = service.current("v-1")
+    assert (state.price, sequence) == (999, 2)
+    history = service.history("v-1")
+    assert [(r.sequence, r.name, r.version, r.visibility) for r in history] == [
+        (1, "{{ A }}Listed", 1, "public"),
+        (2, "{{ A }}PriceChanged", 1, "public"),
+    ]
+    assert history[1].data == {"{{ a }}_id": "v-1", "old_price": 1_250_000, "new_price": 999}
+    assert {(r.correlation_id, r.actor) for r in history} == {("correlation-1", "tester")}
+
+
+def test_a_rejected_command_records_nothing(service: {{ A }}Service, store: EventStore) -> None:
+    with pytest.raises(domain.Unknown{{ A }}):
+        service.handle(price_change(5), context())
+    assert store.load("v-1") is None
+    with pytest.raises({{ A }}NotFound):
+        service.current("v-1")
+
+
+def test_the_same_command_twice_with_one_key_records_one_event(service: {{ A }}Service) -> None:
+    service.handle(LISTING, context("listing-1"))
+    first = service.handle(price_change(999), context("change-1"))
+    repeat = service.handle(price_change(999), context("change-1"))
+    assert len(service.history("v-1")) == 2
+    assert repeat == CommandResult("v-1", first.sequence, first.events, repeated=True)
+
+
+def test_a_repeat_gets_its_first_result_even_after_later_commands(service: {{ A }}Service) -> None:
+    listed = service.handle(LISTING, context("listing-1"))
+    service.handle(price_change(999), context("change-1"))
+    # Listing again would be rejected by the domain; as a repeat it is answered with the first result.
+    assert service.handle(LISTING, context("listing-1")) == CommandResult(
+        "v-1", listed.sequence, listed.events, repeated=True
+    )
+    assert len(service.history("v-1")) == 2
+
+
+def test_a_key_reused_for_another_command_is_refused(service: {{ A }}Service) -> None:
+    service.handle(LISTING, context("listing-1"))
+    service.handle(price_change(999), context("change-1"))
+    with pytest.raises(IdempotencyKeyReused, match="change-1"):
+        service.handle(price_change(1_000), context("change-1"))
+    assert len(service.history("v-1")) == 2
+
+
+def test_state_rebuilt_from_history_equals_the_stored_state(service: {{ A }}Service) -> None:
+    service.handle(LISTING, context())
+    service.handle(price_change(999), context())
+    service.handle(domain.Withdraw{{ A }}({{ a }}_id="v-1", reason="sold"), context())
+    assert service.rebuild("v-1") == service.current("v-1")[0]
+
+
+def test_eight_writers_on_one_aggregate_lose_and_duplicate_nothing(table_name: str) -> None:
+    writers, commands_each = 8, 25
+    {{ A }}Service(EventStore(dynamodb_client(), table_name)).handle(LISTING, context("listing"))
+    acknowledged: dict[str, CommandResult] = {}
+    failed: list[str] = []
+    lock = threading.Lock()
+
+    def writer(number: int) -> None:
+        # One client per thread, as separate Lambda invocations would have.
+        service = {{ A }}Service(EventStore(dynamodb_client(), table_name))
+        for index in range(commands_each):
+            key = f"writer-{number}-command-{index}"
+            try:
+                result = service.handle(price_change(10_000 + number * 1_000 + index), context(key))
+            except ConflictPersisted:
+                with lock:
+                    failed.append(key)
+                continue
+            with lock:
+                acknowledged[key] = result
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    service = {{ A }}Service(EventStore(dynamodb_client(), table_name))
+    history = service.history("v-1")
+    _, state_sequence = service.current("v-1")
+    # Every command was either acknowledged or reported failed to its caller...
+    assert len(acknowledged) + len(failed) == writers * commands_each
+    assert acknowledged, "no writer succeeded"
+    # ...the state's sequence counts the events, and the sequences have no gap...
+    assert state_sequence == len(history)
+    assert [record.sequence for record in history] == list(range(1, len(history) + 1))
+    # ...each acknowledged command is recorded exactly once, at the sequence it was told...
+    by_command = Counter(record.causation_id for record in history)
+    assert all(by_command[key] == 1 for key in acknowledged)
+    assert {key: history[result.sequence - 1].causation_id for key, result in acknowledged.items()} == {
+        key: key for key in acknowledged
+    }
+    # ...and a failed command recorded nothing.
+    assert not any(by_command[key] for key in failed)
+    assert len(history) == 1 + len(acknowledged)
+    print(f"\n{len(acknowledged)} acknowledged, {len(failed)} reported failed after retries")
+
+
+def test_throttling_is_retried_by_the_client_policy(client: DynamoDBClient, table_name: str) -> None:
+    # DynamoDB Local never throttles: the answer DynamoDB gives when it does is injected instead.
+    service = {{ A }}Service(EventStore(client, table_name))
+    injection = faults.inject(client, "TransactWriteItems", faults.throttling, times=2)
+    assert service.handle(LISTING, context()).sequence == 1
+    assert injection.calls == 3
+    assert len(service.history("v-1")) == 1
+
+
+def test_throttling_beyond_the_retries_is_store_busy_and_records_nothing(
+    client: DynamoDBClient, table_name: str
+) -> None:
+    service = {{ A }}Service(EventStore(client, table_name))
+    faults.inject(client, "TransactWriteItems", faults.throttling, times=100)
+    with pytest.raises(StoreBusy):
+        service.handle(LISTING, context())
+    with pytest.raises({{ A }}NotFound):
+        service.history("v-1")
+
+
+def test_a_transaction_conflict_is_decided_again(client: DynamoDBClient, table_name: str) -> None:
+    # DynamoDB Local serialises transactions, so it never cancels one for a conflict: injected.
+    service = {{ A }}Service(EventStore(client, table_name), sleep=lambda _: None)
+    service.handle(LISTING, context())
+    injection = faults.inject(client, "TransactWriteItems", faults.transaction_conflict(items=3), times=2)
+    assert service.handle(price_change(999), context("change-1")).sequence == 2
+    assert injection.calls == 3
+    assert len(service.history("v-1")) == 2
+
+
+def test_conflicts_on_every_attempt_are_reported_and_record_nothing(
+    client: DynamoDBClient, table_name: str
+) -> None:
+    service = {{ A }}Service(EventStore(client, table_name), max_attempts=3, sleep=lambda _: None)
+    service.handle(LISTING, context())
+    faults.inject(client, "TransactWriteItems", faults.transaction_conflict(items=3), times=3)
+    with pytest.raises(ConflictPersisted, match="3 attempts"):
+        service.handle(price_change(999), context())
+    assert len(service.history("v-1")) == 1
+
+
+def test_a_lost_response_is_retried_without_recording_twice(client: DynamoDBClient, table_name: str) -> None:
+    # The write reaches DynamoDB Local but its answer is lost: botocore retries the same request, and
+    # the transaction's ClientRequestToken makes DynamoDB answer it without applying it again.
+    service = {{ A }}Service(EventStore(client, table_name))
+    faults.inject(client, "TransactWriteItems", faults.lost_response, times=1)
+    assert service.handle(LISTING, context()).sequence == 1
+    assert [record.sequence for record in service.history("v-1")] == [1]
