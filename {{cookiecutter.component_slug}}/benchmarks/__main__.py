@@ -25,8 +25,9 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from {{ cookiecutter.package_name }}.commands import CommandContext
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
-from {{ cookiecutter.package_name }}.service import CommandContext, {{ A }}Service
+from {{ cookiecutter.package_name }}.service import {{ A }}Service
 from {{ cookiecutter.package_name }}.store.client import dynamodb_client
 from {{ cookiecutter.package_name }}.store.event_store import EventStore
 
@@ -102,7 +103,12 @@ def _raw_items(table: str, aggregate: str, sequence: int) -> list[TransactWriteI
         "causation_id": {"S": str(uuid.uuid4())},
         "actor": {"S": "bench"},
     }
-    state = {"{{ a }}_id": aggregate, "title": "Blue hatchback", "price": sequence, "status": "listed"}
+    state = {
+        "{{ a }}_id": aggregate,
+        "title": "Blue hatchback",
+        "price": sequence,
+        "status": "listed",
+    }
 
     def put_new(sort_key: str, attributes: dict[str, AttributeValueTypeDef]) -> TransactWriteItemTypeDef:
         return {
@@ -143,7 +149,11 @@ def bench_store(
 ) -> list[tuple[str, str, str, str]]:
     service = {{ A }}Service(EventStore(client, table))
     for number in range(AGGREGATES):
-        listing = domain.List{{ A }}({{ a }}_id=f"store-{number}", title="Blue hatchback", price=1)
+        listing = domain.List{{ A }}(
+            {{ a }}_id=f"store-{number}",
+            title="Blue hatchback",
+            price=1,
+        )
         service.handle(listing, CommandContext(correlation_id="bench", actor="bench"))
     store: list[float] = []
     raw: list[float] = []

@@ -18,9 +18,14 @@ import random
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from {{ cookiecutter.package_name }}.commands import (
+    CommandContext,
+    CommandResult,
+    ConflictPersisted,
+    IdempotencyKeyReused,
+)
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.store.event_store import (
@@ -36,33 +41,11 @@ BACKOFF_BASE_SECONDS = 0.005
 BACKOFF_CAP_SECONDS = 0.2
 
 
-@dataclass(frozen=True)
-class CommandContext:
-    """Who asked, under which correlation id, and the key that makes a retry safe."""
-
-    correlation_id: str
-    actor: str
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    {{ a }}_id: str
-    sequence: int
-    events: tuple[str, ...]
-    repeated: bool = False
-
-
-class ConflictPersisted(Exception):
-    """Every attempt met a concurrent writer; the command was not recorded and may be sent again."""
-
-
-class IdempotencyKeyReused(ValueError):
-    """The idempotency key was used before for a different command; nothing was recorded."""
-
-
 class {{ A }}NotFound(LookupError):
     """No {{ A }} has this id."""
+
+    def __init__(self, identity: str) -> None:
+        super().__init__(f"{{ A }} {identity} not found")
 
 
 class {{ A }}Service:
@@ -122,7 +105,7 @@ class {{ A }}Service:
                 continue
             return CommandResult(identity, sequence + len(events), tuple(r.name for r in records))
         raise ConflictPersisted(
-            f"{{ A }} {identity} changed under {self._max_attempts} attempts in a row; send the command again"
+            f"{identity} changed under {self._max_attempts} attempts in a row; send the command again",
         )
 
     def current(self, {{ a }}_id: str) -> tuple[domain.{{ A }}, int]:
@@ -139,7 +122,8 @@ class {{ A }}Service:
 
     def rebuild(self, {{ a }}_id: str) -> domain.{{ A }}:
         """The state replayed from history with today's rules (compare with ``current`` after a change)."""
-        events = [registry.from_data(r.name, r.version, r.data) for r in self.history({{ a }}_id)]
+        history = self.history({{ a }}_id)
+        events = [registry.from_data(r.name, r.version, r.data) for r in history]
         state = domain.replay(events)
         if state is None:
             raise {{ A }}NotFound({{ a }}_id)

@@ -10,15 +10,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
-from {{ cookiecutter.package_name }}.service import (
+from {{ cookiecutter.package_name }}.commands import (
     CommandContext,
     CommandResult,
     ConflictPersisted,
     IdempotencyKeyReused,
-    {{ A }}NotFound,
-    {{ A }}Service,
 )
+from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
+from {{ cookiecutter.package_name }}.service import {{ A }}NotFound, {{ A }}Service
 from {{ cookiecutter.package_name }}.store.client import dynamodb_client
 from {{ cookiecutter.package_name }}.store.event_store import EventStore, StoreBusy
 
@@ -46,8 +45,10 @@ def price_change(price: int) -> domain.Change{{ A }}Price:
 
 
 def test_commands_record_events_and_state(service: {{ A }}Service) -> None:
-    assert service.handle(LISTING, context()) == CommandResult("v-1", 1, ("{{ A }}Listed",))
-    assert service.handle(price_change(999), context()) == CommandResult("v-1", 2, ("{{ A }}PriceChanged",))
+    listed = service.handle(LISTING, context())
+    assert listed == CommandResult("v-1", 1, ("{{ A }}Listed",))
+    changed = service.handle(price_change(999), context())
+    assert changed == CommandResult("v-1", 2, ("{{ A }}PriceChanged",))
     state, sequence = service.current("v-1")
     assert (state.price, sequence) == (999, 2)
     history = service.history("v-1")
@@ -75,7 +76,9 @@ def test_the_same_command_twice_with_one_key_records_one_event(service: {{ A }}S
     assert repeat == CommandResult("v-1", first.sequence, first.events, repeated=True)
 
 
-def test_a_repeat_gets_its_first_result_even_after_later_commands(service: {{ A }}Service) -> None:
+def test_a_repeat_gets_its_first_result_even_after_later_commands(
+    service: {{ A }}Service,
+) -> None:
     listed = service.handle(LISTING, context("listing-1"))
     service.handle(price_change(999), context("change-1"))
     # Listing again would be rejected by the domain; as a repeat it is answered with the first result.
@@ -96,7 +99,11 @@ def test_a_key_reused_for_another_command_is_refused(service: {{ A }}Service) ->
 def test_state_rebuilt_from_history_equals_the_stored_state(service: {{ A }}Service) -> None:
     service.handle(LISTING, context())
     service.handle(price_change(999), context())
-    service.handle(domain.Withdraw{{ A }}({{ a }}_id="v-1", reason="sold"), context())
+    withdrawal = domain.Withdraw{{ A }}(
+        {{ a }}_id="v-1",
+        reason="sold",
+    )
+    service.handle(withdrawal, context())
     assert service.rebuild("v-1") == service.current("v-1")[0]
 
 
@@ -181,7 +188,8 @@ def test_a_transaction_conflict_is_decided_again(client: DynamoDBClient, table_n
 def test_conflicts_on_every_attempt_are_reported_and_record_nothing(
     client: DynamoDBClient, table_name: str
 ) -> None:
-    service = {{ A }}Service(EventStore(client, table_name), max_attempts=3, sleep=lambda _: None)
+    store = EventStore(client, table_name)
+    service = {{ A }}Service(store, max_attempts=3, sleep=lambda _: None)
     service.handle(LISTING, context())
     faults.inject(client, "TransactWriteItems", faults.transaction_conflict(items=3), times=3)
     with pytest.raises(ConflictPersisted, match="3 attempts"):

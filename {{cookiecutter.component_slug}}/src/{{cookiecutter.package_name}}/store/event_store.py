@@ -116,7 +116,12 @@ class StoreBusy(Exception):
 class EventStore:
     """The {{ A }} partition of the event/state table."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str, aggregate: str = "{{ A }}") -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        aggregate: str = "{{ A }}",
+    ) -> None:
         self._client = client
         self._table = table_name
         self._aggregate = aggregate

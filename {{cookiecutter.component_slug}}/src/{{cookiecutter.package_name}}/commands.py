@@ -1,0 +1,33 @@
+"""What a command carries besides its domain data, what it returns, and how the command path fails.
+
+Kept apart from the service so callers import these few names without the aggregate's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asked, under which correlation id, and the key that makes a retry safe."""
+
+    correlation_id: str
+    actor: str
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    aggregate_id: str
+    sequence: int
+    events: tuple[str, ...]
+    repeated: bool = False
+
+
+class ConflictPersisted(Exception):
+    """Every attempt met a concurrent writer; the command was not recorded and may be sent again."""
+
+
+class IdempotencyKeyReused(ValueError):
+    """The idempotency key was used before for a different command; nothing was recorded."""
