@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 DYNAMODB_ERROR = "com.amazonaws.dynamodb.v20120810#"
+Fault = Callable[[AWSPreparedRequest], AWSResponse]
 
 
 class _Body:
@@ -44,7 +45,7 @@ def throttling(request: AWSPreparedRequest) -> AWSResponse:
     )
 
 
-def transaction_conflict(items: int) -> Callable[[AWSPreparedRequest], AWSResponse]:
+def transaction_conflict(items: int) -> Fault:
     def respond(request: AWSPreparedRequest) -> AWSResponse:
         reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}]
         reasons += [{"Code": "None"}] * (items - 1)
@@ -75,7 +76,7 @@ class Injection:
     """Answers the first ``times`` calls of ``operation`` with ``fault``; counts every call."""
 
     operation: str
-    fault: Callable[[AWSPreparedRequest], AWSResponse]
+    fault: Fault
     times: int
     calls: int = 0
     faults_sent: int = 0
@@ -88,9 +89,7 @@ class Injection:
         return None  # None: botocore sends the request to DynamoDB Local as usual.
 
 
-def inject(
-    client: DynamoDBClient, operation: str, fault: Callable[[AWSPreparedRequest], AWSResponse], times: int
-) -> Injection:
+def inject(client: DynamoDBClient, operation: str, fault: Fault, times: int) -> Injection:
     injection = Injection(operation, fault, times)
     # botocore's stubs type handlers as returning None; a before-send handler may return a response.
     client.meta.events.register(f"before-send.dynamodb.{operation}", cast("Callable[..., None]", injection))
