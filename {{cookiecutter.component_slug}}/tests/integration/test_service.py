@@ -155,22 +155,26 @@ def test_eight_writers_on_one_aggregate_lose_and_duplicate_nothing(table_name: s
     print(f"\n{len(acknowledged)} acknowledged, {len(failed)} reported failed after retries")
 
 
-def test_throttling_is_retried_by_the_client_policy(client: DynamoDBClient, table_name: str) -> None:
+def test_throttling_is_retried_by_the_client_policy(
+    client: DynamoDBClient, table_name: str, retry_sleeps: list[float]
+) -> None:
     # DynamoDB Local never throttles: the answer DynamoDB gives when it does is injected instead.
     service = {{ A }}Service(EventStore(client, table_name))
     injection = faults.inject(client, "TransactWriteItems", faults.throttling, times=2)
     assert service.handle(LISTING, context()).sequence == 1
     assert injection.calls == 3
+    assert len(retry_sleeps) == 2, "botocore backs off before each retry"
     assert len(service.history("v-1")) == 1
 
 
 def test_throttling_beyond_the_retries_is_store_busy_and_records_nothing(
-    client: DynamoDBClient, table_name: str
+    client: DynamoDBClient, table_name: str, retry_sleeps: list[float]
 ) -> None:
     service = {{ A }}Service(EventStore(client, table_name))
-    faults.inject(client, "TransactWriteItems", faults.throttling, times=100)
+    injection = faults.inject(client, "TransactWriteItems", faults.throttling, times=100)
     with pytest.raises(StoreBusy):
         service.handle(LISTING, context())
+    assert injection.calls == 4, "the policy allows 4 attempts in all"
     with pytest.raises({{ A }}NotFound):
         service.history("v-1")
 

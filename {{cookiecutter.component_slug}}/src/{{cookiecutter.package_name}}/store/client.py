@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 RETRY_POLICY: dict[str, Any] = {
-    "retries": {"mode": "standard", "max_attempts": 4},
+    "retries": {"mode": "standard", "total_max_attempts": 4},
     "connect_timeout": 2,
     "read_timeout": 5,
 }
