@@ -25,10 +25,10 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from {{ cookiecutter.package_name }}.clients import dynamodb_client
 from {{ cookiecutter.package_name }}.commands import CommandContext
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 from {{ cookiecutter.package_name }}.service import {{ A }}Service
-from {{ cookiecutter.package_name }}.store.client import dynamodb_client
 from {{ cookiecutter.package_name }}.store.event_store import EventStore
 
 {% if cookiecutter.command_api -%}

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from {{ cookiecutter.package_name }}.clients import dynamodb_client
 from {{ cookiecutter.package_name }}.service import {{ A }}Service
-from {{ cookiecutter.package_name }}.store.client import dynamodb_client
 from {{ cookiecutter.package_name }}.store.event_store import PARTITION_KEY, SORT_KEY, EventStore
 
 from tests.integration import dynamodb_local

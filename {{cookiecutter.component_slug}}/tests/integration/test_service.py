@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from {{ cookiecutter.package_name }}.clients import dynamodb_client
 from {{ cookiecutter.package_name }}.commands import (
     CommandContext,
     CommandResult,
@@ -18,7 +19,6 @@ from {{ cookiecutter.package_name }}.commands import (
 )
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 from {{ cookiecutter.package_name }}.service import {{ A }}NotFound, {{ A }}Service
-from {{ cookiecutter.package_name }}.store.client import dynamodb_client
 from {{ cookiecutter.package_name }}.store.event_store import EventStore, StoreBusy
 
 from tests.integration import faults

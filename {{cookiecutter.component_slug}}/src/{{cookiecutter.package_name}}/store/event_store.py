@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -155,7 +155,7 @@ class EventStore:
         )
         with _dynamodb_errors():
             for page in pages:
-                records += [_event_from_item(item) for item in page.get("Items", [])]
+                records += [event_from_item(item) for item in page.get("Items", [])]
         return records
 
     def command(self, aggregate_id: str, idempotency_key: str) -> CommandRecord | None:
@@ -251,7 +251,8 @@ def _event_item(record: EventRecord) -> dict[str, AttributeValueTypeDef]:
     }
 
 
-def _event_from_item(item: dict[str, Any]) -> EventRecord:
+def event_from_item(item: Mapping[str, Any]) -> EventRecord:
+    """An EVENT or OUTBOUND item (as GetItem, Query or a stream image gives it) as an EventRecord."""
     return EventRecord(
         event_id=item["event_id"]["S"],
         name=item["name"]["S"],
@@ -264,6 +265,23 @@ def _event_from_item(item: dict[str, Any]) -> EventRecord:
         causation_id=item["causation_id"]["S"],
         actor=item["actor"]["S"],
     )
+
+
+@dataclass(frozen=True)
+class OutboundEvent:
+    """An event waiting in the outbox, with the aggregate it belongs to."""
+
+    aggregate: str
+    aggregate_id: str
+    record: EventRecord
+
+
+def outbound_event(image: Mapping[str, Any]) -> OutboundEvent | None:
+    """The event of an OUTBOUND item's stream image; None for any other item."""
+    if not image.get(SORT_KEY, {}).get("S", "").startswith(OUTBOUND_PREFIX):
+        return None
+    aggregate, _, aggregate_id = image[PARTITION_KEY]["S"].partition("/")
+    return OutboundEvent(aggregate, aggregate_id, event_from_item(image))
 
 
 def _command_item(record: CommandRecord) -> dict[str, AttributeValueTypeDef]:

@@ -1,0 +1,36 @@
+"""The envelope every published event travels in: one definition for the publisher and the consumer.
+
+On the bus, an event is ``source`` = this component's event source, ``detail-type`` = the event's name,
+``detail`` = ``{"metadata": {...}, "data": {...}}``. The metadata carries what an audit or a consumer
+needs (which event, which version, when, which aggregate at which sequence, the correlation and
+causation ids, who acted); the data is the domain event's own fields. Nothing of the table (``_pk``,
+``_seq``, DynamoDB types) is ever in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Metadata(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    occurred_at: str
+    aggregate: str
+    aggregate_id: str
+    sequence: int = Field(ge=1)
+    correlation_id: str
+    causation_id: str
+    actor: str
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metadata: Metadata
+    data: dict[str, Any]
