@@ -223,6 +223,34 @@ class EventStore:
             # One token per append: botocore's own retries of this call cannot apply it twice.
             self._client.transact_write_items(TransactItems=items, ClientRequestToken=str(uuid.uuid4()))
 
+    def put_state(
+        self,
+        aggregate_id: str,
+        *,
+        expected_sequence: int,
+        sequence: int,
+        state: dict[str, Any],
+    ) -> None:
+        """Replace the STATE item alone, if it is still at ``expected_sequence`` (for projections).
+
+        A projection records no events of its own: its sequence is that of the last event it applied.
+        """
+        with _dynamodb_errors():
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item={
+                        **self.key(aggregate_id, STATE),
+                        SEQUENCE: {"N": str(sequence)},
+                        "state": {"S": json.dumps(state, separators=(",", ":"))},
+                    },
+                    ConditionExpression="attribute_not_exists(#pk) OR #seq = :expected",
+                    ExpressionAttributeNames={"#pk": PARTITION_KEY, "#seq": SEQUENCE},
+                    ExpressionAttributeValues={":expected": {"N": str(expected_sequence)}},
+                )
+            except self._client.exceptions.ConditionalCheckFailedException as error:
+                raise ConcurrencyConflict(f"{aggregate_id} changed while it was projected") from error
+
     def _put_new(
         self, aggregate_id: str, sort_key: str, attributes: dict[str, AttributeValueTypeDef]
     ) -> TransactWriteItemTypeDef:
