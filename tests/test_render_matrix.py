@@ -37,8 +37,9 @@ TRACES: dict[str, re.Pattern[str]] = {
     "command_api": re.compile(
         r"handlers/api|handlers import api|APIGateway|API Gateway|Command API", re.IGNORECASE
     ),
+    # SQS also carries the stream's on-failure queue: the consumer's marks are its own names.
     "consumer": re.compile(
-        r"consumer\.py|handlers import consumer|\bSQS\b|\bDLQ\b|lazy consumer", re.IGNORECASE
+        r"consumer\.py|handlers import consumer|\bDLQ\b|lazy consumer|catalogue", re.IGNORECASE
     ),
     "fifo_buffering": re.compile(r"fifo", re.IGNORECASE),
 }

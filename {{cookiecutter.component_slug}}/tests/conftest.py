@@ -1,15 +1,12 @@
 from __future__ import annotations
-{%- if cookiecutter.command_api or cookiecutter.consumer %}
 
 from dataclasses import dataclass
 
 import pytest
-{%- endif %}
 
-from tests.offline_aws import {% if cookiecutter.command_api or cookiecutter.consumer %}REGION, {% endif %}use_offline_credentials
+from tests.offline_aws import REGION, use_offline_credentials
 
 use_offline_credentials()
-{%- if cookiecutter.command_api or cookiecutter.consumer %}
 
 FUNCTION_NAME = "{{ cookiecutter.component_slug }}-test"
 
@@ -23,8 +20,11 @@ class FakeLambdaContext:
     invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:{FUNCTION_NAME}"
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
 
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 60_000
+
 
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
-{%- endif %}

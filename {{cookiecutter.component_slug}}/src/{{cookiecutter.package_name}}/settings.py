@@ -25,14 +25,12 @@ class StoreSettings:
 
 @dataclass(frozen=True)
 class PublisherSettings:
-    event_source: str
     component_bus_name: str
     shared_bus_name: str
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> PublisherSettings:
         return cls(
-            event_source=_required(environ, "EVENT_SOURCE"),
             component_bus_name=_required(environ, "COMPONENT_BUS_NAME"),
             shared_bus_name=_required(environ, "SHARED_BUS_NAME"),
         )

@@ -3,38 +3,57 @@
 
 from __future__ import annotations
 
-import os
+import json
 import time
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import boto3
 import pytest
 
 from {{ cookiecutter.package_name }}.clients import dynamodb_client
+{%- if cookiecutter.consumer %}
+from {{ cookiecutter.package_name }}.handlers import consumer, publisher
+{%- else %}
+from {{ cookiecutter.package_name }}.handlers import publisher
+{%- endif %}
 from {{ cookiecutter.package_name }}.service import {{ A }}Service
 from {{ cookiecutter.package_name }}.store.event_store import PARTITION_KEY, SORT_KEY, EventStore
 
-from tests.integration import dynamodb_local
+from tests.integration import dynamodb_local, infrastructure, moto_server
+from tests.integration.infrastructure import EventFlow
+from tests.integration.pipeline import StreamMapping
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
 
 
 @pytest.fixture(scope="session")
 def dynamodb_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = dynamodb_local.start(tmp_path_factory.mktemp("dynamodb-local"))
-    previous = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
-    # botocore reads the endpoint from the environment: production code needs no "local" branch.
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
-    try:
-        yield server.endpoint
-    finally:
-        server.stop()
-        if previous is None:
-            os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = previous
+    # botocore reads endpoints from the environment: production code needs no "local" branch. The
+    # streams API has its own variable; DynamoDB Local serves both on one port.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL_DYNAMODB", server.endpoint)
+        patch.setenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", server.endpoint)
+        try:
+            yield server.endpoint
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = moto_server.start(tmp_path_factory.mktemp("moto"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", server.endpoint)
+        patch.setenv("AWS_ENDPOINT_URL_SQS", server.endpoint)
+        try:
+            yield server.endpoint
+        finally:
+            server.stop()
 
 
 @pytest.fixture
@@ -83,3 +102,68 @@ def store(client: DynamoDBClient, table_name: str) -> EventStore:
 @pytest.fixture
 def service(store: EventStore) -> {{ A }}Service:
     return {{ A }}Service(store)
+{%- if cookiecutter.consumer %}
+
+
+@pytest.fixture
+def idempotency_table(client: DynamoDBClient) -> Iterator[str]:
+    """Powertools' idempotency table: key ``id``, as its DynamoDB persistence layer expects."""
+    name = f"idempotency-{uuid.uuid4().hex[:12]}"
+    client.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    yield name
+    client.delete_table(TableName=name)
+{%- endif %}
+
+
+@pytest.fixture
+def sqs(moto_endpoint: str) -> SQSClient:
+    return infrastructure.sqs_client()
+
+
+@pytest.fixture
+def flow(
+    sqs: SQSClient,
+    table_name: str,
+{%- if cookiecutter.consumer %}
+    idempotency_table: str,
+{%- endif %}
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[EventFlow]:
+    """The buses, rules and queues on moto, and the functions' settings pointing at them."""
+    created = infrastructure.create(sqs)
+    monkeypatch.setenv("TABLE_NAME", table_name)
+    monkeypatch.setenv("COMPONENT_BUS_NAME", created.component_bus)
+    monkeypatch.setenv("SHARED_BUS_NAME", created.shared_bus)
+{%- if cookiecutter.consumer %}
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", idempotency_table)
+    wired = (publisher.publisher, consumer.apply_once)
+{%- else %}
+    wired = (publisher.publisher,)
+{%- endif %}
+    for cached in wired:
+        cached.cache_clear()
+    yield created
+    for cached in wired:
+        cached.cache_clear()
+
+
+@pytest.fixture
+def stream(client: DynamoDBClient, table_name: str, sqs: SQSClient, flow: EventFlow) -> StreamMapping:
+    """The table's stream wired to the publisher as the stack wires it, failures to its queue."""
+    arn = client.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+    return StreamMapping(
+        boto3.client("dynamodbstreams"),
+        arn,
+        publisher.lambda_handler,
+        event_filter=publisher.STREAM_FILTER,
+        on_failure=lambda failure: _send(sqs, flow.stream_failures, failure),
+    )
+
+
+def _send(sqs: SQSClient, queue_url: str, body: object) -> None:
+    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))

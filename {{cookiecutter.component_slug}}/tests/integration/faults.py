@@ -1,9 +1,10 @@
-"""Faults DynamoDB Local cannot produce, injected at the client's HTTP layer.
+"""Faults the emulators cannot produce, injected at the client's HTTP layer.
 
-DynamoDB Local never throttles and serialises transactions, so it never answers
-ThrottlingException or cancels a transaction with TransactionConflict. These helpers make the client
-receive exactly the HTTP answer DynamoDB gives in those cases, so botocore's real retry policy and the
-store's real error handling run on it; every other call goes to DynamoDB Local unchanged.
+DynamoDB Local never throttles and serialises transactions, so it never answers ThrottlingException
+or cancels a transaction with TransactionConflict; moto's EventBridge never refuses a PutEvents entry.
+These helpers make the client receive exactly the HTTP answer AWS gives in those cases, so botocore's
+real retry policy and the component's real error handling run on it; every other call goes to the
+emulator unchanged.
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict
 from botocore.compat import HTTPHeaders
 from botocore.httpsession import URLLib3Session
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
 
 DYNAMODB_ERROR = "com.amazonaws.dynamodb.v20120810#"
 Fault = Callable[[AWSPreparedRequest], AWSResponse]
+REFUSED = {"ErrorCode": "InternalFailure", "ErrorMessage": "injected"}
 
 
 class _Body:
@@ -32,7 +35,7 @@ class _Body:
         yield self._content
 
 
-def error_response(request: AWSPreparedRequest, status: int, body: dict[str, Any]) -> AWSResponse:
+def json_response(request: AWSPreparedRequest, status: int, body: dict[str, Any]) -> AWSResponse:
     headers = HTTPHeaders()
     headers["Content-Type"] = "application/x-amz-json-1.0"
     headers["x-amzn-RequestId"] = "injected-fault"
@@ -40,7 +43,7 @@ def error_response(request: AWSPreparedRequest, status: int, body: dict[str, Any
 
 
 def throttling(request: AWSPreparedRequest) -> AWSResponse:
-    return error_response(
+    return json_response(
         request, 400, {"__type": DYNAMODB_ERROR + "ThrottlingException", "message": "Rate exceeded"}
     )
 
@@ -49,7 +52,7 @@ def transaction_conflict(items: int) -> Fault:
     def respond(request: AWSPreparedRequest) -> AWSResponse:
         reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}]
         reasons += [{"Code": "None"}] * (items - 1)
-        return error_response(
+        return json_response(
             request,
             400,
             {
@@ -63,10 +66,38 @@ def transaction_conflict(items: int) -> Fault:
     return respond
 
 
+def partial_put_events(failing: set[int]) -> Fault:
+    """PutEvents accepts the entries at other positions and refuses those in ``failing``.
+
+    moto always accepts every entry; EventBridge can refuse some (FailedEntryCount). The accepted
+    entries really go to moto's bus, the refused ones never do, and the answer says which is which.
+    """
+
+    def respond(request: AWSPreparedRequest) -> AWSResponse:
+        body = json.loads(cast("bytes", request.body))
+        entries = body["Entries"]
+        accepted = [entry for position, entry in enumerate(entries) if position not in failing]
+        event_ids: Iterator[Any] = iter(())
+        if accepted:
+            forwarded_body = json.dumps({**body, "Entries": accepted}).encode()
+            headers = HeadersDict(request.headers.items())
+            headers["Content-Length"] = str(len(forwarded_body))
+            # botocore's stubs say HTTPHeaders; botocore itself prepares requests with a HeadersDict.
+            typed_headers = cast("HTTPHeaders", headers)
+            forwarded = AWSPreparedRequest(request.method, request.url, typed_headers, forwarded_body, False)
+            answer = URLLib3Session().send(forwarded)
+            event_ids = iter(json.loads(answer.content)["Entries"])
+        results = [REFUSED if position in failing else next(event_ids) for position in range(len(entries))]
+        failed = sum(1 for result in results if "ErrorCode" in result)
+        return json_response(request, 200, {"FailedEntryCount": failed, "Entries": results})
+
+    return respond
+
+
 def lost_response(request: AWSPreparedRequest) -> AWSResponse:
     """The request reaches DynamoDB and is applied, but the answer is lost on the way back."""
     URLLib3Session().send(request)
-    return error_response(
+    return json_response(
         request, 500, {"__type": DYNAMODB_ERROR + "InternalServerError", "message": "connection reset"}
     )
 
@@ -89,8 +120,9 @@ class Injection:
         return None  # None: botocore sends the request to DynamoDB Local as usual.
 
 
-def inject(client: DynamoDBClient, operation: str, fault: Fault, times: int) -> Injection:
+def inject(client: DynamoDBClient | EventBridgeClient, operation: str, fault: Fault, times: int) -> Injection:
     injection = Injection(operation, fault, times)
+    service = client.meta.service_model.service_id.hyphenize()
     # botocore's stubs type handlers as returning None; a before-send handler may return a response.
-    client.meta.events.register(f"before-send.dynamodb.{operation}", cast("Callable[..., None]", injection))
+    client.meta.events.register(f"before-send.{service}.{operation}", cast("Callable[..., None]", injection))
     return injection

@@ -69,6 +69,11 @@ class EventPublisher:
         self._max_attempts = max_attempts
         self._sleep = sleep
 
+    @property
+    def client(self) -> EventBridgeClient:
+        """The EventBridge client it sends with (tests attach faults to it)."""
+        return self._client
+
     def entry(self, outbound: OutboundEvent) -> PutEventsRequestEntryTypeDef:
         """The PutEvents entry of a stored event: public events to the shared bus, private ones to ours."""
         record = outbound.record

@@ -18,6 +18,10 @@ from pydantic import BaseModel, TypeAdapter
 
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 
+# The EventBridge ``source`` of every event this component publishes: part of its contract, not of a
+# deployment, so it is fixed here rather than configured.
+SOURCE = "{{ cookiecutter.event_source }}"
+
 
 class Visibility(StrEnum):
     PUBLIC = "public"

@@ -16,10 +16,17 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from {{ cookiecutter.package_name }}.clients import eventbridge_client
+from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.events.publisher import EventPublisher
 from {{ cookiecutter.package_name }}.events.registry import Visibility
 from {{ cookiecutter.package_name }}.settings import PublisherSettings
-from {{ cookiecutter.package_name }}.store.event_store import outbound_event
+from {{ cookiecutter.package_name }}.store.event_store import OUTBOUND_PREFIX, SORT_KEY, outbound_event
+
+# The event source mapping's filter (the stack reads it from here): inserted OUTBOUND items only.
+STREAM_FILTER: dict[str, Any] = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"Keys": {SORT_KEY: {"S": [{"prefix": OUTBOUND_PREFIX}]}}},
+}
 
 logger = Logger()
 
@@ -29,7 +36,7 @@ def publisher() -> EventPublisher:
     settings = PublisherSettings.from_environment()
     return EventPublisher(
         eventbridge_client(),
-        source=settings.event_source,
+        source=registry.SOURCE,
         buses={Visibility.PUBLIC: settings.shared_bus_name, Visibility.PRIVATE: settings.component_bus_name},
     )
 

@@ -1,0 +1,196 @@
+"""Stand-ins for Lambda's event source mappings, so real handlers run on real streams and queues.
+
+In AWS, Lambda reads the table's stream and the consumer's queue and invokes the functions. Here these
+two classes do it with the same settings (batch size, filter, partial batch responses, retries and the
+on-failure destination for the stream; redrive to the DLQ through the queue's own policy), against
+DynamoDB Local's stream and moto's SQS. One shortcut, said where it is taken: a message that failed is
+made visible again at once instead of after the queue's visibility timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from tests.conftest import FakeLambdaContext
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from mypy_boto3_sqs import SQSClient
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def matches(pattern: Any, value: Any) -> bool:
+    """Lambda's event filtering for the shapes the component uses: nested keys, lists, prefixes."""
+    if isinstance(pattern, Mapping):
+        return isinstance(value, Mapping) and all(
+            key in value and matches(wanted, value[key]) for key, wanted in pattern.items()
+        )
+    if isinstance(pattern, list):
+        return any(
+            isinstance(value, str) and value.startswith(option["prefix"])
+            if isinstance(option, Mapping)
+            else value == option
+            for option in pattern
+        )
+    return bool(pattern == value)
+
+
+class StreamMapping:
+    """Lambda's DynamoDB stream mapping: read new records, filter, invoke, retry, then give up to a queue."""
+
+    def __init__(
+        self,
+        streams: DynamoDBStreamsClient,
+        stream_arn: str,
+        handler: Handler,
+        *,
+        event_filter: Mapping[str, Any],
+        on_failure: Callable[[dict[str, Any]], None],
+        batch_size: int = 100,
+        maximum_retry_attempts: int = 3,
+    ) -> None:
+        self._streams = streams
+        self._arn = stream_arn
+        self._handler = handler
+        self._filter = event_filter
+        self._on_failure = on_failure
+        self._batch_size = batch_size
+        self._retries = maximum_retry_attempts
+        self._iterators: dict[str, str] = {}
+        self.invocations = 0
+
+    def poll(self) -> int:
+        """Deliver every record written since the last poll; the number of records delivered."""
+        records = [record for record in self._read() if matches(self._filter, record)]
+        for start in range(0, len(records), self._batch_size):
+            self._deliver(records[start : start + self._batch_size])
+        return len(records)
+
+    def _read(self) -> list[dict[str, Any]]:
+        shards = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"].get("Shards", [])
+        records: list[dict[str, Any]] = []
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                self._iterators[shard_id] = self._streams.get_shard_iterator(
+                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            while True:
+                page = self._streams.get_records(ShardIterator=self._iterators[shard_id], Limit=1000)
+                self._iterators[shard_id] = page.get("NextShardIterator", self._iterators[shard_id])
+                records += [self._lambda_record(record) for record in page["Records"]]
+                if not page["Records"]:
+                    break
+        return records
+
+    def _lambda_record(self, record: Any) -> dict[str, Any]:
+        change = dict(record["dynamodb"])
+        change["ApproximateCreationDateTime"] = change["ApproximateCreationDateTime"].timestamp()
+        return {
+            "eventID": record["eventID"],
+            "eventName": record["eventName"],
+            "eventVersion": record.get("eventVersion", "1.1"),
+            "eventSource": "aws:dynamodb",
+            "awsRegion": record.get("awsRegion", "ddblocal"),
+            "dynamodb": change,
+            "eventSourceARN": self._arn,
+        }
+
+    def _deliver(self, batch: list[dict[str, Any]]) -> None:
+        pending = batch
+        for _ in range(1 + self._retries):
+            self.invocations += 1
+            failures = self._handler({"Records": pending}, FakeLambdaContext())["batchItemFailures"]
+            if not failures:
+                return
+            # Lambda retries from the first failed record: nothing after it was skipped.
+            failed_at = next(
+                index
+                for index, record in enumerate(pending)
+                if record["dynamodb"]["SequenceNumber"] == failures[0]["itemIdentifier"]
+            )
+            pending = pending[failed_at:]
+        self._on_failure(
+            {
+                "requestContext": {
+                    "condition": "RetryAttemptsExhausted",
+                    "approximateInvokeCount": 1 + self._retries,
+                },
+                "DDBStreamBatchInfo": {
+                    "streamArn": self._arn,
+                    "startSequenceNumber": pending[0]["dynamodb"]["SequenceNumber"],
+                    "endSequenceNumber": pending[-1]["dynamodb"]["SequenceNumber"],
+                    "batchSize": len(pending),
+                },
+            }
+        )
+
+
+class QueueMapping:
+    """Lambda's SQS mapping: receive a batch, invoke, delete what succeeded, leave failures to redrive."""
+
+    def __init__(self, sqs: SQSClient, queue_url: str, handler: Handler, *, batch_size: int = 10) -> None:
+        self._sqs = sqs
+        self._url = queue_url
+        self._handler = handler
+        self._batch_size = batch_size
+        self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+
+    def drain(self, timeout_seconds: float = 30.0) -> int:
+        """Invoke the handler until the queue is empty; the number of messages handled successfully."""
+        done = 0
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            messages = self._sqs.receive_message(
+                QueueUrl=self._url,
+                MaxNumberOfMessages=self._batch_size,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if not messages:
+                return done
+            event = {"Records": [self._lambda_record(message) for message in messages]}
+            answer = self._handler(event, FakeLambdaContext())
+            failures = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+            for message in messages:
+                if message["MessageId"] in failures:
+                    # Shortcut: visible again now, not after the visibility timeout; moto's redrive
+                    # policy still counts the receive and moves the message to the DLQ in the end.
+                    self._sqs.change_message_visibility(
+                        QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                    )
+                else:
+                    self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
+                    done += 1
+        raise TimeoutError(f"queue {self._url} was not drained in {timeout_seconds} s")
+
+    def _lambda_record(self, message: Any) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": message.get("MessageAttributes", {}),
+            "md5OfBody": message["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self._arn,
+            "awsRegion": self._arn.split(":")[3],
+        }
+
+
+def bodies(sqs: SQSClient, queue_url: str) -> list[Any]:
+    """Every message body in a queue, parsed, removing them (for queues the tests only observe)."""
+    found: list[Any] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

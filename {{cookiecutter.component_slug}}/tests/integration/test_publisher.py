@@ -1,0 +1,133 @@
+{%- set A = cookiecutter.aggregate -%}
+{%- set a = cookiecutter.aggregate | snake_case -%}
+"""Stored events reach their bus through the real stream and moto's EventBridge: none lost, none altered.
+
+Every test counts: events stored = events on a bus + events held in the stream's failure queue.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from {{ cookiecutter.package_name }}.commands import CommandContext
+from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
+from {{ cookiecutter.package_name }}.events import registry
+from {{ cookiecutter.package_name }}.handlers import publisher
+from {{ cookiecutter.package_name }}.service import {{ A }}Service
+
+from tests.integration import faults
+from tests.integration.infrastructure import EventFlow
+from tests.integration.pipeline import StreamMapping, bodies
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+CONTEXT = CommandContext(correlation_id="correlation-1", actor="tester")
+LISTED = "{{ A }}Listed"
+PRICE_CHANGED = "{{ A }}PriceChanged"
+WITHDRAWN = "{{ A }}Withdrawn"
+
+
+def record_history(service: {{ A }}Service, aggregates: int = 1) -> int:
+    """List, reprice and withdraw each aggregate: 2 public and 1 private event each."""
+    for number in range(aggregates):
+        identity = f"v-{number}"
+        listing = domain.List{{ A }}(
+            {{ a }}_id=identity,
+            title="Hatchback",
+            price=1000,
+        )
+        service.handle(listing, CONTEXT)
+        repricing = domain.Change{{ A }}Price(
+            {{ a }}_id=identity,
+            price=900,
+        )
+        service.handle(repricing, CONTEXT)
+        withdrawal = domain.Withdraw{{ A }}(
+            {{ a }}_id=identity,
+            reason="sold",
+        )
+        service.handle(withdrawal, CONTEXT)
+    return 3 * aggregates
+
+
+def on_buses(sqs: SQSClient, flow: EventFlow) -> tuple[list[Any], list[Any]]:
+    return bodies(sqs, flow.shared_tap), bodies(sqs, flow.component_tap)
+
+
+def test_public_events_reach_the_shared_bus_and_private_ones_the_components(
+    service: {{ A }}Service, stream: StreamMapping, sqs: SQSClient, flow: EventFlow
+) -> None:
+    stored = record_history(service)
+    assert stream.poll() == stored
+    shared, component = on_buses(sqs, flow)
+    assert [event["detail-type"] for event in shared] == [LISTED, PRICE_CHANGED]
+    assert [event["detail-type"] for event in component] == [WITHDRAWN]
+    listed = shared[0]
+    assert listed["source"] == registry.SOURCE
+    assert set(listed["detail"]) == {"metadata", "data"}
+    assert listed["detail"]["data"] == {
+        "{{ a }}_id": "v-0",
+        "title": "Hatchback",
+        "price": 1000,
+    }
+    metadata = listed["detail"]["metadata"]
+    assert (metadata["name"], metadata["version"], metadata["sequence"]) == (LISTED, 1, 1)
+    assert (metadata["aggregate"], metadata["aggregate_id"]) == ("{{ A }}", "v-0")
+    assert (metadata["correlation_id"], metadata["actor"]) == ("correlation-1", "tester")
+    # No trace of the table reaches the bus: no key names, no DynamoDB types.
+    assert "_pk" not in str(listed)
+    assert "'S'" not in str(listed["detail"])
+
+
+def test_only_the_refused_entries_are_sent_again(
+    service: {{ A }}Service, stream: StreamMapping, sqs: SQSClient, flow: EventFlow
+) -> None:
+    stored = record_history(service, aggregates=4)  # 12 events: a call of 10, then one of 2
+    client = publisher.publisher().client
+    sent: list[int] = []
+    client.meta.events.register(
+        "before-send.eventbridge.PutEvents",
+        lambda request, **_: sent.append(request.body.count(b'"DetailType"')),
+    )
+    # EventBridge may refuse some entries of a call; moto never does, so refusals are injected.
+    faults.inject(client, "PutEvents", faults.partial_put_events({1, 4}), times=1)
+    stream.poll()
+    assert sent == [10, 2, 2], "the first call's two refused entries, and only they, are sent again"
+    shared, component = on_buses(sqs, flow)
+    published = [event["detail"]["metadata"]["event_id"] for event in shared + component]
+    assert len(published) == stored
+    assert len(set(published)) == stored, "every event exactly once"
+    assert bodies(sqs, flow.stream_failures) == []
+
+
+def test_events_that_cannot_be_published_end_in_the_failure_queue(
+    service: {{ A }}Service, stream: StreamMapping, sqs: SQSClient, flow: EventFlow
+) -> None:
+    stored = record_history(service, aggregates=2)
+    client = publisher.publisher().client
+    faults.inject(client, "PutEvents", faults.partial_put_events(set(range(10))), times=1_000)
+    stream.poll()
+    shared, component = on_buses(sqs, flow)
+    failures = bodies(sqs, flow.stream_failures)
+    assert shared == []
+    assert component == []
+    assert len(failures) == 1
+    assert failures[0]["DDBStreamBatchInfo"]["batchSize"] == stored
+    assert stream.invocations == 4, "the first try and the mapping's 3 retries"
+
+
+@pytest.mark.parametrize("entries", [1, 10, 11, 25])
+def test_calls_hold_at_most_ten_entries_and_keep_their_order(entries: int) -> None:
+    batch = [{"Source": "s", "DetailType": "d", "Detail": str(n)} for n in range(entries)]
+    groups = publisher_batches(batch)
+    assert [position for group in groups for position in group] == list(range(entries))
+    assert all(len(group) <= 10 for group in groups)
+
+
+def publisher_batches(entries: list[Any]) -> list[list[int]]:
+    from {{ cookiecutter.package_name }}.events.publisher import batches
+
+    return batches(entries)
