@@ -34,7 +34,11 @@ from {{ cookiecutter.package_name }}.store.event_store import EventStore
 {% if cookiecutter.command_api -%}
 from benchmarks.cold_start import bench_cold_starts
 {% endif -%}
-from tests.integration import dynamodb_local
+{% if cookiecutter.consumer -%}
+from benchmarks.consuming import bench_consumer
+{% endif -%}
+from benchmarks.publishing import bench_publisher
+from tests.integration import dynamodb_local, moto_server
 from tests.integration.conftest import create_table
 from tests.offline_aws import use_offline_credentials
 
@@ -190,18 +194,25 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=100, help="commands per round (default: 100)")
     arguments = parser.parse_args()
     use_offline_credentials()
-    with tempfile.TemporaryDirectory(prefix="bench-dynamodb-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="bench-emulators-") as scratch:
         server = dynamodb_local.start(Path(scratch))
+        events = moto_server.start(Path(scratch))
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.endpoint
+        os.environ["AWS_ENDPOINT_URL_EVENTBRIDGE"] = events.endpoint
         try:
             client = dynamodb_client()
             table = f"bench-{uuid.uuid4().hex[:8]}"
             create_table(client, table)
             rows = bench_store(client, table, arguments.rounds, arguments.commands)
+            rows += bench_publisher(arguments.rounds, arguments.commands)
+{%- if cookiecutter.consumer %}
+            rows += bench_consumer(client, table, arguments.rounds, arguments.commands // 2)
+{%- endif %}
 {%- if cookiecutter.command_api %}
             rows += bench_cold_starts(arguments.rounds * 2 - 1, server.endpoint, table)
 {%- endif %}
         finally:
+            events.stop()
             server.stop()
     print_table(rows)
 
