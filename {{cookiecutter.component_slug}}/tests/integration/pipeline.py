@@ -1,3 +1,4 @@
+{%- if cookiecutter.consumer -%}
 """Stand-ins for Lambda's event source mappings, so real handlers run on real streams and queues.
 
 In AWS, Lambda reads the table's stream and the consumer's queue and invokes the functions. Here these
@@ -6,11 +7,21 @@ on-failure destination for the stream; redrive to the DLQ through the queue's ow
 DynamoDB Local's stream and moto's SQS. One shortcut, said where it is taken: a message that failed is
 made visible again at once instead of after the queue's visibility timeout.
 """
+{%- else -%}
+"""A stand-in for Lambda's stream event source mapping, so the real publisher runs on the real stream.
+
+In AWS, Lambda reads the table's stream and invokes the publisher. Here this class does it with the
+same settings (batch size, filter, partial batch responses, retries and the on-failure destination),
+against DynamoDB Local's stream.
+"""
+{%- endif %}
 
 from __future__ import annotations
 
 import json
+{%- if cookiecutter.consumer %}
 import time
+{%- endif %}
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +141,7 @@ class StreamMapping:
         )
 
 
+{% if cookiecutter.consumer -%}
 class QueueMapping:
     """Lambda's SQS mapping: receive a batch, invoke, delete what succeeded, leave failures to redrive."""
 
@@ -184,6 +196,7 @@ class QueueMapping:
         }
 
 
+{% endif -%}
 def bodies(sqs: SQSClient, queue_url: str) -> list[Any]:
     """Every message body in a queue, parsed, removing them (for queues the tests only observe)."""
     found: list[Any] = []
