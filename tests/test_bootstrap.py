@@ -1,8 +1,8 @@
 """bootstrap.sh: its command line, and the full check of a rendered component (the slow tests).
 
 The slow tests are the template's health check: render with a tool, commit, `make install lint test`
-in the component, exactly what a squad runs. They cover the default answers (with cookiecutter) and
-every option off (with copier).
+in the component, exactly what a squad runs. They cover the default answers (with cookiecutter), every
+option off (with copier) and FIFO buffering, the one option whose integration tests differ.
 """
 
 from __future__ import annotations
@@ -113,6 +113,16 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier(tm
     assert not (component / "src" / "inventory" / "handlers" / "api.py").exists()
     assert (component / ".copier-answers.yml").is_file()
     assert git(component, "status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+def test_fifo_component_installs_lints_and_tests_green(tmp_path: Path) -> None:
+    # The only combination whose consumer runs on a FIFO queue: its integration tests run here.
+    result = bootstrap("--output-dir", str(tmp_path), "fifo_buffering=true", cwd=tmp_path)
+    assert_verified(result, "cookiecutter")
+    assert (
+        "SqsFifoPartialProcessor" in (tmp_path / "inventory/src/inventory/handlers/consumer.py").read_text()
+    )
 
 
 @pytest.mark.slow
