@@ -1,0 +1,67 @@
+"""Emulators the tests run as local processes: started on a free loopback port, stopped by their PID.
+
+Never stopped by name, so other instances on the machine are left alone. Each writes its output to a
+log in its scratch directory, shown when it fails to start.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+READY_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass
+class LocalServer:
+    endpoint: str
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self.log.close()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(
+    name: str,
+    command: Callable[[int], Sequence[str]],
+    workdir: Path,
+    ready: Callable[[str], object],
+) -> LocalServer:
+    """Run ``command(port)`` in ``workdir`` until ``ready(endpoint)`` stops raising AWS errors."""
+    port = free_port()
+    log_path = workdir / f"{name}.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(list(command(port)), cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    server = LocalServer(endpoint=f"http://127.0.0.1:{port}", process=process, log=log)
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited at start:\n{log_path.read_text(errors='replace')}")
+        try:
+            ready(server.endpoint)
+        except (BotoCoreError, ClientError):
+            time.sleep(0.05)
+            continue
+        return server
+    server.stop()
+    raise RuntimeError(f"{name} was not ready after {READY_TIMEOUT_SECONDS} s")
