@@ -1,0 +1,6 @@
+"""Event contracts: JSON Schemas generated from the event models, and the gate that keeps them compatible.
+
+Run as ``python -m contracts`` with ``docs`` (write docs/events/schemas; ``--check`` fails when they
+are stale instead), ``check`` (refuse a change that would break a public event's consumers) or
+``release`` (make today's public schemas the new baseline).
+"""

@@ -1,0 +1,148 @@
+{%- set A = cookiecutter.aggregate -%}
+{%- set a = cookiecutter.aggregate | snake_case -%}
+"""The contract gate: each rule refuses a breaking change and lets a compatible one through."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts import compatibility, schemas
+from contracts.__main__ import main
+
+LISTED = schemas.file_name("{{ A }}Listed", 1)
+ID = "{{ a }}_id"
+
+
+def baseline() -> dict[str, Any]:
+    return dict(json.loads(schemas.current_public()[LISTED]))
+
+
+def gate(change: Callable[[dict[str, Any]], object]) -> list[compatibility.Break]:
+    old = baseline()
+    new = copy.deepcopy(old)
+    change(new)
+    return compatibility.breaks({LISTED: json.dumps(old)}, {LISTED: json.dumps(new)})
+
+
+def add_optional(schema: dict[str, Any]) -> None:
+    schema["properties"]["colour"] = {"type": "string"}
+
+
+def test_the_committed_schemas_are_generated_from_the_models() -> None:
+    assert schemas.read(schemas.SCHEMAS) == schemas.current(), "run `make docs`"
+
+
+def test_the_committed_baseline_is_compatible() -> None:
+    assert compatibility.breaks(schemas.read(schemas.BASELINE), schemas.current_public()) == []
+
+
+def test_an_optional_field_added_is_compatible() -> None:
+    assert gate(add_optional) == []
+
+
+Change = Callable[[dict[str, Any]], None]
+
+
+def setting(field: str, keyword: str, value: Any) -> Change:
+    def change(schema: dict[str, Any]) -> None:
+        schema["properties"][field][keyword] = value
+
+    return change
+
+
+def removing(field: str) -> Change:
+    return lambda schema: schema["properties"].pop(field)
+
+
+def renaming(field: str, to: str) -> Change:
+    def change(schema: dict[str, Any]) -> None:
+        schema["properties"][to] = schema["properties"].pop(field)
+
+    return change
+
+
+def unrequiring(field: str) -> Change:
+    return lambda schema: schema["required"].remove(field)
+
+
+def requiring_a_new_field(schema: dict[str, Any]) -> None:
+    add_optional(schema)
+    schema["required"].append("colour")
+
+
+BREAKING: list[tuple[str, Change, str, str]] = [
+    ("removed", removing("title"), "title", "removed or renamed"),
+    ("renamed", renaming("title", "name"), "title", "removed or renamed"),
+    ("type changed", setting("price", "type", "string"), "price", "type changed"),
+    ("new required field", requiring_a_new_field, "colour", "new required field"),
+    ("no longer required", unrequiring("title"), "title", "no longer required"),
+    ("maximum length tightened", setting("title", "maxLength", 100), "title", "maxLength"),
+    ("minimum length tightened", setting("title", "minLength", 5), "title", "minLength"),
+    ("range tightened", setting("price", "exclusiveMinimum", 100), "price", "exclusiveMinimum"),
+    ("pattern changed", setting(ID, "pattern", "^[a-z]+$"), ID, "pattern"),
+    ("format added", setting(ID, "format", "uuid"), ID, "format"),
+    ("enum introduced", setting("title", "enum", ["Hatchback"]), "title", "enum"),
+]
+
+
+@pytest.mark.parametrize(("why", "change", "field", "problem"), BREAKING, ids=[row[0] for row in BREAKING])
+def test_a_breaking_change_is_refused_naming_event_version_and_field(
+    why: str, change: Change, field: str, problem: str
+) -> None:
+    found = gate(change)
+    assert found, why
+    text = str(found[0])
+    assert text.startswith(f"{{ A }}Listed v1, field '{field}':")
+    assert problem in text
+
+
+def test_an_enum_narrowed_is_refused_and_widened_is_not() -> None:
+    old = baseline()
+    setting("title", "enum", ["Hatchback", "Estate"])(old)
+    for values, refused in ((["Hatchback"], True), (["Hatchback", "Estate", "Coupe"], False)):
+        new = copy.deepcopy(old)
+        setting("title", "enum", values)(new)
+        found = compatibility.breaks({LISTED: json.dumps(old)}, {LISTED: json.dumps(new)})
+        assert bool(found) is refused, values
+
+
+def test_loosened_limits_are_compatible() -> None:
+    def loosen(schema: dict[str, Any]) -> None:
+        schema["properties"]["title"]["maxLength"] = 500
+        schema["properties"]["title"]["minLength"] = 0
+        schema["properties"]["price"]["exclusiveMinimum"] = -1
+
+    assert gate(loosen) == []
+
+
+def test_a_published_version_may_not_disappear() -> None:
+    found = compatibility.breaks({LISTED: json.dumps(baseline())}, {})
+    assert [str(problem) for problem in found] == [
+        "{{ A }}Listed v1: the published event version was removed",
+    ]
+
+
+def test_the_report_says_how_to_make_a_breaking_change() -> None:
+    text = compatibility.report(gate(lambda s: s["properties"].pop("price")))
+    assert "{{ A }}Listed v1, field 'price': removed or renamed" in text
+    assert "new version" in text
+
+
+def test_release_refuses_while_a_change_breaks_and_records_a_compatible_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = baseline()
+    broken["properties"]["new_field"] = {"type": "string"}
+    broken["required"].append("new_field")  # the baseline knows nothing of it: today's code lacks it
+    (tmp_path / LISTED).write_text(json.dumps(broken), encoding="utf-8")
+    monkeypatch.setattr(schemas, "BASELINE", tmp_path)
+    assert main(["release"]) == 1
+    (tmp_path / LISTED).unlink()
+    assert main(["release"]) == 0
+    assert schemas.read(tmp_path) == schemas.current_public()
