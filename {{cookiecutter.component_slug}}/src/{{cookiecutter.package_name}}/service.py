@@ -14,12 +14,12 @@ The command path is where the store's guarantees become the component's behaviou
 from __future__ import annotations
 
 import hashlib
-import random
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from {{ cookiecutter.package_name }}.backoff import full_jitter
 from {{ cookiecutter.package_name }}.commands import (
     CommandContext,
     CommandResult,
@@ -101,7 +101,7 @@ class {{ A }}Service:
             except DuplicateCommand as duplicate:
                 return _first_result(identity, duplicate.record, fingerprint)
             except ConcurrencyConflict:
-                self._sleep(_backoff(attempt))
+                self._sleep(full_jitter(attempt, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS))
                 continue
             return CommandResult(identity, sequence + len(events), tuple(r.name for r in records))
         raise ConflictPersisted(
@@ -167,8 +167,3 @@ def _first_result(identity: str, record: CommandRecord, fingerprint: str) -> Com
             f"idempotency key {record.key} was used for a different command; use a new key for a new command"
         )
     return CommandResult(identity, record.sequence, record.events, repeated=True)
-
-
-def _backoff(attempt: int) -> float:
-    """Full jitter: competing writers spread out instead of colliding again in step."""
-    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311

@@ -10,11 +10,11 @@ id, so a duplicate is harmless while a gap would not be.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from {{ cookiecutter.package_name }}.backoff import full_jitter
 from {{ cookiecutter.package_name }}.events.envelope import Envelope, Metadata
 from {{ cookiecutter.package_name }}.events.registry import Visibility
 from {{ cookiecutter.package_name }}.store.event_store import OutboundEvent
@@ -113,15 +113,10 @@ class EventPublisher:
         pending = group
         for attempt in range(self._max_attempts):
             if attempt:
-                self._sleep(_backoff(attempt))
+                self._sleep(full_jitter(attempt, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS))
             response = self._client.put_events(Entries=[entries[position] for position in pending])
             if response.get("FailedEntryCount", 0) == 0:
                 return []
             results = zip(pending, response["Entries"], strict=True)
             pending = [position for position, result in results if "ErrorCode" in result]
         return pending
-
-
-def _backoff(attempt: int) -> float:
-    """Full jitter, capped: a throttled bus is not hammered in step by every shard's publisher."""
-    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311
