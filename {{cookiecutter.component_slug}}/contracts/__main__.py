@@ -5,23 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 
-from contracts import compatibility, schemas
+from contracts import compatibility, events_page, schemas
 
 
 def docs(check: bool) -> int:
     wanted, written = schemas.current(), schemas.read(schemas.SCHEMAS)
-    if wanted == written:
+    page = events_page.render()
+    page_written = events_page.PAGE.read_text(encoding="utf-8") if events_page.PAGE.exists() else ""
+    if wanted == written and page == page_written:
         return 0
     if check:
         stale = sorted(set(wanted) ^ set(written) | {n for n in wanted if written.get(n) != wanted[n]})
-        print(f"docs/events/schemas is stale ({', '.join(stale)}): run `make docs`", file=sys.stderr)
+        stale += [] if page == page_written else ["README.md"]
+        print(f"docs/events is stale ({', '.join(stale)}): run `make docs`", file=sys.stderr)
         return 1
     schemas.SCHEMAS.mkdir(parents=True, exist_ok=True)
     for stale_file in set(written) - set(wanted):
         (schemas.SCHEMAS / stale_file).unlink()
     for name, text in wanted.items():
         (schemas.SCHEMAS / name).write_text(text, encoding="utf-8")
-    print(f"wrote {len(wanted)} schemas to docs/events/schemas")
+    events_page.PAGE.write_text(page, encoding="utf-8")
+    print(f"wrote {len(wanted)} schemas and the events page to docs/events")
     return 0
 
 

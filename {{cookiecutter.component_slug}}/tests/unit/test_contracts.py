@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from contracts import compatibility, schemas
+from {{ cookiecutter.package_name }}.events import registry
+
+from contracts import compatibility, events_page, schemas
 from contracts.__main__ import main
 
 LISTED = schemas.file_name("{{ A }}Listed", 1)
@@ -36,6 +38,14 @@ def add_optional(schema: dict[str, Any]) -> None:
 
 def test_the_committed_schemas_are_generated_from_the_models() -> None:
     assert schemas.read(schemas.SCHEMAS) == schemas.current(), "run `make docs`"
+
+
+def test_the_events_page_is_generated_from_the_registry() -> None:
+    page = events_page.PAGE.read_text(encoding="utf-8")
+    assert page == events_page.render(), "run `make docs`"
+    for event_type in registry.EVENT_TYPES:
+        assert f"## {event_type.name} v{event_type.version}" in page
+        assert f"(schemas/{schemas.file_name(event_type.name, event_type.version)})" in page
 
 
 def test_the_committed_baseline_is_compatible() -> None:

@@ -33,6 +33,8 @@ class EventType:
     model: type[BaseModel]
     version: int
     visibility: Visibility
+    # An instance shown on the events page (docs/events/README.md) and in contract examples.
+    example: BaseModel
 
     @property
     def name(self) -> str:
@@ -44,10 +46,36 @@ class UnknownEvent(LookupError):
 
 
 EVENT_TYPES = (
-    EventType(domain.{{ A }}Listed, version=1, visibility=Visibility.PUBLIC),
-    EventType(domain.{{ A }}PriceChanged, version=1, visibility=Visibility.PUBLIC),
+    EventType(
+        domain.{{ A }}Listed,
+        version=1,
+        visibility=Visibility.PUBLIC,
+        example=domain.{{ A }}Listed(
+            {{ a }}_id="v-1042",
+            title="Blue hatchback, 2021",
+            price=1_250_000,
+        ),
+    ),
+    EventType(
+        domain.{{ A }}PriceChanged,
+        version=1,
+        visibility=Visibility.PUBLIC,
+        example=domain.{{ A }}PriceChanged(
+            {{ a }}_id="v-1042",
+            old_price=1_250_000,
+            new_price=1_199_900,
+        ),
+    ),
     # The withdrawal reason is free text written for the squad: kept private so it cannot leak.
-    EventType(domain.{{ A }}Withdrawn, version=1, visibility=Visibility.PRIVATE),
+    EventType(
+        domain.{{ A }}Withdrawn,
+        version=1,
+        visibility=Visibility.PRIVATE,
+        example=domain.{{ A }}Withdrawn(
+            {{ a }}_id="v-1042",
+            reason="Sold at the branch",
+        ),
+    ),
 )
 
 _BY_MODEL = {event_type.model: event_type for event_type in EVENT_TYPES}
