@@ -8,9 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import boto3
-from botocore.config import Config
 
-from tests.integration.servers import LocalServer
+from tests.integration.servers import PROBE, LocalServer
 from tests.integration.servers import start as start_server
 
 COMPONENT_ROOT = Path(__file__).resolve().parents[2]
@@ -43,5 +42,4 @@ def start(workdir: Path) -> LocalServer:
 
 
 def _list_tables(endpoint: str) -> object:
-    config = Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=2)
-    return boto3.client("dynamodb", endpoint_url=endpoint, config=config).list_tables()
+    return boto3.client("dynamodb", endpoint_url=endpoint, **PROBE).list_tables()

@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 import boto3
-from botocore.config import Config
 
-from tests.integration.servers import LocalServer
+from tests.integration.servers import PROBE, LocalServer
 from tests.integration.servers import start as start_server
 
 
@@ -24,5 +23,4 @@ def start(workdir: Path) -> LocalServer:
 
 
 def _list_queues(endpoint: str) -> object:
-    config = Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=2)
-    return boto3.client("sqs", endpoint_url=endpoint, config=config).list_queues()
+    return boto3.client("sqs", endpoint_url=endpoint, **PROBE).list_queues()

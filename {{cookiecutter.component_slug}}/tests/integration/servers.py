@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 READY_TIMEOUT_SECONDS = 30.0
@@ -35,6 +36,16 @@ class LocalServer:
         self.log.close()
 
 
+# Settings for a client that only asks "are you up?": one attempt, short timeouts and its own dummy
+# identity, so the answer does not depend on the environment the tests set.
+PROBE: dict[str, Any] = {
+    "region_name": "us-east-1",
+    "aws_access_key_id": "probe",
+    "aws_secret_access_key": "probe",
+    "config": Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=2),
+}
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -53,15 +64,23 @@ def start(
     log = log_path.open("wb")
     process = subprocess.Popen(list(command(port)), cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     server = LocalServer(endpoint=f"http://127.0.0.1:{port}", process=process, log=log)
+    try:
+        _wait_until_ready(name, server, ready, log_path)
+    except BaseException:
+        server.stop()  # Whatever went wrong, the process it started does not outlive it.
+        raise
+    return server
+
+
+def _wait_until_ready(name: str, server: LocalServer, ready: Callable[[str], object], log_path: Path) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if server.process.poll() is not None:
             raise RuntimeError(f"{name} exited at start:\n{log_path.read_text(errors='replace')}")
         try:
             ready(server.endpoint)
         except (BotoCoreError, ClientError):
             time.sleep(0.05)
             continue
-        return server
-    server.stop()
+        return
     raise RuntimeError(f"{name} was not ready after {READY_TIMEOUT_SECONDS} s")
