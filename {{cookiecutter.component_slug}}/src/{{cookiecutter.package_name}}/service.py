@@ -80,7 +80,7 @@ class {{ A }}Service:
                 # Nothing to record: a repeat still gets its first result, a new command an empty one.
                 repeated = self._repeat_of(identity, context, fingerprint)
                 return repeated or CommandResult(identity, sequence, ())
-            records = self._records(events, sequence, context)
+            records = event_records(events, sequence, context)
             new_state = domain.evolve(state, events[0])
             for event in events[1:]:
                 new_state = domain.evolve(new_state, event)
@@ -135,30 +135,37 @@ class {{ A }}Service:
         record = self._store.command(identity, context.idempotency_key)
         return None if record is None else _first_result(identity, record, fingerprint)
 
-    @staticmethod
-    def _records(
-        events: list[domain.{{ A }}Event], sequence: int, context: CommandContext
-    ) -> list[EventRecord]:
-        occurred_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        causation_id = context.idempotency_key or str(uuid.uuid4())
-        records = []
-        for offset, event in enumerate(events, start=1):
-            event_type = registry.event_type_of(event)
-            records.append(
-                EventRecord(
-                    event_id=str(uuid.uuid4()),
-                    name=event_type.name,
-                    version=event_type.version,
-                    visibility=event_type.visibility.value,
-                    sequence=sequence + offset,
-                    occurred_at=occurred_at,
-                    data=registry.to_data(event),
-                    correlation_id=context.correlation_id,
-                    causation_id=causation_id,
-                    actor=context.actor,
-                )
+
+def event_records(
+    events: list[domain.{{ A }}Event],
+    sequence: int,
+    context: CommandContext,
+) -> list[EventRecord]:
+    """The records of a command's events, numbered after ``sequence``: what the store keeps and publishes.
+
+    The contract tests build the publisher's messages from these too, so a pact is verified against
+    the metadata the component really records.
+    """
+    occurred_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    causation_id = context.idempotency_key or str(uuid.uuid4())
+    records = []
+    for offset, event in enumerate(events, start=1):
+        event_type = registry.event_type_of(event)
+        records.append(
+            EventRecord(
+                event_id=str(uuid.uuid4()),
+                name=event_type.name,
+                version=event_type.version,
+                visibility=event_type.visibility.value,
+                sequence=sequence + offset,
+                occurred_at=occurred_at,
+                data=registry.to_data(event),
+                correlation_id=context.correlation_id,
+                causation_id=causation_id,
+                actor=context.actor,
             )
-        return records
+        )
+    return records
 
 
 def _first_result(identity: str, record: CommandRecord, fingerprint: str) -> CommandResult:

@@ -34,7 +34,7 @@ class EventType:
     version: int
     visibility: Visibility
     # An instance shown on the events page (docs/events/README.md) and in contract examples.
-    example: BaseModel
+    example: domain.{{ cookiecutter.aggregate }}Event
 
     @property
     def name(self) -> str:

@@ -1,0 +1,190 @@
+{%- set slug = cookiecutter.component_slug -%}
+{%- set a = cookiecutter.aggregate | snake_case -%}
+"""Provider verification: the publisher's real messages against every pact written for its events.
+
+The pacts come from three places: the pact files in ``pacts/`` whose provider is this component (the
+consumer tests write theirs there; drop another squad's pact files in to verify them locally), a Pact
+Broker when ``PACT_BROKER_BASE_URL`` is set (CI), and the published contract, a pact of every public
+event derived from the event models, so the publisher is verified against what any subscriber may rely
+on even before the first consumer has written a pact. Each message is built by the code that builds it
+in Lambda: the service's event records and the publisher's PutEvents entry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pact import Pact, Verifier
+from pact.types import Message
+
+from {{ cookiecutter.package_name }}.commands import CommandContext
+from {{ cookiecutter.package_name }}.events import registry
+from {{ cookiecutter.package_name }}.events.envelope import Envelope
+from {{ cookiecutter.package_name }}.handlers import publisher
+from {{ cookiecutter.package_name }}.service import event_records
+from {{ cookiecutter.package_name }}.store.event_store import OutboundEvent
+
+from tests.contract import pacts
+
+# The consumer named in the published-contract pact: "whoever subscribes". It is never published.
+ANY_SUBSCRIBER = "{{ slug }}-subscribers"
+Producer = Callable[[str], Message]
+
+
+@pytest.fixture(autouse=True)
+def buses(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The settings the publisher function gets from its stack."""
+    monkeypatch.setenv("COMPONENT_BUS_NAME", "{{ slug }}-events")
+    monkeypatch.setenv("SHARED_BUS_NAME", "shared-events")
+    publisher.publisher.cache_clear()
+    yield
+    publisher.publisher.cache_clear()
+
+
+def published_message(name: str) -> Message:
+    """The message the publisher sends for the event a pact describes, with the example's data."""
+    event_type = pacts.described(name)
+    context = CommandContext(correlation_id="pact-verification", actor="pact-verifier")
+    (record,) = event_records([event_type.example], sequence=0, context=context)
+    outbound = OutboundEvent(
+        aggregate="{{ cookiecutter.aggregate }}",
+        aggregate_id=record.data["{{ a }}_id"],
+        record=record,
+    )
+    entry = publisher.publisher().entry(outbound)
+    return {
+        "contents": entry["Detail"].encode(),
+        "metadata": {"source": entry["Source"], "detail-type": entry["DetailType"]},
+        "content_type": "application/json",
+    }
+
+
+@pytest.fixture(scope="module")
+def published_contract(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pact of every public event as the event models define it."""
+    folder = tmp_path_factory.mktemp("published-contract")
+    pact = Pact(ANY_SUBSCRIBER, pacts.PROVIDER).with_specification("V4")
+    public = [t for t in registry.EVENT_TYPES if t.visibility is registry.Visibility.PUBLIC]
+    for event_type in public:
+        (
+            pact.upon_receiving(pacts.description(event_type), "Async")
+            .with_body(pacts.expected_envelope(event_type), content_type="application/json")
+            .with_metadata(pacts.routing(event_type))
+        )
+
+    def subscriber(body: str | bytes | None, metadata: dict[str, object]) -> None:
+        envelope = Envelope.model_validate_json(body or b"")
+        registry.from_data(envelope.metadata.name, envelope.metadata.version, envelope.data)
+
+    pact.verify(subscriber, "Async")
+    pact.write_file(folder, overwrite=True)
+    (path,) = folder.glob("*.json")
+    return path
+
+
+def verify(produce: Producer, sources: list[Path], *, broker: bool = False) -> None:
+    """Run the Pact verifier; on failure, fail with its own report (which message, which field)."""
+    unknown = [
+        f"{source.name}: {text!r}" for source in sources for text in descriptions(source) if not known(text)
+    ]
+    if unknown:
+        pytest.fail(
+            "pacts describe messages this component does not publish "
+            f"(describe them as 'a <EventName> v<version> event'): {'; '.join(unknown)}",
+            pytrace=False,
+        )
+    verifier = Verifier(pacts.PROVIDER).message_handler(produce).set_coloured_output(enabled=False)
+    for source in sources:
+        verifier.add_source(source)
+    if broker:
+        verifier = with_broker(verifier)
+    try:
+        verifier.verify()
+    except RuntimeError:
+        pytest.fail(f"provider verification failed:\n{verifier.output(strip_ansi=True)}", pytrace=False)
+
+
+def with_broker(verifier: Verifier) -> Verifier:
+    """The consumers' pacts from the broker (URL and token from PACT_BROKER_* variables), results back.
+
+    Verified: the consumers' main branches, what is deployed or released, and the same branch as this
+    build; pending pacts do not fail the build until their consumer has seen them verified once.
+    """
+    branch = os.environ.get("PACT_PROVIDER_BRANCH")
+    selection = (
+        verifier.broker_source(selector=True)
+        .include_pending()
+        .consumer_version(main_branch=True)
+        .consumer_version(deployed_or_released=True)
+    )
+    if branch:
+        selection = selection.consumer_version(matching_branch=True).provider_branch(branch)
+    verifier = selection.build()
+    version = os.environ.get("PACT_PROVIDER_VERSION")
+    if version:
+        verifier = verifier.set_publish_options(version=version, branch=branch)
+    return verifier
+
+
+def descriptions(pact_file: Path) -> list[str]:
+    interactions = json.loads(pact_file.read_text(encoding="utf-8")).get("interactions", [])
+    return [interaction["description"] for interaction in interactions]
+
+
+def known(text: str) -> bool:
+    try:
+        pacts.described(text)
+    except LookupError:
+        return False
+    return True
+
+
+def test_the_publisher_honours_every_pact(published_contract: Path) -> None:
+    broker = bool(os.environ.get("PACT_BROKER_BASE_URL"))
+    verify(published_message, [published_contract, *pacts.pact_files()], broker=broker)
+
+
+def test_a_publisher_that_drops_a_field_fails_verification_with_the_verifiers_report(
+    published_contract: Path,
+) -> None:
+    def without_first_field(name: str) -> Message:
+        message = published_message(name)
+        envelope = json.loads(message["contents"])
+        envelope["data"].pop("{{ a }}_id")
+        return {**message, "contents": json.dumps(envelope).encode()}
+
+    with pytest.raises(pytest.fail.Exception) as failure:
+        verify(without_first_field, [published_contract])
+
+    report = str(failure.value)
+    assert "provider verification failed" in report
+    assert "$.data -> Actual map is missing the following keys: {{ a }}_id" in report
+
+
+def test_a_pact_for_an_event_the_component_does_not_publish_is_named(tmp_path: Path) -> None:
+    pact = Pact("another-squad", pacts.PROVIDER).with_specification("V4")
+    pact.upon_receiving("a ShipmentDispatched v1 event", "Async").with_body({"shipment_id": "s-1"})
+    pact.write_file(tmp_path, overwrite=True)
+
+    with pytest.raises(pytest.fail.Exception) as failure:
+        verify(published_message, sorted(tmp_path.glob("*.json")))
+
+    assert "'a ShipmentDispatched v1 event'" in str(failure.value)
+    assert "a <EventName> v<version> event" in str(failure.value)
+
+
+def test_with_a_broker_configured_its_pacts_are_verified_too(
+    published_contract: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No broker runs here: one that cannot be reached shows the verifier asked it for pacts.
+    monkeypatch.setenv("PACT_BROKER_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("PACT_BROKER_TOKEN", "not-a-token")
+
+    with pytest.raises(pytest.fail.Exception) as failure:
+        verify(published_message, [published_contract], broker=True)
+
+    assert "pact broker 'http://127.0.0.1:9'" in str(failure.value)
