@@ -4,28 +4,42 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from contracts import compatibility, events_page, schemas
+from contracts import compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, schemas
+
+
+def documents() -> dict[Path, str]:
+    """Every generated document but the schemas, with its content as the code defines it today."""
+    return {
+        events_page.PAGE: events_page.render(),
+{%- if cookiecutter.command_api %}
+        openapi.DOCUMENT: openapi.render(),
+{%- endif %}
+    }
 
 
 def docs(check: bool) -> int:
     wanted, written = schemas.current(), schemas.read(schemas.SCHEMAS)
-    page = events_page.render()
-    page_written = events_page.PAGE.read_text(encoding="utf-8") if events_page.PAGE.exists() else ""
-    if wanted == written and page == page_written:
+    pages = documents()
+    stale_pages = [
+        path for path, text in pages.items() if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+    if wanted == written and not stale_pages:
         return 0
     if check:
         stale = sorted(set(wanted) ^ set(written) | {n for n in wanted if written.get(n) != wanted[n]})
-        stale += [] if page == page_written else ["README.md"]
-        print(f"docs/events is stale ({', '.join(stale)}): run `make docs`", file=sys.stderr)
+        stale += [path.name for path in stale_pages]
+        print(f"generated docs are stale ({', '.join(stale)}): run `make docs`", file=sys.stderr)
         return 1
     schemas.SCHEMAS.mkdir(parents=True, exist_ok=True)
     for stale_file in set(written) - set(wanted):
         (schemas.SCHEMAS / stale_file).unlink()
     for name, text in wanted.items():
         (schemas.SCHEMAS / name).write_text(text, encoding="utf-8")
-    events_page.PAGE.write_text(page, encoding="utf-8")
-    print(f"wrote {len(wanted)} schemas and the events page to docs/events")
+    for path in stale_pages:
+        path.write_text(pages[path], encoding="utf-8")
+    print(f"wrote {len(wanted)} schemas and {', '.join(p.name for p in pages)}")
     return 0
 
 
