@@ -151,7 +151,7 @@ def test_options_that_are_on_are_there(rendering: Rendering) -> None:
         assert ("SqsFifoPartialProcessor" in consumer) is rendering.answers["fifo_buffering"]
 
 
-def test_the_component_passes_its_own_lint_types_and_unit_tests_as_rendered(
+def test_the_component_passes_its_own_lint_types_docs_unit_and_contract_tests_as_rendered(
     rendering: Rendering, tmp_path: Path
 ) -> None:
     # A copy: installing and testing add .venv and caches, which the other checks must not see.
@@ -159,9 +159,14 @@ def test_the_component_passes_its_own_lint_types_and_unit_tests_as_rendered(
     run_in(component, "uv", "sync", "--locked", "--quiet")
     run_in(component, "uv", "run", "--locked", "ruff", "format", "--check", ".")
     run_in(component, "uv", "run", "--locked", "ruff", "check", ".")
-    run_in(component, "uv", "run", "--locked", "mypy", "src", "tests", "benchmarks")
-    # Unit tests only: the integration tests (DynamoDB Local) run in the full checks of test_bootstrap.py.
-    run_in(component, "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit")
+    run_in(component, "uv", "run", "--locked", "mypy", "src", "tests", "benchmarks", "contracts")
+    # The committed documents equal what the code generates, whatever the names; the gate passes.
+    run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "docs", "--check")
+    run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "check")
+    # Unit and contract tests: the integration tests (DynamoDB Local) run in the full checks of
+    # test_bootstrap.py.
+    pytest_run = ("uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
+    run_in(component, *pytest_run, "tests/unit", "tests/contract")
 
 
 @pytest.mark.parametrize("options", UNSUPPORTED_OPTION_SETS, ids=option_id)
