@@ -38,7 +38,7 @@ from benchmarks.cold_start import bench_cold_starts
 from benchmarks.consuming import bench_consumer
 {% endif -%}
 from benchmarks.publishing import bench_publisher
-from tests.integration import dynamodb_local, moto_server
+from local_deploy import dynamodb_local, moto_server
 from tests.integration.conftest import create_table
 from tests.offline_aws import use_offline_credentials
 

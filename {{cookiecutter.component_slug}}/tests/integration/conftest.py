@@ -21,9 +21,10 @@ from {{ cookiecutter.package_name }}.handlers import publisher
 from {{ cookiecutter.package_name }}.service import {{ A }}Service
 from {{ cookiecutter.package_name }}.store.event_store import PARTITION_KEY, SORT_KEY, EventStore
 
-from tests.integration import dynamodb_local, infrastructure, moto_server
+from local_deploy import dynamodb_local, moto_server
+from local_deploy.mappings import StreamMapping
+from tests.integration import infrastructure
 from tests.integration.infrastructure import EventFlow
-from tests.integration.pipeline import StreamMapping
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

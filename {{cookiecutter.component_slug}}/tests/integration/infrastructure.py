@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -118,3 +118,15 @@ def _route(
         target["SqsParameters"] = {"MessageGroupId": "{{ cookiecutter.component_slug }}"}
 {%- endif %}
     events.put_targets(Rule=name, EventBusName=bus, Targets=[target])
+
+
+def bodies(sqs: SQSClient, queue_url: str) -> list[Any]:
+    """Every message body in a queue, parsed, removing them (for queues the tests only observe)."""
+    found: list[Any] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

@@ -17,9 +17,9 @@ from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.handlers import publisher
 from {{ cookiecutter.package_name }}.service import {{ A }}Service
 
+from local_deploy.mappings import StreamMapping
 from tests.integration import faults
-from tests.integration.infrastructure import EventFlow
-from tests.integration.pipeline import StreamMapping, bodies
+from tests.integration.infrastructure import EventFlow, bodies
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -1,4 +1,4 @@
-"""moto's server, standing in for EventBridge and SQS, run for the tests on a loopback port.
+"""moto's server, standing in for EventBridge and SQS, run on a loopback port.
 
 A separate process (not moto's in-process mocks), so the component's code talks HTTP to it exactly as
 to AWS.
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import boto3
 
-from tests.integration.servers import PROBE, LocalServer
-from tests.integration.servers import start as start_server
+from local_deploy.servers import PROBE, LocalServer
+from local_deploy.servers import start as start_server
 
 
 def start(workdir: Path) -> LocalServer:

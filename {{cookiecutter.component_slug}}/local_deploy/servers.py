@@ -1,4 +1,4 @@
-"""Emulators the tests run as local processes: started on a free loopback port, stopped by their PID.
+"""Emulators run as local processes: started on a free loopback port, stopped by their PID.
 
 Never stopped by name, so other instances on the machine are left alone. Each writes its output to a
 log in its scratch directory, shown when it fails to start.

