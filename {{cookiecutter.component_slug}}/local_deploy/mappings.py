@@ -218,8 +218,12 @@ class QueueMapping:
         if not messages:
             return 0, 0
         event = {"Records": [self._lambda_record(message) for message in messages]}
-        answer = self._handler(event, self._context)
-        failures = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+        try:
+            answer = self._handler(event, self._context)
+            failures = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+        except Exception:
+            # A function error fails the whole batch: every message comes back, as from Lambda.
+            failures = {message["MessageId"] for message in messages}
         handled = 0
         for message in messages:
             if message["MessageId"] in failures:

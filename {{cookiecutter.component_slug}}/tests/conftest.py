@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
 
 from tests.offline_aws import REGION, use_offline_credentials
 
-use_offline_credentials()
+# Every test runs offline, except the end-to-end tests against a stack on AWS (`make e2e`), which need
+# the caller's real credentials.
+if os.environ.get("E2E_TARGET") != "aws":
+    use_offline_credentials()
 
 FUNCTION_NAME = "{{ cookiecutter.component_slug }}-test"
 

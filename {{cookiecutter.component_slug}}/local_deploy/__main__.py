@@ -1,0 +1,142 @@
+"""`python -m local_deploy [cdk.out/dev]`: the synthesized stack, deployed to local emulators and running.
+
+Starts DynamoDB Local and moto server on loopback ports, creates the stack's resources on them, serves
+its API, runs its functions on their event sources, writes the stack's outputs (local values) to
+``.local/outputs.json`` and prints what runs where. Ctrl-C (or SIGTERM) stops every process it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from local_deploy import dynamodb_local, moto_server
+from local_deploy.api import LocalApi, routes
+from local_deploy.deploy import EMULATED, NOT_EMULATED, NOT_EMULATED_SETTINGS, LocalDeployment
+from local_deploy.servers import LocalServer
+from local_deploy.template import Stack, TemplateError, stack_template
+
+ROOT = Path(__file__).resolve().parent.parent
+IDLE_SECONDS = 0.2
+REGION = "{{ cookiecutter.aws_region }}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local_deploy", description=__doc__.splitlines()[0])
+    parser.add_argument("assembly", nargs="?", default="cdk.out/dev", help="synthesized cloud assembly")
+    parser.add_argument("--api-port", type=int, default=0, help="port of the local API (default: a free one)")
+    parser.add_argument("--outputs", default=".local/outputs.json", help="where to write the stack's outputs")
+    arguments = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        template = stack_template(Path(arguments.assembly))
+    except (OSError, TemplateError) as error:
+        print(f"no synthesized stack in {arguments.assembly}: run `make synth` first ({error})", file=sys.stderr)
+        return 2
+    # Dummy credentials: the emulators accept any, and nothing here may reach a real account.
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",  # noqa: S106
+        AWS_SESSION_TOKEN="local",  # noqa: S106
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+    )
+    servers: list[LocalServer] = []
+    api = None
+    try:
+        started = time.monotonic()
+        scratch = Path(tempfile.mkdtemp(prefix="local-deploy-"))
+        database = dynamodb_local.start(scratch)
+        servers.append(database)
+        events = moto_server.start(scratch)
+        servers.append(events)
+        os.environ.update(
+            AWS_ENDPOINT_URL_DYNAMODB=database.endpoint,
+            AWS_ENDPOINT_URL_DYNAMODB_STREAMS=database.endpoint,
+            AWS_ENDPOINT_URL_EVENTBRIDGE=events.endpoint,
+            AWS_ENDPOINT_URL_SQS=events.endpoint,
+        )
+        stack = Stack.load(template, region=REGION)
+        deployment = LocalDeployment(stack)
+        deployment.provision()
+        if stack.of_type("AWS::ApiGateway::RestApi"):
+            stage, api_routes = routes(stack, deployment.functions)
+            api = LocalApi(stage, api_routes, port=arguments.api_port)
+            api.start()
+        outputs = _outputs(stack, None if api is None else api.url)
+        outputs["Endpoints"] = {"dynamodb": database.endpoint, "eventbridge": events.endpoint, "sqs": events.endpoint}
+        outputs["Region"] = REGION
+        outputs_file = Path(arguments.outputs)
+        outputs_file.parent.mkdir(parents=True, exist_ok=True)
+        outputs_file.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
+        print(_report(stack, deployment, api, time.monotonic() - started, outputs_file), flush=True)
+        while True:
+            if deployment.poll() == 0:
+                time.sleep(IDLE_SECONDS)
+    except KeyboardInterrupt:
+        print("stopping the local deploy", flush=True)
+        return 0
+    except TemplateError as error:
+        print(f"local deploy refused the template: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if api is not None:
+            api.stop()
+        for server in reversed(servers):
+            server.stop()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _outputs(stack: Stack, api_url: str | None) -> dict[str, Any]:
+    """The stack's outputs with local values; the API's AWS URL becomes the local one."""
+    found: dict[str, Any] = {}
+    for name, output in stack.outputs.items():
+        try:
+            value = stack.resolve(output["Value"])
+        except TemplateError:
+            continue
+        if api_url is not None and isinstance(value, str):
+            value = re.sub(r"^https://local\.execute-api\.[^/]+/[^/]+/", api_url, value)
+        found[name] = value
+    return found
+
+
+def _report(
+    stack: Stack,
+    deployment: LocalDeployment,
+    api: LocalApi | None,
+    seconds: float,
+    outputs_file: Path,
+) -> str:
+    counts: dict[str, int] = {}
+    for resource in stack.resources.values():
+        counts[resource.type] = counts.get(resource.type, 0) + 1
+    lines = [f"{stack.name} runs locally (ready in {seconds:.1f} s); outputs in {outputs_file}", ""]
+    lines += [f"  {kind:<36} {count:>3}  {EMULATED[kind]}" for kind, count in sorted(counts.items()) if kind in EMULATED]
+    lines += ["", "Not emulated:"]
+    lines += [f"  {kind:<36} {count:>3}  {NOT_EMULATED[kind]}" for kind, count in sorted(counts.items()) if kind in NOT_EMULATED]
+    lines += [f"  {setting}" for setting in NOT_EMULATED_SETTINGS]
+    if deployment.imported_buses:
+        lines += ["", "Imported buses, created as local stand-ins: " + ", ".join(deployment.imported_buses)]
+    lines += ["", "Event sources:"] + [f"  {poller.description}" for poller in deployment.pollers]
+    if api is not None:
+        lines += ["", f"API: {api.url}"] + [f"  {r.method:<6} {r.resource_path}" for r in api.routes]
+    lines += [f"  {problem}" for problem in deployment.problems]
+    lines += ["", "Ctrl-C stops everything."]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""End-to-end fixtures: the deployed component, local (the default) or on AWS, found by its outputs.
+
+``E2E_TARGET=local``: ``python -m local_deploy`` runs the synthesized dev stack (``make synth`` first)
+on DynamoDB Local and moto server, and its outputs file says where everything is.
+``E2E_TARGET=aws``: the stack ``STACK_NAME`` must be deployed; its CloudFormation outputs say where
+everything is, and the caller's AWS credentials are used. The tests are the same for both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = os.environ.get("E2E_TARGET", "local")
+# How long an event may take from command to consumer: seconds locally; on AWS the poison test also
+# waits for the queue's visibility timeout on every receive before the message reaches its dead letters.
+PATIENCE_SECONDS = float(os.environ.get("E2E_PATIENCE_SECONDS", "60" if TARGET == "local" else "900"))
+LOCAL_START_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Deployment:
+    outputs: dict[str, Any]
+    region: str
+    endpoints: dict[str, str]
+
+    def client(self, service: str) -> Any:
+        endpoint = self.endpoints.get(service)
+        return boto3.client(service, region_name=self.region, endpoint_url=endpoint)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    if TARGET == "aws":
+        yield deployed_on_aws()
+    elif TARGET == "local":
+        yield from deployed_locally(tmp_path_factory.mktemp("local-deploy"))
+    else:
+        raise pytest.UsageError(f"E2E_TARGET={TARGET!r}: use local or aws")
+
+
+def deployed_on_aws() -> Deployment:
+    stack_name = os.environ.get("STACK_NAME")
+    if not stack_name:
+        raise pytest.UsageError("E2E_TARGET=aws needs STACK_NAME (make e2e sets it from STAGE and BRANCH)")
+    cloudformation = boto3.client("cloudformation")
+    (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    return Deployment(outputs=outputs, region=cloudformation.meta.region_name, endpoints={})
+
+
+def deployed_locally(scratch: Path) -> Iterator[Deployment]:
+    outputs_file = scratch / "outputs.json"
+    log_path = scratch / "local-deploy.log"
+    assembly = os.environ.get("E2E_ASSEMBLY", str(ROOT / "cdk.out" / "dev"))
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local_deploy", assembly, "--outputs", str(outputs_file)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + LOCAL_START_SECONDS
+            while not outputs_file.exists():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the local deploy did not start:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.1)
+            outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
+            yield Deployment(outputs=outputs, region=outputs["Region"], endpoints=local_endpoints(outputs))
+        finally:
+            # SIGTERM: the local deploy stops its emulators by PID before it exits.
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def local_endpoints(outputs: dict[str, Any]) -> dict[str, str]:
+    endpoints: dict[str, str] = outputs["Endpoints"]
+    return {
+        "dynamodb": endpoints["dynamodb"],
+        "events": endpoints["eventbridge"],
+        "sqs": endpoints["sqs"],
+    }

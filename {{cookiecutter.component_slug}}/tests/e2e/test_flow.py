@@ -1,0 +1,253 @@
+{%- set A = cookiecutter.aggregate -%}
+{%- set a = A | snake_case -%}
+"""The whole flow on a deployed component: command -> stored -> published -> routed{% if cookiecutter.consumer %} -> consumed{% endif %}.
+
+Run against the local deploy (``make e2e-local``) or a stack on AWS (``make e2e``), unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+{%- if cookiecutter.command_api %}
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import boto3
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+{%- else %}
+
+import pytest
+{%- endif %}
+
+{% if not cookiecutter.command_api -%}
+from {{ cookiecutter.package_name }}.commands import CommandContext
+from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
+{% endif -%}
+from {{ cookiecutter.package_name }}.events import registry
+{%- if cookiecutter.command_api and cookiecutter.consumer %}
+from {{ cookiecutter.package_name }}.handlers import api, consumer
+{%- elif cookiecutter.command_api %}
+from {{ cookiecutter.package_name }}.handlers import api
+{%- elif cookiecutter.consumer %}
+from {{ cookiecutter.package_name }}.handlers import consumer
+{%- endif %}
+{%- if not cookiecutter.command_api %}
+from {{ cookiecutter.package_name }}.service import {{ A }}Service
+from {{ cookiecutter.package_name }}.store.event_store import EventStore
+{%- endif %}
+
+from tests.e2e.conftest import PATIENCE_SECONDS, Deployment
+
+T = TypeVar("T")
+
+
+def eventually(check: Callable[[], T | None], what: str, seconds: float = PATIENCE_SECONDS) -> T:
+    """The first non-None answer of ``check``, asked until ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found is not None:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not seen within {seconds:.0f} s")
+
+
+@pytest.fixture
+def tap(deployment: Deployment) -> Iterator[str]:
+    """A queue that receives every event this component publishes to the shared bus, for the test only."""
+    sqs, events = deployment.client("sqs"), deployment.client("events")
+    name = f"e2e-tap-{uuid.uuid4().hex[:12]}"
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
+    queue_arn = attributes["QueueArn"]
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url,
+        Attributes={
+            "Policy": json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": "sqs:SendMessage",
+                            "Resource": queue_arn,
+                        }
+                    ],
+                }
+            )
+        },
+    )
+    bus = deployment.outputs["SharedBusName"]
+    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": [registry.SOURCE]}))
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
+    try:
+        yield queue_url
+    finally:
+        events.remove_targets(Rule=name, EventBusName=bus, Ids=["tap"])
+        events.delete_rule(Name=name, EventBusName=bus)
+        sqs.delete_queue(QueueUrl=queue_url)
+
+
+def received(
+    deployment: Deployment,
+    queue_url: str,
+    wanted: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any] | None:
+    """The first message in the queue that is ``wanted``, if any; every message looked at is removed."""
+    sqs = deployment.client("sqs")
+    for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        body: dict[str, Any] = json.loads(message["Body"])
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        if wanted(body):
+            return body
+    return None
+{%- if cookiecutter.command_api %}
+
+
+def call(
+    deployment: Deployment,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+) -> tuple[int, Any]:
+    """A SigV4-signed request to the API (IAM authorisation), as another service makes it."""
+    url = deployment.outputs["ApiUrl"].rstrip("/") + path
+    data = None if body is None else json.dumps(body).encode()
+    request = AWSRequest(method=method, url=url, data=data, headers={"content-type": "application/json"})
+    credentials = boto3.Session().get_credentials()
+    assert credentials is not None, "the API needs signed requests: no AWS credentials found"
+    SigV4Auth(credentials, "execute-api", deployment.region).add_auth(request)
+    prepared = Request(url, data=data, method=method, headers=dict(request.headers.items()))  # noqa: S310
+    try:
+        with urlopen(prepared, timeout=30) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"null")
+    except HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def list_one(deployment: Deployment, identity: str) -> None:
+    status, answer = call(
+        deployment,
+        "POST",
+        api.COLLECTION,
+        {"{{ a }}_id": identity, "title": "End-to-end listing", "price": 1500},
+    )
+    assert status == 201, answer
+
+
+def change_price(deployment: Deployment, identity: str, price: int) -> None:
+    status, answer = call(deployment, "POST", f"{api.COLLECTION}/{identity}/price", {"price": price})
+    assert status == 200, answer
+
+
+def test_a_command_is_stored_and_readable_through_the_api(deployment: Deployment) -> None:
+    identity = f"e2e-{uuid.uuid4().hex[:12]}"
+    list_one(deployment, identity)
+
+    status, state = call(deployment, "GET", f"{api.COLLECTION}/{identity}")
+    assert status == 200, state
+    assert state["sequence"] == 1
+    status, history = call(deployment, "GET", f"{api.COLLECTION}/{identity}/history")
+    assert [entry["event"] for entry in history] == ["{{ A }}Listed"]
+
+
+def test_an_unsigned_request_is_refused(deployment: Deployment) -> None:
+    url = deployment.outputs["ApiUrl"].rstrip("/") + api.COLLECTION + "/anything"
+    with pytest.raises(HTTPError) as refusal:
+        urlopen(Request(url), timeout=30)  # noqa: S310
+    assert refusal.value.code == 403
+{%- else %}
+
+
+def service(deployment: Deployment) -> {{ A }}Service:
+    """No API in this component: commands go through the service, on the deployed table."""
+    return {{ A }}Service(EventStore(deployment.client("dynamodb"), deployment.outputs["TableName"]))
+
+
+def list_one(deployment: Deployment, identity: str) -> None:
+    command = domain.List{{ A }}(
+        {{ a }}_id=identity,
+        title="End-to-end listing",
+        price=1500,
+    )
+    service(deployment).handle(command, CommandContext(correlation_id=f"e2e-{identity}", actor="e2e"))
+
+
+def change_price(deployment: Deployment, identity: str, price: int) -> None:
+    command = domain.Change{{ A }}Price(
+        {{ a }}_id=identity,
+        price=price,
+    )
+    service(deployment).handle(command, CommandContext(correlation_id=f"e2e-{identity}", actor="e2e"))
+{%- endif %}
+
+
+def test_a_command_s_event_is_published_to_the_shared_bus(deployment: Deployment, tap: str) -> None:
+    identity = f"e2e-{uuid.uuid4().hex[:12]}"
+    list_one(deployment, identity)
+
+    def about_it(body: dict[str, Any]) -> bool:
+        return bool(body["detail"]["metadata"]["aggregate_id"] == identity)
+
+    event = eventually(lambda: received(deployment, tap, about_it), f"{identity} listed on the shared bus")
+
+    assert event["source"] == registry.SOURCE
+    assert event["detail-type"] == "{{ A }}Listed"
+    assert event["detail"]["data"]["{{ a }}_id"] == identity
+{%- if cookiecutter.consumer %}
+
+
+def projection(deployment: Deployment, identity: str) -> dict[str, Any] | None:
+    item = deployment.client("dynamodb").get_item(
+        TableName=deployment.outputs["TableName"],
+        Key={"_pk": {"S": f"{consumer.CATALOGUE}/{identity}"}, "_sk": {"S": "STATE"}},
+        ConsistentRead=True,
+    )
+    found: dict[str, Any] | None = item.get("Item")
+    return found
+
+
+def test_published_events_are_routed_to_the_consumer_and_update_its_projection(
+    deployment: Deployment,
+) -> None:
+    identity = f"e2e-{uuid.uuid4().hex[:12]}"
+    list_one(deployment, identity)
+    eventually(lambda: projection(deployment, identity), f"the catalogue entry of {identity}")
+
+    change_price(deployment, identity, 1750)
+
+    def repriced() -> dict[str, Any] | None:
+        entry = projection(deployment, identity)
+        return entry if entry is not None and entry["_seq"] == {"N": "2"} else None
+
+    entry = eventually(repriced, f"the new price of {identity} in the catalogue")
+    assert "1750" in json.dumps(entry)
+
+
+def test_a_poison_message_ends_in_the_dead_letter_queue(deployment: Deployment) -> None:
+    sqs = deployment.client("sqs")
+    queue_url = deployment.outputs["ConsumerQueueUrl"]
+    marker = f"poison-{uuid.uuid4().hex[:12]}"
+    message: dict[str, Any] = {
+        "QueueUrl": queue_url,
+        "MessageBody": json.dumps({"not": "an event", "marker": marker}),
+    }
+{%- if cookiecutter.fifo_buffering %}
+    message |= {"MessageGroupId": "e2e", "MessageDeduplicationId": marker}
+{%- endif %}
+    sqs.send_message(**message)
+
+    dead_letters = deployment.outputs["ConsumerDlqUrl"]
+    dead = eventually(
+        lambda: received(deployment, dead_letters, lambda body: body.get("marker") == marker),
+        "the poison message in the DLQ",
+    )
+    assert dead["not"] == "an event"
+{%- endif %}
