@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Render a component from this template and prove it healthy: render -> git -> install -> lint -> test.
+# Render a component from this template and prove it healthy: render -> git -> install -> make verify
+# (lint, every test, synth gates, local deploy and end-to-end tests) -> with --target aws, a real deploy.
 # `./bootstrap.sh --help` explains every option. Template CI runs this same script.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -9,6 +10,7 @@ tool="cookiecutter"
 output_dir="$PWD/build"
 force=false
 verify=true
+target="local"
 answers=()
 
 usage() {
@@ -16,7 +18,10 @@ usage() {
 Usage: ./bootstrap.sh [options] [question=answer ...]
 
 Renders a component from the backend component template, makes it a git repository with a first
-commit, installs it and runs its checks (make install lint test), then prints a summary. It runs
+commit, installs it and runs everything its pull requests run (make verify: lint, types, every test,
+the synth gates, a local deploy of the synthesized stack and the end-to-end tests on it), then prints
+a summary. With --target aws it then deploys the stack to the AWS account of the current credentials,
+runs the end-to-end tests there and destroys the stack, also when a step before failed. It runs
 without prompting: every question not answered on the command line takes its default. It installs
 what it needs itself (uv, then the template's pinned cookiecutter and copier, into .venv).
 
@@ -24,7 +29,9 @@ Options:
   --tool NAME        cookiecutter (default) or copier; both render the same component
   --output-dir DIR   where the component directory is created (default: ./build)
   --force            replace the component directory if it already exists in DIR
-  --skip-verify      render, commit and install only; do not run make lint test
+  --skip-verify      render, commit and install only; do not run make verify
+  --target NAME      local (default): verify on this machine's emulators only; aws: also deploy to
+                     AWS (stack <slug>-dev-bootstrap), run the end-to-end tests there, always destroy
   -h, --help         show this help and exit
 
 Questions (answer as question=value, e.g. component_name="Vehicle Pricing" command_api=false):
@@ -65,6 +72,10 @@ while [[ $# -gt 0 ]]; do
     --output-dir=*) output_dir="${1#--output-dir=}"; shift ;;
     --force) force=true; shift ;;
     --skip-verify) verify=false; shift ;;
+    --target)
+      [[ $# -ge 2 ]] || fail_usage "--target needs a value: local or aws"
+      target="$2"; shift 2 ;;
+    --target=*) target="${1#--target=}"; shift ;;
     -*) fail_usage "unknown option '$1'" ;;
     *=*) answers+=("$1"); shift ;;
     *) fail_usage "'$1' is neither an option nor a question=answer pair" ;;
@@ -73,6 +84,10 @@ done
 case "$tool" in
   cookiecutter | copier) ;;
   *) fail_usage "--tool must be cookiecutter or copier, not '$tool'" ;;
+esac
+case "$target" in
+  local | aws) ;;
+  *) fail_usage "--target must be local or aws, not '$target'" ;;
 esac
 
 # ------------------------------------------------------------------ step bookkeeping and summary
@@ -122,15 +137,34 @@ run_step() {
   current_step=""
 }
 
+# Set once a deploy to AWS was started: from then on, the stack is destroyed whatever happens.
+deployed_stack=false
+
 on_exit() {
   local status=$?
   if [[ $status -ne 0 && -n $current_step ]]; then
     step_names+=("$current_step")
     step_results+=("FAILED")
     step_seconds+=("$(seconds_since "$step_started")")
+    if [[ $deployed_stack == true ]]; then
+      destroy_after_failure
+    fi
     summary 1
     exit 1
   fi
+}
+
+destroy_after_failure() {
+  local started
+  started=$(date +%s.%N)
+  echo "-- make destroy (after the failure)"
+  step_names+=("make destroy")
+  if component_make destroy STAGE=dev BRANCH=bootstrap; then
+    step_results+=("ok")
+  else
+    step_results+=("FAILED")
+  fi
+  step_seconds+=("$(seconds_since "$started")")
 }
 trap on_exit EXIT
 
@@ -210,7 +244,13 @@ run_step "render ($tool)" render
 run_step "git first commit" first_commit
 run_step "make install" component_make install
 if [[ $verify == true ]]; then
-  run_step "make lint" component_make lint
-  run_step "make test" component_make test
+  run_step "make verify" component_make verify
+fi
+if [[ $target == aws ]]; then
+  deployed_stack=true
+  run_step "make deploy" component_make deploy STAGE=dev BRANCH=bootstrap
+  run_step "make e2e (aws)" component_make e2e STAGE=dev BRANCH=bootstrap
+  deployed_stack=false
+  run_step "make destroy" component_make destroy STAGE=dev BRANCH=bootstrap
 fi
 summary 0
