@@ -1,8 +1,9 @@
 """bootstrap.sh: its command line, and the full check of a rendered component (the slow tests).
 
-The slow tests are the template's health check: render with a tool, commit, `make install lint test`
-in the component, exactly what a squad runs. They cover the default answers (with cookiecutter), every
-option off (with copier) and FIFO buffering, the one option whose integration tests differ.
+The slow tests are the template's health check: render with a tool, commit, `make install verify` in
+the component (lint, types, every test, the synth gates, the local deploy and the end-to-end tests on
+it), exactly what a squad's pull request runs. They cover the default answers (with cookiecutter),
+every option off (with copier) and FIFO buffering, the one option whose integration tests differ.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from tests.rendering import BIN, ROOT, render_cookiecutter
 BOOTSTRAP = ROOT / "bootstrap.sh"
 
 
-def bootstrap(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+def bootstrap(
+    *arguments: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    environment["PATH"] = f"{BIN}{os.pathsep}{environment['PATH']}"
+    environment.update(env or {})
     return subprocess.run(
-        [str(BOOTSTRAP), *arguments], cwd=cwd, capture_output=True, text=True, env=env, check=False
+        [str(BOOTSTRAP), *arguments], cwd=cwd, capture_output=True, text=True, env=environment, check=False
     )
 
 
@@ -37,7 +41,7 @@ def git(component: Path, *arguments: str) -> str:
 def test_help_explains_every_option_and_every_question(tmp_path: Path) -> None:
     result = bootstrap("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for option in ("--tool", "--output-dir", "--force", "--skip-verify", "--help"):
+    for option in ("--tool", "--output-dir", "--force", "--skip-verify", "--target", "--help"):
         assert option in result.stdout
     for name, spec in questions().items():
         assert name in result.stdout
@@ -51,6 +55,7 @@ def test_help_explains_every_option_and_every_question(tmp_path: Path) -> None:
         (["--bogus"], "unknown option '--bogus'"),
         (["--tool", "cruft"], "--tool must be cookiecutter or copier, not 'cruft'"),
         (["--tool"], "--tool needs a value"),
+        (["--target", "staging"], "--target must be local or aws, not 'staging'"),
         (["inventory"], "'inventory' is neither an option nor a question=answer pair"),
     ],
 )
@@ -73,7 +78,7 @@ def test_a_bad_answer_fails_the_render_step_and_leaves_nothing(tool: str, tmp_pa
 
 def assert_verified(result: subprocess.CompletedProcess[str], tool: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
-    for step in (f"render ({tool})", "git first commit", "make install", "make lint", "make test"):
+    for step in (f"render ({tool})", "git first commit", "make install", "make verify"):
         assert any(line.strip().startswith(step) and " ok " in line for line in result.stdout.splitlines()), (
             step
         )
@@ -99,7 +104,7 @@ def test_default_component_installs_lints_and_tests_green(tmp_path: Path) -> Non
     )
     assert hooks.returncode == 0, hooks.stdout + hooks.stderr
     make_help = subprocess.run(["make", "help"], cwd=component, capture_output=True, text=True, check=True)
-    for target in ("install", "lint", "test", "help"):
+    for target in ("install", "lint", "test", "synth", "local", "e2e-local", "verify", "help"):
         assert f"  {target} " in make_help.stdout
 
 
@@ -165,3 +170,25 @@ def test_make_install_fetches_the_pinned_uv_when_none_is_on_path(tmp_path: Path)
     assert pinned is not None
     assert version.stdout.startswith(f"uv {pinned.group(1)}")
     assert (component / ".venv" / "bin" / "pytest").exists()
+
+
+@pytest.mark.slow
+def test_an_aws_deploy_that_fails_is_still_destroyed(tmp_path: Path) -> None:
+    # No AWS account is reachable here: the deploy fails, and the stack is destroyed all the same.
+    offline = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SESSION_TOKEN": "",
+        "AWS_PROFILE": "",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    result = bootstrap(
+        "--output-dir", str(tmp_path), "--skip-verify", "--target", "aws", cwd=tmp_path, env=offline
+    )
+    assert result.returncode == 1
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert any(line.startswith("make deploy") and "FAILED" in line for line in lines), result.stdout
+    assert any(line.startswith("make destroy") for line in lines), result.stdout
+    assert not any(line.startswith("make e2e") for line in lines), result.stdout
