@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from contracts import compatibility, events_page, schemas
+from contracts import asyncapi, compatibility, events_page, schemas
 
 
 def docs(check: bool) -> int:
@@ -26,6 +26,19 @@ def docs(check: bool) -> int:
         (schemas.SCHEMAS / name).write_text(text, encoding="utf-8")
     events_page.PAGE.write_text(page, encoding="utf-8")
     print(f"wrote {len(wanted)} schemas and the events page to docs/events")
+    return 0
+
+
+def asyncapi_document(check: bool) -> int:
+    """docs/events/asyncapi.yaml, generated like the schemas: written, or with --check only compared."""
+    wanted = asyncapi.render()
+    if asyncapi.DOCUMENT.exists() and asyncapi.DOCUMENT.read_text(encoding="utf-8") == wanted:
+        return 0
+    if check:
+        print("docs/events/asyncapi.yaml is stale: run `make docs`", file=sys.stderr)
+        return 1
+    asyncapi.DOCUMENT.write_text(wanted, encoding="utf-8")
+    print("wrote the AsyncAPI document to docs/events/asyncapi.yaml")
     return 0
 
 
@@ -56,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("release", help="make today's public schemas the baseline")
     arguments = parser.parse_args(argv)
     if arguments.command == "docs":
-        return docs(arguments.check)
+        return docs(arguments.check) | asyncapi_document(arguments.check)
     return check() if arguments.command == "check" else release()
 
 
