@@ -38,7 +38,6 @@ NAME = "{{ cookiecutter.component_name }}"
 ORGANISATION = "{{ cookiecutter.owning_team.split('/')[0] }}"
 TEAM = "{{ cookiecutter.owning_team | team_name }}"
 HOST = f"events.{REGION}.amazonaws.com"
-BUS = {Visibility.PUBLIC: "shared", Visibility.PRIVATE: "component"}
 
 
 def build() -> dict[str, Any]:
@@ -76,12 +75,13 @@ def info() -> dict[str, Any]:
 
 
 def server_id(visibility: Visibility, stage: str) -> str:
-    return f"{BUS[visibility]}-{stage}"
+    return f"{events_page.BUS[visibility]}-{stage}"
 
 
 def servers() -> dict[str, Any]:
     found: dict[str, Any] = {}
     for visibility in Visibility:
+        kind = events_page.BUS[visibility]
         for stage in STAGES:
             buses = PublisherSettings.for_stage(stage)
             bus = buses.shared_bus_name if visibility is Visibility.PUBLIC else buses.component_bus_name
@@ -90,7 +90,7 @@ def servers() -> dict[str, Any]:
                 "pathname": f"/{bus}",
                 "protocol": "eventbridge",
                 "title": bus,
-                "summary": f"The {BUS[visibility]} event bus in {stage}: {visibility.value} events",
+                "summary": f"The {kind} event bus in {stage}: {visibility.value} events",
             }
     return found
 

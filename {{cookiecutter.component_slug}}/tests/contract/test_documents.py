@@ -143,3 +143,17 @@ def test_a_broken_document_fails_naming_its_problem(
     lines = reports[why]
     assert any(f": {where}" in line and message in line for line in lines), "\n".join(lines)
     assert lines[-1].endswith("problem(s)")
+
+
+def test_without_node_the_check_fails_saying_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("shutil.which", lambda _: None)
+    with pytest.raises(documents.ValidatorMissing, match=r"node is not on PATH: install Node\.js 20"):
+        documents.validate([asyncapi.DOCUMENT])
+
+
+def test_without_the_validators_the_check_fails_saying_what_to_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(documents, "VALIDATORS", tmp_path / "node_modules" / "@asyncapi" / "parser")
+    with pytest.raises(documents.ValidatorMissing, match=r"is missing: run `make install`"):
+        documents.validate([asyncapi.DOCUMENT])
