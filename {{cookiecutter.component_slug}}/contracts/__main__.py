@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from contracts import compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, schemas
+from contracts import asyncapi, compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, schemas
 
 
 def documents() -> dict[Path, str]:
     """Every generated document but the schemas, with its content as the code defines it today."""
     return {
         events_page.PAGE: events_page.render(),
+        asyncapi.DOCUMENT: asyncapi.render(),
 {%- if cookiecutter.command_api %}
         openapi.DOCUMENT: openapi.render(),
 {%- endif %}
@@ -64,7 +65,7 @@ def release() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m contracts", description="Event contracts")
     commands = parser.add_subparsers(dest="command", required=True)
-    docs_parser = commands.add_parser("docs", help="write the event schemas")
+    docs_parser = commands.add_parser("docs", help="write the generated documents")
     docs_parser.add_argument("--check", action="store_true", help="fail when they are stale instead")
     commands.add_parser("check", help="refuse changes that would break consumers")
     commands.add_parser("release", help="make today's public schemas the baseline")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, EventType, Visibility
@@ -27,6 +28,9 @@ def render() -> str:
         "`detail-type` = its name and `detail` = its envelope (metadata and data). Public events go to the",
         "shared bus and are a contract: once in `baseline/`, a version never changes incompatibly. Private",
         "events go to the component's own bus and may change with it.",
+        "",
+        "The same events as an AsyncAPI 3.0 document, which Backstage shows from `catalog-info.yaml`:",
+        "[asyncapi.yaml](asyncapi.yaml).",
         "",
         "| Event | Version | Visibility | Bus | Producer | Consumed by | Schema |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -53,6 +57,10 @@ def consumers(event_type: EventType) -> str:
 
 
 def example(event_type: EventType) -> str:
+    return json.dumps(example_event(event_type), indent=2)
+
+
+def example_event(event_type: EventType) -> dict[str, Any]:
     """The event as it arrives on the bus (EventBridge's own fields aside)."""
     data = event_type.example.model_dump(mode="json", exclude={"kind"})
     detail = {
@@ -70,5 +78,4 @@ def example(event_type: EventType) -> str:
         },
         "data": data,
     }
-    event = {"source": registry.SOURCE, "detail-type": event_type.name, "detail": detail}
-    return json.dumps(event, indent=2)
+    return {"source": registry.SOURCE, "detail-type": event_type.name, "detail": detail}

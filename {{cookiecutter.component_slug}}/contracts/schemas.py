@@ -26,11 +26,7 @@ def data_schema(event_type: EventType) -> dict[str, Any]:
     know, which is what lets an optional field be added without a new version.
     """
     generated = event_type.model.model_json_schema()
-    properties = {
-        name: {key: value for key, value in spec.items() if key != "title"}
-        for name, spec in generated["properties"].items()
-        if name != "kind"
-    }
+    properties = {name: spec for name, spec in untitled(generated["properties"]).items() if name != "kind"}
     return {
         "$schema": DIALECT,
         "title": event_type.name,
@@ -39,6 +35,14 @@ def data_schema(event_type: EventType) -> dict[str, Any]:
         "type": "object",
         "properties": properties,
         "required": [name for name in generated.get("required", []) if name != "kind"],
+    }
+
+
+def untitled(properties: dict[str, Any]) -> dict[str, Any]:
+    """Pydantic's per-field titles repeat the field names in Title Case: noise for a reader, left out."""
+    return {
+        name: {key: value for key, value in spec.items() if key != "title"}
+        for name, spec in properties.items()
     }
 
 

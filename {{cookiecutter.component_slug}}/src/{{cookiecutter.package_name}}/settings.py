@@ -1,6 +1,7 @@
 """Each function's settings, read from the environment once; a missing one names itself.
 
 The stack sets these variables for each function; the local deploy and the tests set the same ones.
+The names it sets them to per stage are made here too, so the stack and the event docs agree.
 """
 
 from __future__ import annotations
@@ -8,6 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+# Where the component runs: its region and its stages. The deployment names its resources after them.
+REGION = "{{ cookiecutter.aws_region }}"
+STAGES = ("dev", "prod")
+# The organisation's bus for public events, one per stage; every component publishes to it.
+SHARED_BUS_PREFIX = "shared-events"
 
 
 class MissingSetting(RuntimeError):
@@ -33,6 +40,14 @@ class PublisherSettings:
         return cls(
             component_bus_name=_required(environ, "COMPONENT_BUS_NAME"),
             shared_bus_name=_required(environ, "SHARED_BUS_NAME"),
+        )
+
+    @classmethod
+    def for_stage(cls, stage: str) -> PublisherSettings:
+        """The buses of ``stage``, by the one naming rule: the stack sets the variables above to these."""
+        return cls(
+            component_bus_name=f"{{ cookiecutter.component_slug }}-{stage}",
+            shared_bus_name=f"{SHARED_BUS_PREFIX}-{stage}",
         )
 {%- if cookiecutter.consumer %}
 

@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package_name }}.events import registry
+{%- if cookiecutter.consumer %}
+from {{ cookiecutter.package_name }}.handlers.consumer import EVENT_PATTERN
+{%- endif %}
 
-from contracts import compatibility, events_page, schemas
+from contracts import asyncapi, compatibility, documents, events_page, schemas
 from contracts.__main__ import main
 
 LISTED = schemas.file_name("{{ A }}Listed", 1)
@@ -46,6 +49,38 @@ def test_the_events_page_is_generated_from_the_registry() -> None:
     for event_type in registry.EVENT_TYPES:
         assert f"## {event_type.name} v{event_type.version}" in page
         assert f"(schemas/{schemas.file_name(event_type.name, event_type.version)})" in page
+
+
+def test_the_asyncapi_document_is_generated_from_the_registry() -> None:
+    assert asyncapi.DOCUMENT.read_text(encoding="utf-8") == asyncapi.render(), "run `make docs`"
+    # Its YAML is written without a library: it must read back as the document it was made from.
+    assert documents.yaml_documents(asyncapi.DOCUMENT) == [asyncapi.build()]
+
+
+def test_docs_check_fails_while_the_asyncapi_document_is_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = tmp_path / "asyncapi.yaml"
+    stale.write_text(asyncapi.render().replace('version: "0.1.0"', 'version: "0.0.9"'), encoding="utf-8")
+    monkeypatch.setattr(asyncapi, "DOCUMENT", stale)
+    assert main(["docs", "--check"]) == 1
+    assert "docs/events/asyncapi.yaml is stale: run `make docs`" in capsys.readouterr().err
+    assert main(["docs"]) == 0
+    assert stale.read_text(encoding="utf-8") == asyncapi.render()
+{%- if cookiecutter.consumer %}
+
+
+def test_the_asyncapi_document_receives_what_the_consumer_subscribes_to() -> None:
+    operations = asyncapi.build()["operations"].values()
+    received = {operation["channel"]["$ref"] for operation in operations if operation["action"] == "receive"}
+    assert received == {f"#/channels/{name}.v1" for name in EVENT_PATTERN["detail-type"]}
+{%- else %}
+
+
+def test_the_asyncapi_document_only_sends() -> None:
+    operations = asyncapi.build()["operations"].values()
+    assert {operation["action"] for operation in operations} == {"send"}
+{%- endif %}
 
 
 def test_the_committed_baseline_is_compatible() -> None:
