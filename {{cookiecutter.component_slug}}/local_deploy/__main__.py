@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         template = stack_template(Path(arguments.assembly))
     except (OSError, TemplateError) as error:
-        print(f"no synthesized stack in {arguments.assembly}: run `make synth` first ({error})", file=sys.stderr)
+        print(
+            f"no synthesized stack in {arguments.assembly}: run `make synth` first ({error})", file=sys.stderr
+        )
         return 2
     # Dummy credentials: the emulators accept any, and nothing here may reach a real account.
     os.environ.update(
@@ -73,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             api = LocalApi(stage, api_routes, port=arguments.api_port)
             api.start()
         outputs = _outputs(stack, None if api is None else api.url)
-        outputs["Endpoints"] = {"dynamodb": database.endpoint, "eventbridge": events.endpoint, "sqs": events.endpoint}
+        outputs["Endpoints"] = {
+            "dynamodb": database.endpoint,
+            "eventbridge": events.endpoint,
+            "sqs": events.endpoint,
+        }
         outputs["Region"] = REGION
         outputs_file = Path(arguments.outputs)
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
@@ -124,9 +130,17 @@ def _report(
     for resource in stack.resources.values():
         counts[resource.type] = counts.get(resource.type, 0) + 1
     lines = [f"{stack.name} runs locally (ready in {seconds:.1f} s); outputs in {outputs_file}", ""]
-    lines += [f"  {kind:<36} {count:>3}  {EMULATED[kind]}" for kind, count in sorted(counts.items()) if kind in EMULATED]
+    lines += [
+        f"  {kind:<36} {count:>3}  {EMULATED[kind]}"
+        for kind, count in sorted(counts.items())
+        if kind in EMULATED
+    ]
     lines += ["", "Not emulated:"]
-    lines += [f"  {kind:<36} {count:>3}  {NOT_EMULATED[kind]}" for kind, count in sorted(counts.items()) if kind in NOT_EMULATED]
+    lines += [
+        f"  {kind:<36} {count:>3}  {NOT_EMULATED[kind]}"
+        for kind, count in sorted(counts.items())
+        if kind in NOT_EMULATED
+    ]
     lines += [f"  {setting}" for setting in NOT_EMULATED_SETTINGS]
     if deployment.imported_buses:
         lines += ["", "Imported buses, created as local stand-ins: " + ", ".join(deployment.imported_buses)]

@@ -95,7 +95,9 @@ class LocalApi:
         self._server.shutdown()
         self._server.server_close()
 
-    def answer(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def answer(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
         prefix = f"/{self.stage}"
         if not (parts.path == prefix or parts.path.startswith(prefix + "/")):

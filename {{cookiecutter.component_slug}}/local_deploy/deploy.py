@@ -106,9 +106,7 @@ class LocalDeployment:
             self._function(function)
         for mapping in self.stack.of_type("AWS::Lambda::EventSourceMapping"):
             self._mapping(mapping)
-        unknown = sorted(
-            {r.type for r in self.stack.resources.values()} - set(EMULATED) - set(NOT_EMULATED)
-        )
+        unknown = sorted({r.type for r in self.stack.resources.values()} - set(EMULATED) - set(NOT_EMULATED))
         if unknown:
             raise TemplateError(
                 f"resource types the local deploy neither emulates nor lists: {', '.join(unknown)}; "
@@ -152,7 +150,9 @@ class LocalDeployment:
     def _bus(self, resource: Resource) -> None:
         name = self.stack.physical_name(resource, "Name")
         self._events.create_event_bus(Name=name)
-        self.stack.record(resource.logical_id, name, Name=name, Arn=self.stack.arn("events", EVENT_BUS_ARN + name))
+        self.stack.record(
+            resource.logical_id, name, Name=name, Arn=self.stack.arn("events", EVENT_BUS_ARN + name)
+        )
 
     def _queues_in_dependency_order(self) -> list[Resource]:
         queues = self.stack.of_type("AWS::SQS::Queue")
@@ -193,7 +193,9 @@ class LocalDeployment:
         if "RedrivePolicy" in properties:
             attributes["RedrivePolicy"] = json.dumps(properties["RedrivePolicy"])
         url = self._sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
-        arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         self.queues_by_arn[arn] = url
         self.stack.record(resource.logical_id, url, Arn=arn, QueueName=name, QueueUrl=url)
 
@@ -202,8 +204,13 @@ class LocalDeployment:
 
         They are found where the stack names them: a rule's bus and the buses its policies allow.
         """
-        own = {self.stack.values[(bus.logical_id, "Ref")] for bus in self.stack.of_type("AWS::Events::EventBus")}
-        wanted = {str(self.stack.resolve(rule.properties.get("EventBusName", "default"))) for rule in self.stack.of_type("AWS::Events::Rule")}
+        own = {
+            self.stack.values[(bus.logical_id, "Ref")] for bus in self.stack.of_type("AWS::Events::EventBus")
+        }
+        wanted = {
+            str(self.stack.resolve(rule.properties.get("EventBusName", "default")))
+            for rule in self.stack.of_type("AWS::Events::Rule")
+        }
         for policy in self.stack.of_type("AWS::IAM::Policy"):
             text = json.dumps(self._resolvable(policy.properties.get("PolicyDocument", {})))
             wanted |= {found.split('"')[0] for found in text.split(EVENT_BUS_ARN)[1:]}
@@ -235,12 +242,22 @@ class LocalDeployment:
         targets = []
         for target in properties.get("Targets", []):
             if target["Arn"] not in self.queues_by_arn:
-                self.problems.append(f"rule {resource.logical_id}: target {target['Arn']} is not an emulated queue")
+                self.problems.append(
+                    f"rule {resource.logical_id}: target {target['Arn']} is not an emulated queue"
+                )
                 continue
-            targets.append({key: value for key, value in target.items() if key in {"Id", "Arn", "SqsParameters", "InputPath", "Input"}})
+            targets.append(
+                {
+                    key: value
+                    for key, value in target.items()
+                    if key in {"Id", "Arn", "SqsParameters", "InputPath", "Input"}
+                }
+            )
         if targets:
             self._events.put_targets(Rule=name, EventBusName=bus, Targets=targets)  # type: ignore[arg-type]
-        self.stack.record(resource.logical_id, f"{bus}|{name}", Arn=self.stack.arn("events", f"rule/{bus}/{name}"))
+        self.stack.record(
+            resource.logical_id, f"{bus}|{name}", Arn=self.stack.arn("events", f"rule/{bus}/{name}")
+        )
 
     # ---------------------------------------------------------------- functions and their sources
 
@@ -283,10 +300,14 @@ class LocalDeployment:
         source = str(properties["EventSourceArn"])
         partial = "ReportBatchItemFailures" in properties.get("FunctionResponseTypes", [])
         handler = function.handler if partial else _whole_batch(function.handler)
-        filters = [json.loads(item["Pattern"]) for item in properties.get("FilterCriteria", {}).get("Filters", [])]
+        filters = [
+            json.loads(item["Pattern"]) for item in properties.get("FilterCriteria", {}).get("Filters", [])
+        ]
         if ":dynamodb:" in source:
             if len(filters) > 1:
-                raise TemplateError(f"{resource.logical_id}: the local deploy supports one stream filter pattern")
+                raise TemplateError(
+                    f"{resource.logical_id}: the local deploy supports one stream filter pattern"
+                )
             destination = properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
             mapping = StreamMapping(
                 boto3.client("dynamodbstreams"),

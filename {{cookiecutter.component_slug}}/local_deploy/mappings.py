@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+{%- if cookiecutter.consumer %}
     from mypy_boto3_sqs import SQSClient
+{%- endif %}
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

@@ -116,7 +116,9 @@ class Stack:
             if key == "Fn::Sub":
                 return self._sub(argument)
             if key.startswith("Fn::"):
-                raise TemplateError(f"{key} is not supported by the local deploy (in {json.dumps(value)[:200]})")
+                raise TemplateError(
+                    f"{key} is not supported by the local deploy (in {json.dumps(value)[:200]})"
+                )
         return {key: self.resolve(item) for key, item in value.items()}
 
     def references(self, value: Any) -> set[str]:
@@ -164,7 +166,9 @@ class Stack:
             raise TemplateError(f"{logical_id} is not a resource of stack {self.name}")
         kind = self.resources[logical_id].type
         what = "Ref" if attribute == "Ref" else f"Fn::GetAtt {attribute}"
-        raise TemplateError(f"{what} of {logical_id} ({kind}) has no local value: not emulated, or not created yet")
+        raise TemplateError(
+            f"{what} of {logical_id} ({kind}) has no local value: not emulated, or not created yet"
+        )
 
     def _sub(self, argument: Any) -> str:
         text, variables = (argument, {}) if isinstance(argument, str) else argument

@@ -75,7 +75,9 @@ def deployed_locally(scratch: Path) -> Iterator[Deployment]:
             deadline = time.monotonic() + LOCAL_START_SECONDS
             while not outputs_file.exists():
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the local deploy did not start:\n{log_path.read_text(errors='replace')}")
+                    raise RuntimeError(
+                        f"the local deploy did not start:\n{log_path.read_text(errors='replace')}"
+                    )
                 time.sleep(0.1)
             outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
             yield Deployment(outputs=outputs, region=outputs["Region"], endpoints=local_endpoints(outputs))

@@ -64,7 +64,7 @@ def test_docs_check_fails_while_the_asyncapi_document_is_stale(
     stale.write_text(asyncapi.render().replace('version: "0.1.0"', 'version: "0.0.9"'), encoding="utf-8")
     monkeypatch.setattr(asyncapi, "DOCUMENT", stale)
     assert main(["docs", "--check"]) == 1
-    assert "docs/events/asyncapi.yaml is stale: run `make docs`" in capsys.readouterr().err
+    assert "generated docs are stale (asyncapi.yaml): run `make docs`" in capsys.readouterr().err
     assert main(["docs"]) == 0
     assert stale.read_text(encoding="utf-8") == asyncapi.render()
 {%- if cookiecutter.consumer %}
