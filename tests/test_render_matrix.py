@@ -159,9 +159,11 @@ def test_the_component_passes_its_own_lint_types_and_unit_tests_as_rendered(
     run_in(component, "uv", "sync", "--locked", "--quiet")
     run_in(component, "uv", "run", "--locked", "ruff", "format", "--check", ".")
     run_in(component, "uv", "run", "--locked", "ruff", "check", ".")
-    run_in(component, "uv", "run", "--locked", "mypy", "src", "tests", "benchmarks")
-    # Unit tests only: the integration tests (DynamoDB Local) run in the full checks of test_bootstrap.py.
-    run_in(component, "uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit")
+    run_in(component, "uv", "run", "--locked", "mypy", "src", "tests", "benchmarks", "infra")
+    # Unit and stack tests (the stack tests synthesize with the cdk-nag checks): the integration tests
+    # (DynamoDB Local) run in the full checks of test_bootstrap.py.
+    pytest_ = ("uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
+    run_in(component, *pytest_, "tests/unit", "tests/infra")
 
 
 @pytest.mark.parametrize("options", UNSUPPORTED_OPTION_SETS, ids=option_id)

@@ -6,13 +6,24 @@ cdk synth -c stage=prod         # another stage; `-c branch=<git branch>` for a 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aws_cdk import App, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from infra.naming import Deployment
 from infra.stack import ComponentStack
 
-OWNING_TEAM = "{{ cookiecutter.owning_team }}"
+CODEOWNERS = Path(__file__).resolve().parent.parent / ".github" / "CODEOWNERS"
+
+
+def owning_team() -> str:
+    """The team that owns every file in CODEOWNERS: the one place that names the owner."""
+    for line in CODEOWNERS.read_text(encoding="utf-8").splitlines():
+        pattern, _, owners = line.partition(" ")
+        if pattern == "*" and owners.split():
+            return owners.split()[0].removeprefix("@")
+    raise ValueError(f"{CODEOWNERS} names no owner for every file (a `* @org/team` line)")
 
 
 def build(app: App, deployment: Deployment) -> ComponentStack:
@@ -21,7 +32,7 @@ def build(app: App, deployment: Deployment) -> ComponentStack:
         "component": deployment.component,
         "stage": deployment.stage,
         "deployment": deployment.stack_name,
-        "owner": OWNING_TEAM,
+        "owner": owning_team(),
     }
     for key, value in tags.items():
         Tags.of(stack).add(key, value)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from infra.app import owning_team
 from infra.naming import MAX_STACK_NAME, BadContext, Deployment, branch_slug
 from tests.infra.conftest import BRANCH, DEV, PROD, Synthesized
 
@@ -72,3 +73,14 @@ def test_long_branch_names_are_cut_to_fit_and_stay_distinct() -> None:
 
 def test_branch_slugs_are_lower_case_letters_digits_and_dashes() -> None:
     assert branch_slug("Feature/JIRA-12_Reserve a car!", 100) == "feature-jira-12-reserve-a-car"
+
+
+def test_every_resource_is_tagged_with_its_deployment_and_owner(stacks: dict[str, Synthesized]) -> None:
+    for name, synthesized in stacks.items():
+        store = synthesized.one("AWS::DynamoDB::Table", "Store")["Properties"]
+        tags = {tag["Key"]: tag["Value"] for tag in store["Tags"]}
+        assert tags["deployment"] == name
+        assert tags["stage"] == synthesized.deployment.stage
+        # The owner in CODEOWNERS: an organisation and a team.
+        assert tags["owner"] == owning_team()
+        assert tags["owner"].count("/") == 1

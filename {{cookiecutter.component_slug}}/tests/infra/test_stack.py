@@ -1,8 +1,7 @@
 """The stack's critical settings, read from the synthesized template.
 
-Where a handler owns a setting (the stream filter, batch sizes, retries{% if cookiecutter.consumer %}, the rule's pattern, the maximum
-receives{% endif %}), the test compares the template with the handler's constant, and checks the constant's bounds:
-changing either side alone fails here.
+Where a handler owns a setting, the test compares the template with the handler's constant and checks
+the constant's bounds: changing either side alone fails here.
 """
 
 from __future__ import annotations
