@@ -186,12 +186,6 @@ class ComponentStack(Stack):
         )
         consumer_timeout = Duration.seconds(30)
         self.consumer_dlq = self._queue("ConsumerDlq"{% if cookiecutter.fifo_buffering %}, fifo=True{% endif %})
-        Validations.of(self.consumer_dlq).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason="This queue is the consumer queue's DLQ; it is alarmed and redriven by hand.",
-            ),
-        )
         self.consumer_queue = self._queue(
             "ConsumerQueue",
 {%- if cookiecutter.fifo_buffering %}

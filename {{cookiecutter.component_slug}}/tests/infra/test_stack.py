@@ -413,5 +413,7 @@ def test_the_outputs_an_end_to_end_test_needs(dev: Synthesized) -> None:
 {%- if cookiecutter.command_api %}
     expected |= {"ApiUrl", "ApiFunctionName"}
 {%- endif %}
+{%- if cookiecutter.command_api %}
     # (API Gateway adds an endpoint output of its own, under a generated name.)
+{%- endif %}
     assert expected <= set(dev.json["Outputs"])
