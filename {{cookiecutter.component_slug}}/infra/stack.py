@@ -333,6 +333,8 @@ class ComponentStack(Stack):
         rest_api = apigateway.RestApi(
             self,
             "RestApi",
+            # API names need not be unique; the stack's name tells a branch's API from another's.
+            rest_api_name=self.deployment.stack_name,
             description=f"{self.deployment.component} commands and queries ({self.deployment.stage})",
             # The account-wide API Gateway logging role is the platform's, not each component's.
             cloud_watch_role=False,

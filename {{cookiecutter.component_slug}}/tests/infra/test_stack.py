@@ -356,6 +356,10 @@ def test_the_api_serves_exactly_the_handlers_routes(dev: Synthesized) -> None:
         dev.template.has_resource_properties("AWS::ApiGateway::Method", {"HttpMethod": verb})
 
 
+def test_the_api_is_named_after_its_stack(dev: Synthesized) -> None:
+    assert dev.one("AWS::ApiGateway::RestApi")["Properties"]["Name"] == dev.deployment.stack_name
+
+
 def test_the_api_stage_is_throttled_and_logs_access(dev: Synthesized) -> None:
     stage = dev.one("AWS::ApiGateway::Stage")["Properties"]
     assert stage["StageName"] == "dev"
