@@ -14,7 +14,7 @@ from dataclasses import dataclass
 REGION = "{{ cookiecutter.aws_region }}"
 STAGES = ("dev", "prod")
 # The organisation's bus for public events, one per stage; every component publishes to it.
-SHARED_BUS_PREFIX = "shared-events"
+SHARED_BUS_PREFIX = "shared"
 
 
 class MissingSetting(RuntimeError):

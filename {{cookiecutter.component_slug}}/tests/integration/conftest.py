@@ -162,6 +162,8 @@ def stream(client: DynamoDBClient, table_name: str, sqs: SQSClient, flow: EventF
         arn,
         publisher.lambda_handler,
         event_filter=publisher.STREAM_FILTER,
+        batch_size=publisher.BATCH_SIZE,
+        maximum_retry_attempts=publisher.MAXIMUM_RETRY_ATTEMPTS,
         on_failure=lambda failure: _send(sqs, flow.stream_failures, failure),
     )
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 {%- if cookiecutter.consumer %}
 
 # The stack's redrive setting: a message received this many times without success goes to the DLQ.
-MAX_RECEIVES = 3
+MAX_RECEIVES = consumer.MAX_RECEIVES
 {%- endif %}
 
 

@@ -27,6 +27,12 @@ STREAM_FILTER: dict[str, Any] = {
     "eventName": ["INSERT"],
     "dynamodb": {"Keys": {SORT_KEY: {"S": [{"prefix": OUTBOUND_PREFIX}]}}},
 }
+# The event source mapping's other settings (the stack and the local stand-in read them from here):
+# records per invocation, retries of a failed batch (bisected), and the age after which a record is
+# given up to the on-failure queue. The OUTBOUND item stays in the table for a week after that.
+BATCH_SIZE = 100
+MAXIMUM_RETRY_ATTEMPTS = 3
+MAXIMUM_RECORD_AGE_SECONDS = 3600
 
 logger = Logger()
 

@@ -1,0 +1,3 @@
+from infra.app import main
+
+main()

@@ -1,0 +1,123 @@
+"""Which deployment this is: stage, branch, stack name and region, from CDK context (ADR 0009).
+
+    cdk synth -c stage=dev                        -> {{ cookiecutter.component_slug }}-dev
+    cdk synth -c stage=dev -c branch=feature/x    -> {{ cookiecutter.component_slug }}-dev-feature-x
+    cdk synth -c stage=prod                       -> {{ cookiecutter.component_slug }}-prod
+
+One stack per stage and branch, so parallel deploys of different branches never collide; production
+is one stack, never a branch's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_cdk import Environment
+
+from {{ cookiecutter.package_name }}.settings import REGION, STAGES, PublisherSettings
+
+COMPONENT = "{{ cookiecutter.component_slug }}"
+PRODUCTION = "prod"
+# CloudFormation allows 128 characters in a stack name; the branch gets what the rest leaves.
+MAX_STACK_NAME = 128
+_NOT_ALLOWED = re.compile(r"[^a-z0-9]+")
+
+
+class BadContext(ValueError):
+    """A context value the app cannot deploy: the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    stage: str
+    branch: str | None = None
+    # The organisation's shared bus for this stage (another stack owns it): the one settings.py names
+    # for the stage (`shared-<stage>`) unless the context names another.
+    shared_bus_name: str = ""
+    account: str | None = None
+    region: str = REGION
+    component: str = COMPONENT
+
+    def __post_init__(self) -> None:
+        if self.stage not in STAGES:
+            raise BadContext(f"stage={self.stage!r} is not valid; allowed: {', '.join(STAGES)}")
+        if not self.shared_bus_name:
+            shared = PublisherSettings.for_stage(self.stage).shared_bus_name
+            object.__setattr__(self, "shared_bus_name", shared)
+        if self.branch is not None and not branch_slug(self.branch, 1):
+            raise BadContext(f"branch={self.branch!r} has no letter or digit to name a stack after")
+        if self.is_production and self.branch:
+            raise BadContext("stage=prod is deployed from the main line only: drop the branch context")
+
+    @classmethod
+    def from_context(
+        cls,
+        context: Mapping[str, object],
+        environ: Mapping[str, str] = os.environ,
+    ) -> Deployment:
+        """The deployment CDK context describes (``-c stage=... -c branch=...``); dev by default."""
+
+        def text(key: str) -> str | None:
+            value = context.get(key)
+            return str(value).strip() or None if value is not None else None
+
+        return cls(
+            stage=text("stage") or "dev",
+            branch=text("branch"),
+            shared_bus_name=text("shared_bus_name") or "",
+            # Unset offline (synth needs no account); `cdk deploy` sets it from the credentials.
+            account=environ.get("CDK_DEFAULT_ACCOUNT"),
+            region=text("region") or REGION,
+        )
+
+    @property
+    def is_production(self) -> bool:
+        return self.stage == PRODUCTION
+
+    @property
+    def stack_name(self) -> str:
+        base = f"{self.component}-{self.stage}"
+        if not self.branch:
+            return base
+        return f"{base}-{branch_slug(self.branch, MAX_STACK_NAME - len(base) - 1)}"
+
+    @property
+    def environment(self) -> Environment:
+        return Environment(account=self.account, region=self.region)
+
+
+def branch_slug(branch: str, limit: int) -> str:
+    """A branch name as it may appear in a stack name: lower case letters, digits and dashes.
+
+    A name longer than ``limit`` is cut and ends in a hash of the whole name, so two long branches
+    that share a beginning still get different stacks.
+    """
+    slug = _NOT_ALLOWED.sub("-", branch.lower()).strip("-")
+    if len(slug) <= limit:
+        return slug
+    digest = hashlib.sha256(branch.encode()).hexdigest()[:8]
+    return f"{slug[: max(limit - len(digest) - 1, 0)].rstrip('-')}-{digest}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m infra.naming -c stage=dev -c branch=x``: the stack's name (``make e2e`` looks it up)."""
+    parser = argparse.ArgumentParser(prog="python -m infra.naming", description="Print the stack name")
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE")
+    arguments = parser.parse_args(argv)
+    context = dict(item.partition("=")[::2] for item in arguments.context)
+    try:
+        print(Deployment.from_context(context).stack_name)
+    except BadContext as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,478 @@
+"""The component's stack: the event/state table and its stream, the buses, the functions and their alarms.
+
+Every setting a handler relies on is read from the handler's module (the stream filter, the batch
+sizes, the retries{% if cookiecutter.consumer %}, the rule's pattern, the queue's maximum receives{% endif %}), so the code and its
+infrastructure cannot drift apart. Physical names are left to CloudFormation wherever AWS allows it
+(it derives them from the stack name, within each service's length limits); the component bus is the
+one resource that needs a name, and it is the stack name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from aws_cdk import (
+    Acknowledgment,
+    CfnOutput,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
+{%- if cookiecutter.command_api %}
+from aws_cdk import aws_apigateway as apigateway
+{%- endif %}
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+{%- if cookiecutter.consumer %}
+from aws_cdk import aws_events_targets as targets
+{%- endif %}
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from {{ cookiecutter.package_name }}.handlers import {% if cookiecutter.command_api %}api, {% endif %}{% if cookiecutter.consumer %}consumer, {% endif %}publisher
+from {{ cookiecutter.package_name }}.store.event_store import EXPIRES_AT, PARTITION_KEY, SORT_KEY
+
+from infra.naming import Deployment
+
+SOURCE_DIR = Path(__file__).resolve().parent.parent / "src"
+PACKAGE = "{{ cookiecutter.package_name }}"
+
+# Lambda runs Python 3.13 (supported until mid-2029); the code stays 3.11-compatible because the
+# toolchain that tests it is 3.11 (ruff and mypy target 3.11). ADR 0008 says why not 3.11 or 3.14.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+# Graviton: cheaper per millisecond. The Powertools layer below must be built for the same architecture.
+ARCHITECTURE = lambda_.Architecture.ARM_64
+
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+# An alarm on the stream's iterator age fires when the oldest unpublished record is this old.
+ITERATOR_AGE_ALARM = Duration.minutes(5)
+
+
+@dataclass(frozen=True)
+class Powertools:
+    """The public Powertools layer for the locked version, runtime and architecture.
+
+    AWS publishes each release's layer ARN, per region, runtime and architecture, in a public SSM
+    parameter; CloudFormation resolves it at deploy time in the stack's region, so no table of layer
+    numbers is kept here and the layer cannot lag behind the lock.
+    """
+
+    version: str
+
+    @classmethod
+    def locked(cls) -> Powertools:
+        # The version uv installed from uv.lock: the layer carries what the tests ran against.
+        return cls(metadata.version("aws-lambda-powertools"))
+
+    def parameter_name(self, runtime: lambda_.Runtime, architecture: lambda_.Architecture) -> str:
+        # e.g. /aws/service/powertools/python/arm64/python3.13/3.37.0
+        return f"/aws/service/powertools/python/{architecture.name}/{runtime.name}/{self.version}"
+
+
+class ComponentStack(Stack):
+    def __init__(self, scope: Construct, deployment: Deployment) -> None:
+        super().__init__(
+            scope,
+            deployment.stack_name,
+            stack_name=deployment.stack_name,
+            description=f"{deployment.component}: event-driven serverless component ({deployment.stage})",
+            termination_protection=deployment.is_production,
+            env=deployment.environment,
+        )
+        self.deployment = deployment
+        removal = RemovalPolicy.RETAIN if deployment.is_production else RemovalPolicy.DESTROY
+        layer_arn = ssm.StringParameter.value_for_string_parameter(
+            self,
+            Powertools.locked().parameter_name(RUNTIME, ARCHITECTURE),
+        )
+        self.powertools = lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", layer_arn)
+        self.code = lambda_.Code.from_asset(
+            str(SOURCE_DIR),
+            exclude=["**/__pycache__", "**/*.pyc", "**/py.typed"],
+        )
+
+        # ------------------------------------------------------------ the event/state table
+        self.table = dynamodb.Table(
+            self,
+            "Store",
+            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            # The publisher reads only the new image of inserted OUTBOUND items.
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
+            # OUTBOUND and COMMAND items expire; STATE and EVENT items never carry the attribute.
+            time_to_live_attribute=EXPIRES_AT,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True,
+            ),
+            deletion_protection=deployment.is_production,
+            removal_policy=removal,
+        )
+
+        # ------------------------------------------------------------ the buses
+        # Private events go to the component's own bus; public events to the organisation's shared
+        # bus, which another stack owns: it is imported by name.
+        self.component_bus = events.EventBus(self, "ComponentBus", event_bus_name=deployment.stack_name)
+        self.shared_bus = events.EventBus.from_event_bus_name(
+            self,
+            "SharedBus",
+            deployment.shared_bus_name,
+        )
+
+        # ------------------------------------------------------------ publishing: stream -> buses
+        self.stream_failures = self._queue("StreamFailures")
+        Validations.of(self.stream_failures).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason=(
+                    "This queue is itself the last stop of the stream mapping: it holds the coordinates of "
+                    "records the publisher gave up on, and is alarmed; nothing reads it automatically."
+                ),
+            ),
+        )
+        self.publisher = self._function("Publisher", "publisher", timeout=Duration.minutes(1))
+        self.publisher.add_environment("COMPONENT_BUS_NAME", self.component_bus.event_bus_name)
+        self.publisher.add_environment("SHARED_BUS_NAME", self.shared_bus.event_bus_name)
+        self.component_bus.grant_put_events_to(self.publisher)
+        self.shared_bus.grant_put_events_to(self.publisher)
+        self.publisher.add_event_source(
+            sources.DynamoEventSource(
+                self.table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                filters=[lambda_.FilterCriteria.filter(publisher.STREAM_FILTER)],
+                batch_size=publisher.BATCH_SIZE,
+                bisect_batch_on_error=True,
+                retry_attempts=publisher.MAXIMUM_RETRY_ATTEMPTS,
+                max_record_age=Duration.seconds(publisher.MAXIMUM_RECORD_AGE_SECONDS),
+                on_failure=sources.SqsDlq(self.stream_failures),
+                report_batch_item_failures=True,
+            ),
+        )
+        # Reading a stream needs dynamodb:ListStreams, which IAM only grants on "*".
+        Validations.of(self.publisher.role or self.publisher).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="dynamodb:ListStreams has no resource-level permissions; other actions are scoped.",
+            ),
+        )
+{%- if cookiecutter.consumer %}
+
+        # ------------------------------------------------------------ the lazy consumer
+        # Rule (on the shared bus, where public events go) -> queue -> function; after
+        # consumer.MAX_RECEIVES failed receives a message moves to the DLQ.
+        self.idempotency_table = dynamodb.Table(
+            self,
+            "Idempotency",
+            # Powertools' DynamoDBPersistenceLayer defaults: key "id", expiry in "expiration".
+            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            time_to_live_attribute="expiration",
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True,
+            ),
+            deletion_protection=deployment.is_production,
+            removal_policy=removal,
+        )
+        consumer_timeout = Duration.seconds(30)
+        self.consumer_dlq = self._queue("ConsumerDlq"{% if cookiecutter.fifo_buffering %}, fifo=True{% endif %})
+        self.consumer_queue = self._queue(
+            "ConsumerQueue",
+{%- if cookiecutter.fifo_buffering %}
+            fifo=True,
+{%- endif %}
+            # AWS's advice for an SQS event source: six times the function's timeout, so a message is
+            # not received again while a retrying invocation still holds it.
+            visibility_timeout=Duration.seconds(consumer_timeout.to_seconds() * 6),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.consumer_dlq,
+                max_receive_count=consumer.MAX_RECEIVES,
+            ),
+        )
+        self.consumer_rule = events.Rule(
+            self,
+            "ConsumerRule",
+            event_bus=self.shared_bus,
+            event_pattern=events.EventPattern(
+                source=consumer.EVENT_PATTERN["source"],
+                detail_type=consumer.EVENT_PATTERN["detail-type"],
+            ),
+            targets=[
+                targets.SqsQueue(
+                    self.consumer_queue,
+{%- if cookiecutter.fifo_buffering %}
+                    # EventBridge sets one message group per FIFO target (ADR 0007).
+                    message_group_id="{{ cookiecutter.component_slug }}",
+{%- endif %}
+                ),
+            ],
+        )
+        self.consumer = self._function("Consumer", "consumer", timeout=consumer_timeout)
+        self.consumer.add_environment("TABLE_NAME", self.table.table_name)
+        self.consumer.add_environment("IDEMPOTENCY_TABLE_NAME", self.idempotency_table.table_name)
+        # The catalogue is read and written through the store (GetItem, PutItem).
+        self.table.grant(self.consumer, "dynamodb:GetItem", "dynamodb:PutItem")
+        # Powertools idempotency: put the in-progress record, read it, complete it, delete it on failure.
+        self.idempotency_table.grant(
+            self.consumer,
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        )
+        self.consumer.add_event_source(
+            sources.SqsEventSource(
+                self.consumer_queue,
+                batch_size=consumer.BATCH_SIZE,
+                report_batch_item_failures=True,
+            ),
+        )
+{%- endif %}
+{%- if cookiecutter.command_api %}
+
+        # ------------------------------------------------------------ the command and query API
+        self.api_function = self._function("Api", "api", timeout=Duration.seconds(10))
+        self.api_function.add_environment("TABLE_NAME", self.table.table_name)
+        # Commands write in one TransactWriteItems of Puts (IAM authorises each as PutItem); queries
+        # read with GetItem and Query.
+        self.table.grant(self.api_function, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")
+        self.api = self._rest_api()
+{%- endif %}
+
+        self._alarms()
+        self._outputs()
+
+    # ---------------------------------------------------------------- building blocks
+
+    def _queue(
+        self,
+        construct_id: str,
+        *,
+{%- if cookiecutter.fifo_buffering %}
+        fifo: bool = False,
+{%- endif %}
+        visibility_timeout: Duration | None = None,
+        dead_letter_queue: sqs.DeadLetterQueue | None = None,
+    ) -> sqs.Queue:
+        return sqs.Queue(
+            self,
+            construct_id,
+{%- if cookiecutter.fifo_buffering %}
+            fifo=fifo or None,
+            content_based_deduplication=fifo or None,
+{%- endif %}
+            # SQS-managed keys: EventBridge can deliver to the queue without a key policy of ours.
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            visibility_timeout=visibility_timeout,
+            dead_letter_queue=dead_letter_queue,
+        )
+
+    def _function(self, construct_id: str, handler: str, *, timeout: Duration) -> lambda_.Function:
+        log_group = logs.LogGroup(
+            self,
+            f"{construct_id}Logs",
+            retention=LOG_RETENTION,
+            removal_policy=RemovalPolicy.RETAIN if self.deployment.is_production else RemovalPolicy.DESTROY,
+        )
+        # A role of our own instead of AWSLambdaBasicExecutionRole: logs to this function's group only.
+        role = iam.Role(
+            self,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        log_group.grant_write(role)
+        function = lambda_.Function(
+            self,
+            construct_id,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=self.code,
+            handler=f"{PACKAGE}.handlers.{handler}.lambda_handler",
+            layers=[self.powertools],
+            role=role,
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            memory_size=512,
+            timeout=timeout,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": self.deployment.component,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+        )
+        Validations.of(function).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-L1",
+                reason=(
+                    "Python 3.13 on purpose (ADR 0008): the newest runtime the Powertools layer and the "
+                    "component's 3.11 toolchain are known to serve; moving on is a change of RUNTIME."
+                ),
+            ),
+        )
+        return function
+{%- if cookiecutter.command_api %}
+
+    def _rest_api(self) -> apigateway.RestApi:
+        access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            retention=LOG_RETENTION,
+            removal_policy=RemovalPolicy.RETAIN if self.deployment.is_production else RemovalPolicy.DESTROY,
+        )
+        rest_api = apigateway.RestApi(
+            self,
+            "RestApi",
+            # API names need not be unique; the stack's name tells a branch's API from another's.
+            rest_api_name=self.deployment.stack_name,
+            description=f"{self.deployment.component} commands and queries ({self.deployment.stage})",
+            # The account-wide API Gateway logging role is the platform's, not each component's.
+            cloud_watch_role=False,
+            deploy_options=apigateway.StageOptions(
+                stage_name=self.deployment.stage,
+                throttling_rate_limit=50,
+                throttling_burst_limit=100,
+                access_log_destination=apigateway.LogGroupLogDestination(access_logs),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+            ),
+            default_method_options=apigateway.MethodOptions(
+                authorization_type=apigateway.AuthorizationType.IAM,
+            ),
+        )
+        # API Gateway checks that the path parameters are there; the handler validates their format,
+        # the headers and the bodies against its models (a 422 that names the field).
+        validator = rest_api.add_request_validator(
+            "Parameters",
+            validate_request_parameters=True,
+            validate_request_body=False,
+        )
+        # No test-invoke permissions: the console test button is not how this API is exercised.
+        integration = apigateway.LambdaIntegration(self.api_function, allow_test_invoke=False)
+        # The routes are the handler's own (its OpenAPI document), so the API cannot drift from the code.
+        for path, operations in (api.app.get_openapi_schema().paths or {}).items():
+            resource = rest_api.root.resource_for_path(path)
+            parameters = {
+                f"method.request.path.{segment[1:-1]}": True
+                for segment in path.split("/")
+                if segment.startswith("{")
+            }
+            for method in ("get", "post", "put", "patch", "delete"):
+                if getattr(operations, method, None) is not None:
+                    resource.add_method(
+                        method.upper(),
+                        integration,
+                        request_parameters=parameters,
+                        request_validator=validator,
+                    )
+        Validations.of(rest_api).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-APIG2",
+                reason=(
+                    "API Gateway validates the path parameters; bodies and headers are validated by the "
+                    "handler against the same pydantic models that generate its OpenAPI document."
+                ),
+            ),
+            Acknowledgment(
+                id="AwsSolutions-APIG3",
+                reason="Callers are the organisation's IAM principals (SigV4); a WAF is the platform's.",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-APIG6",
+                reason=(
+                    "Access logs are on; execution logs need the account-wide API Gateway logging role, "
+                    "which the platform sets once per account."
+                ),
+            ),
+            Acknowledgment(
+                id="AwsSolutions-COG4",
+                reason="Every method uses IAM authorisation; there are no Cognito users.",
+            ),
+        )
+        return rest_api
+{%- endif %}
+
+    def _alarms(self) -> None:
+        period = Duration.minutes(5)
+        functions = {"Publisher": self.publisher}
+{%- if cookiecutter.consumer %}
+        functions["Consumer"] = self.consumer
+{%- endif %}
+{%- if cookiecutter.command_api %}
+        functions["Api"] = self.api_function
+{%- endif %}
+        for name, function in functions.items():
+            function.metric_errors(period=period, statistic="Sum").create_alarm(
+                self,
+                f"{name}Errors",
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"{name} function errors",
+            )
+        self.publisher.metric("IteratorAge", period=period, statistic="Maximum").create_alarm(
+            self,
+            "StreamIteratorAge",
+            threshold=ITERATOR_AGE_ALARM.to_milliseconds(),
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="The oldest unpublished stream record is older than the alarm's limit",
+        )
+        queues = {"StreamFailures": self.stream_failures}
+{%- if cookiecutter.consumer %}
+        queues["ConsumerDlq"] = self.consumer_dlq
+{%- endif %}
+        for name, queue in queues.items():
+            waiting = queue.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum")
+            waiting.create_alarm(
+                self,
+                f"{name}Depth",
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"Messages waiting in {name}: each is work that was given up on",
+            )
+
+    def _outputs(self) -> None:
+        # What the end-to-end tests and operators look up: stable keys, whatever the stack is called.
+        outputs = {
+            "TableName": self.table.table_name,
+            "ComponentBusName": self.component_bus.event_bus_name,
+            "SharedBusName": self.shared_bus.event_bus_name,
+            "StreamFailuresQueueUrl": self.stream_failures.queue_url,
+            "PublisherFunctionName": self.publisher.function_name,
+        }
+{%- if cookiecutter.consumer %}
+        outputs["IdempotencyTableName"] = self.idempotency_table.table_name
+        outputs["ConsumerQueueUrl"] = self.consumer_queue.queue_url
+        outputs["ConsumerDlqUrl"] = self.consumer_dlq.queue_url
+        outputs["ConsumerFunctionName"] = self.consumer.function_name
+{%- endif %}
+{%- if cookiecutter.command_api %}
+        outputs["ApiUrl"] = self.api.url
+        outputs["ApiFunctionName"] = self.api_function.function_name
+{%- endif %}
+        for key, value in outputs.items():
+            CfnOutput(self, key, value=value)

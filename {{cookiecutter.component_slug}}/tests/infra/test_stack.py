@@ -1,0 +1,423 @@
+"""The stack's critical settings, read from the synthesized template.
+
+Where a handler owns a setting, the test compares the template with the handler's constant and checks
+the constant's bounds: changing either side alone fails here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from importlib import metadata
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from {{ cookiecutter.package_name }} import settings
+from {{ cookiecutter.package_name }}.handlers import {% if cookiecutter.command_api %}api, {% endif %}{% if cookiecutter.consumer %}consumer, {% endif %}publisher
+
+from tests.infra.conftest import Synthesized, validation_report
+{%- if cookiecutter.consumer %}
+from tests.integration import infrastructure
+{%- endif %}
+
+TABLE = "AWS::DynamoDB::Table"
+FUNCTION = "AWS::Lambda::Function"
+MAPPING = "AWS::Lambda::EventSourceMapping"
+QUEUE = "AWS::SQS::Queue"
+
+
+def ref_name(value: dict[str, Any]) -> str:
+    """The logical id a Ref or Fn::GetAtt points at."""
+    return str(value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0])
+
+
+def logical_id(synthesized: Synthesized, kind: str, prefix: str) -> str:
+    (name,) = [name for name in synthesized.resources(kind) if name.startswith(prefix)]
+    return name
+
+
+def mapping_of(synthesized: Synthesized, function_prefix: str) -> dict[str, Any]:
+    function = logical_id(synthesized, FUNCTION, function_prefix)
+    (mapping,) = [
+        resource
+        for resource in synthesized.resources(MAPPING).values()
+        if ref_name(resource["Properties"]["FunctionName"]) == function
+    ]
+    properties: dict[str, Any] = mapping["Properties"]
+    return properties
+
+
+# ---------------------------------------------------------------- cdk-nag
+
+
+def test_cdk_nag_reports_no_unacknowledged_finding(dev: Synthesized) -> None:
+    # The fixture's synth would have failed on a finding; the report it writes must be empty too.
+    assert validation_report(dev.outdir)["pluginReports"] == []
+
+
+# ---------------------------------------------------------------- the event/state table
+
+
+def test_the_store_table_has_the_keys_the_store_writes(dev: Synthesized) -> None:
+    table = dev.one(TABLE, "Store")["Properties"]
+    assert table["KeySchema"] == [
+        {"AttributeName": "_pk", "KeyType": "HASH"},
+        {"AttributeName": "_sk", "KeyType": "RANGE"},
+    ]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "_ttl", "Enabled": True}
+
+
+def test_the_store_streams_what_the_publisher_reads(dev: Synthesized) -> None:
+    table = dev.one(TABLE, "Store")["Properties"]
+    assert table["StreamSpecification"]["StreamViewType"] in {"NEW_IMAGE", "NEW_AND_OLD_IMAGES"}
+
+
+@pytest.mark.parametrize("prefix", ["Store"{% if cookiecutter.consumer %}, "Idempotency"{% endif %}])
+def test_tables_are_encrypted_and_recoverable(dev: Synthesized, prod: Synthesized, prefix: str) -> None:
+    for synthesized in (dev, prod):
+        table = synthesized.one(TABLE, prefix)["Properties"]
+        assert table["SSESpecification"]["SSEEnabled"] is True
+        assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+@pytest.mark.parametrize("prefix", ["Store"{% if cookiecutter.consumer %}, "Idempotency"{% endif %}])
+def test_production_tables_are_protected_and_kept(dev: Synthesized, prod: Synthesized, prefix: str) -> None:
+    kept = prod.one(TABLE, prefix)
+    assert kept["Properties"]["DeletionProtectionEnabled"] is True
+    assert kept["DeletionPolicy"] == "Retain"
+    assert kept["UpdateReplacePolicy"] == "Retain"
+    scratch = dev.one(TABLE, prefix)
+    assert scratch["Properties"].get("DeletionProtectionEnabled") is not True
+    assert scratch["DeletionPolicy"] == "Delete"
+
+
+def test_only_production_stacks_have_termination_protection(dev: Synthesized, prod: Synthesized) -> None:
+    assert prod.termination_protection is True
+    assert dev.termination_protection is False
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def test_the_stream_mapping_filters_with_the_publishers_filter(dev: Synthesized) -> None:
+    mapping = mapping_of(dev, "Publisher")
+    (only,) = mapping["FilterCriteria"]["Filters"]
+    assert json.loads(only["Pattern"]) == publisher.STREAM_FILTER
+    # The filter the publisher relies on: inserted OUTBOUND items only.
+    assert publisher.STREAM_FILTER["eventName"] == ["INSERT"]
+    assert publisher.STREAM_FILTER["dynamodb"]["Keys"]["_sk"]["S"] == [{"prefix": "OUTBOUND/"}]
+
+
+def test_the_stream_mapping_retries_a_bounded_number_of_times_then_gives_up_to_a_queue(
+    dev: Synthesized,
+) -> None:
+    mapping = mapping_of(dev, "Publisher")
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["BatchSize"] == publisher.BATCH_SIZE
+    assert 1 <= publisher.BATCH_SIZE <= 1000
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == publisher.MAXIMUM_RETRY_ATTEMPTS
+    assert 0 < publisher.MAXIMUM_RETRY_ATTEMPTS <= 10
+    assert mapping["MaximumRecordAgeInSeconds"] == publisher.MAXIMUM_RECORD_AGE_SECONDS
+    # Within the stream's 24-hour retention, so a record is given up before the stream drops it.
+    assert 60 <= publisher.MAXIMUM_RECORD_AGE_SECONDS < 24 * 3600
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+    assert ref_name(destination) == logical_id(dev, QUEUE, "StreamFailures")
+
+
+def test_the_publisher_may_put_events_on_both_buses(dev: Synthesized) -> None:
+    component_bus = logical_id(dev, "AWS::Events::EventBus", "ComponentBus")
+    shared_bus = Match.array_with([Match.array_with([":event-bus/shared-dev"])])
+    dev.template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": logical_id(dev, "AWS::IAM::Role", "PublisherRole")}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": "events:PutEvents",
+                                "Resource": {"Fn::GetAtt": [component_bus, "Arn"]},
+                            }
+                        ),
+                        Match.object_like(
+                            {
+                                "Action": "events:PutEvents",
+                                "Resource": {"Fn::Join": shared_bus},
+                            }
+                        ),
+                    ]
+                )
+            },
+        },
+    )
+{%- if cookiecutter.consumer %}
+
+
+# ---------------------------------------------------------------- the lazy consumer
+
+
+def test_the_rule_routes_the_consumers_pattern_from_the_shared_bus_to_its_queue(dev: Synthesized) -> None:
+    rule = dev.one("AWS::Events::Rule", "ConsumerRule")["Properties"]
+    assert rule["EventPattern"] == consumer.EVENT_PATTERN
+    assert rule["EventBusName"] == dev.deployment.shared_bus_name
+    (target,) = rule["Targets"]
+    assert ref_name(target["Arn"]) == logical_id(dev, QUEUE, "ConsumerQueue")
+{%- if cookiecutter.fifo_buffering %}
+    assert target["SqsParameters"] == {"MessageGroupId": "{{ cookiecutter.component_slug }}"}
+{%- endif %}
+
+
+def test_the_consumer_queue_redrives_to_its_dlq_after_the_tested_maximum_receives(dev: Synthesized) -> None:
+    queue = dev.one(QUEUE, "ConsumerQueue")["Properties"]
+    redrive = queue["RedrivePolicy"]
+    assert ref_name(redrive["deadLetterTargetArn"]) == logical_id(dev, QUEUE, "ConsumerDlq")
+    # One number: the handler's, which the integration tests' stand-in uses too.
+    assert redrive["maxReceiveCount"] == consumer.MAX_RECEIVES == infrastructure.MAX_RECEIVES
+    assert 1 < consumer.MAX_RECEIVES <= 10
+    # Six times the function's timeout, as AWS advises for an SQS event source.
+    function = dev.one(FUNCTION, "Consumer")["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+{%- if cookiecutter.fifo_buffering %}
+
+
+def test_the_consumer_queues_are_fifo(dev: Synthesized) -> None:
+    for prefix in ("ConsumerQueue", "ConsumerDlq"):
+        queue = dev.one(QUEUE, prefix)["Properties"]
+        assert queue["FifoQueue"] is True
+        assert queue["ContentBasedDeduplication"] is True
+{%- endif %}
+
+
+def test_the_consumer_mapping_uses_the_handlers_batch_size_and_partial_failures(dev: Synthesized) -> None:
+    mapping = mapping_of(dev, "Consumer")
+    assert ref_name(mapping["EventSourceArn"]) == logical_id(dev, QUEUE, "ConsumerQueue")
+    assert mapping["BatchSize"] == consumer.BATCH_SIZE
+{%- if cookiecutter.fifo_buffering %}
+    assert consumer.BATCH_SIZE == 1
+{%- else %}
+    assert 1 <= consumer.BATCH_SIZE <= 10
+{%- endif %}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_idempotency_table_is_what_powertools_expects(dev: Synthesized) -> None:
+    table = dev.one(TABLE, "Idempotency")["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+{%- endif %}
+
+
+# ---------------------------------------------------------------- queues
+
+
+def test_every_queue_is_encrypted_and_refuses_plain_http(dev: Synthesized) -> None:
+    queues = dev.resources(QUEUE)
+    assert queues
+    for name, queue in queues.items():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True, name
+        dev.template.has_resource_properties(
+            "AWS::SQS::QueuePolicy",
+            {
+                "Queues": Match.array_with([{"Ref": name}]),
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+                            )
+                        ]
+                    )
+                },
+            },
+        )
+
+
+# ---------------------------------------------------------------- functions
+
+
+def test_functions_run_the_packaged_handlers_with_the_locked_powertools_layer(dev: Synthesized) -> None:
+    functions = dev.resources(FUNCTION)
+    assert len(functions) == 1{% if cookiecutter.consumer %} + 1{% endif %}{% if cookiecutter.command_api %} + 1{% endif %}
+    parameters = dev.json["Parameters"]
+    # The layer of the version uv.lock installed, for this runtime and architecture.
+    version = metadata.version("aws-lambda-powertools")
+    for name, function in functions.items():
+        properties = function["Properties"]
+        module, _, attribute = properties["Handler"].rpartition(".")
+        assert callable(getattr(importlib.import_module(module), attribute)), name
+        assert properties["Runtime"] == "python3.13"
+        assert properties["Architectures"] == ["arm64"]
+        (layer,) = properties["Layers"]
+        path = parameters[layer["Ref"]]["Default"]
+        assert path == f"/aws/service/powertools/python/arm64/python3.13/{version}"
+
+
+def test_functions_log_as_json_to_their_own_group_with_a_retention(dev: Synthesized) -> None:
+    for function in dev.resources(FUNCTION).values():
+        logging = function["Properties"]["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON"
+        assert ref_name(logging["LogGroup"]) in dev.resources("AWS::Logs::LogGroup")
+    for group in dev.resources("AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] == 30
+
+
+def environment(synthesized: Synthesized, prefix: str) -> dict[str, str]:
+    variables = synthesized.one(FUNCTION, prefix)["Properties"]["Environment"]["Variables"]
+    return dict.fromkeys(variables, "set")
+
+
+def test_each_function_gets_every_setting_its_handler_reads(dev: Synthesized) -> None:
+    # from_environment raises MissingSetting for any variable the stack forgot.
+    settings.PublisherSettings.from_environment(environment(dev, "Publisher"))
+{%- if cookiecutter.consumer %}
+    settings.ConsumerSettings.from_environment(environment(dev, "Consumer"))
+{%- endif %}
+{%- if cookiecutter.command_api %}
+    settings.StoreSettings.from_environment(environment(dev, "Api"))
+{%- endif %}
+
+
+def test_the_code_asset_is_the_package_and_nothing_else(dev: Synthesized) -> None:
+    # The function's S3 key is the asset's hash; the assets manifest says which staged folder that is.
+    key = dev.one(FUNCTION, "Publisher")["Properties"]["Code"]["S3Key"]
+    manifest_file = dev.outdir / f"{dev.deployment.stack_name}.assets.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    source = manifest["files"][key.removesuffix(".zip")]["source"]
+    assert source["packaging"] == "zip"
+    asset = dev.outdir / source["path"]
+    assert sorted(path.name for path in asset.iterdir()) == ["{{ cookiecutter.package_name }}"]
+    assert (asset / "{{ cookiecutter.package_name }}" / "handlers" / "publisher.py").is_file()
+    assert not list(asset.rglob("__pycache__"))
+
+
+# ---------------------------------------------------------------- IAM
+
+
+def statements(synthesized: Synthesized) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for kind in ("AWS::IAM::Policy", "AWS::SQS::QueuePolicy"):
+        for resource in synthesized.resources(kind).values():
+            found += resource["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_policy_allows_a_wildcard_action(dev: Synthesized) -> None:
+    # (Denies may be broad: the queues deny every SQS action over plain HTTP.)
+    for statement in statements(dev):
+        if statement["Effect"] != "Allow":
+            continue
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, statement
+
+
+def test_only_list_streams_is_granted_on_every_resource(dev: Synthesized) -> None:
+    for statement in statements(dev):
+        if statement["Effect"] == "Allow" and "*" in as_list(statement.get("Resource", [])):
+            assert as_list(statement["Action"]) == ["dynamodb:ListStreams"], statement
+
+
+def test_no_function_uses_a_managed_policy(dev: Synthesized) -> None:
+    for role in dev.resources("AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+{%- if cookiecutter.command_api %}
+
+
+# ---------------------------------------------------------------- the command and query API
+
+
+def test_every_api_method_requires_iam_authorisation(dev: Synthesized) -> None:
+    methods = dev.resources("AWS::ApiGateway::Method")
+    assert methods
+    for name, method in methods.items():
+        assert method["Properties"]["AuthorizationType"] == "AWS_IAM", name
+
+
+def test_the_api_serves_exactly_the_handlers_routes(dev: Synthesized) -> None:
+    routes = {
+        (method.upper(), path)
+        for path, item in (api.app.get_openapi_schema().paths or {}).items()
+        for method in ("get", "post", "put", "patch", "delete")
+        if getattr(item, method, None) is not None
+    }
+    assert len(dev.resources("AWS::ApiGateway::Method")) == len(routes)
+    for verb, path in routes:
+        part = path.rstrip("/").rsplit("/", 1)[-1]
+        dev.template.has_resource_properties("AWS::ApiGateway::Resource", {"PathPart": part})
+        dev.template.has_resource_properties("AWS::ApiGateway::Method", {"HttpMethod": verb})
+
+
+def test_the_api_is_named_after_its_stack(dev: Synthesized) -> None:
+    assert dev.one("AWS::ApiGateway::RestApi")["Properties"]["Name"] == dev.deployment.stack_name
+
+
+def test_the_api_stage_is_throttled_and_logs_access(dev: Synthesized) -> None:
+    stage = dev.one("AWS::ApiGateway::Stage")["Properties"]
+    assert stage["StageName"] == "dev"
+    (settings_,) = stage["MethodSettings"]
+    assert 0 < settings_["ThrottlingRateLimit"] <= 1000
+    assert 0 < settings_["ThrottlingBurstLimit"] <= 2000
+    assert ref_name(stage["AccessLogSetting"]["DestinationArn"]) in dev.resources("AWS::Logs::LogGroup")
+{%- endif %}
+
+
+# ---------------------------------------------------------------- alarms and outputs
+
+
+def alarms(synthesized: Synthesized) -> list[dict[str, Any]]:
+    return [alarm["Properties"] for alarm in synthesized.resources("AWS::CloudWatch::Alarm").values()]
+
+
+@pytest.mark.parametrize("function", ["Publisher"{% if cookiecutter.consumer %}, "Consumer"{% endif %}{% if cookiecutter.command_api %}, "Api"{% endif %}])
+def test_function_errors_raise_an_alarm(dev: Synthesized, function: str) -> None:
+    name = logical_id(dev, FUNCTION, function)
+    assert any(
+        alarm["MetricName"] == "Errors"
+        and alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}]
+        for alarm in alarms(dev)
+    )
+
+
+def test_the_streams_iterator_age_raises_an_alarm(dev: Synthesized) -> None:
+    name = logical_id(dev, FUNCTION, "Publisher")
+    assert any(
+        alarm["MetricName"] == "IteratorAge"
+        and alarm["Statistic"] == "Maximum"
+        and alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}]
+        for alarm in alarms(dev)
+    )
+
+
+@pytest.mark.parametrize("queue", ["StreamFailures"{% if cookiecutter.consumer %}, "ConsumerDlq"{% endif %}])
+def test_a_message_in_a_last_stop_queue_raises_an_alarm(dev: Synthesized, queue: str) -> None:
+    name = logical_id(dev, QUEUE, queue)
+    assert any(
+        alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        and alarm["Threshold"] == 1
+        and alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [name, "QueueName"]}}]
+        for alarm in alarms(dev)
+    )
+
+
+def test_the_outputs_an_end_to_end_test_needs(dev: Synthesized) -> None:
+    expected = {"TableName", "ComponentBusName", "SharedBusName", "StreamFailuresQueueUrl"}
+    expected |= {"PublisherFunctionName"}
+{%- if cookiecutter.consumer %}
+    expected |= {"IdempotencyTableName", "ConsumerQueueUrl", "ConsumerDlqUrl", "ConsumerFunctionName"}
+{%- endif %}
+{%- if cookiecutter.command_api %}
+    expected |= {"ApiUrl", "ApiFunctionName"}
+{%- endif %}
+{%- if cookiecutter.command_api %}
+    # (API Gateway adds an endpoint output of its own, under a generated name.)
+{%- endif %}
+    assert expected <= set(dev.json["Outputs"])
