@@ -176,8 +176,8 @@ def test_the_component_passes_its_own_lint_types_docs_unit_contract_and_stack_te
     # One mypy cache for every rendering this worker checks: mypy revalidates each module by content,
     # and without it each rendering type-checks aws-cdk-lib again (about two minutes on two cores).
     mypy_env = {**component_env(), "MYPY_CACHE_DIR": str(mypy_cache)}
-    mypy = ("uv", "run", "--locked", "mypy", "src", "tests", "benchmarks", "contracts", "infra", "local_deploy")
-    run_in(component, *mypy, env=mypy_env)
+    folders = ("src", "tests", "benchmarks", "contracts", "infra", "local_deploy")
+    run_in(component, "uv", "run", "--locked", "mypy", *folders, env=mypy_env)
     # The committed documents equal what the code generates, whatever the names; the gate passes.
     run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "docs", "--check")
     run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "check")

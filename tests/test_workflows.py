@@ -123,11 +123,6 @@ def test_actionlint_refuses_a_broken_workflow_with_its_message(
     assert message in result.stdout
 
 
-@pytest.mark.xfail(
-    reason="test-contract, test-infra, synth, e2e-local, deploy, e2e and destroy are not in the component "
-    "Makefile yet; strict: remove this mark when they are",
-    strict=True,
-)
 def test_every_make_target_the_component_workflows_run_exists() -> None:
     targets = set(MAKE_TARGET.findall((TEMPLATE_DIR / "Makefile").read_text(encoding="utf-8")))
     called = {
@@ -139,11 +134,6 @@ def test_every_make_target_the_component_workflows_run_exists() -> None:
     assert sorted((path, target) for path, target in called if target not in targets) == []
 
 
-@pytest.mark.xfail(
-    reason="bootstrap.sh has no --target option yet (the AWS job runs --target aws); strict: remove this "
-    "mark when it has",
-    strict=True,
-)
 def test_every_bootstrap_option_the_template_workflow_uses_exists() -> None:
     help_text = subprocess.run(
         [str(ROOT / "bootstrap.sh"), "--help"], capture_output=True, text=True, check=True
