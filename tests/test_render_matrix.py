@@ -165,12 +165,25 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mypy-cache")
 
 
+@pytest.fixture(scope="session")
+def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The component's locked Node packages, installed once: every combination locks the same ones."""
+    scratch = tmp_path_factory.mktemp("node-tools")
+    default = render_cookiecutter({}, scratch / "render")
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(default / name, scratch / name)
+    run_in(scratch, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+    return scratch / "node_modules"
+
+
 def test_the_component_passes_its_own_lint_types_docs_unit_contract_and_stack_tests_as_rendered(
-    rendering: Rendering, tmp_path: Path, mypy_cache: Path
+    rendering: Rendering, tmp_path: Path, mypy_cache: Path, node_modules: Path
 ) -> None:
     # A copy: installing and testing add .venv and caches, which the other checks must not see.
     component = Path(shutil.copytree(rendering.by_cookiecutter, tmp_path / rendering.by_cookiecutter.name))
     run_in(component, "uv", "sync", "--locked", "--quiet")
+    # The document validators (AsyncAPI parser, Backstage's validators) run on Node.
+    (component / "node_modules").symlink_to(node_modules, target_is_directory=True)
     run_in(component, "uv", "run", "--locked", "ruff", "format", "--check", ".")
     run_in(component, "uv", "run", "--locked", "ruff", "check", ".")
     # One mypy cache for every rendering this worker checks: mypy revalidates each module by content,

@@ -60,6 +60,14 @@ NOT_EMULATED_SETTINGS = (
     "the Powertools layer (this process imports the locked Powertools instead)",
 )
 EVENT_BUS_ARN = "event-bus/"
+# Properties of AWS::SQS::Queue that are not attributes of the queue (encryption is not emulated).
+NOT_QUEUE_ATTRIBUTES = {
+    "QueueName",
+    "Tags",
+    "SqsManagedSseEnabled",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+}
 
 
 @dataclass(frozen=True)
@@ -171,27 +179,16 @@ class LocalDeployment:
 
     def _queue(self, resource: Resource) -> None:
         properties = self.stack.resolve(resource.properties)
-        fifo = bool(properties.get("FifoQueue"))
         name = self.stack.physical_name(resource, "QueueName")
-        if fifo and not name.endswith(".fifo"):
+{%- if cookiecutter.fifo_buffering %}
+        # CloudFormation ends the names it generates for these queues in ".fifo", as SQS requires.
+        if properties.get("FifoQueue") and not name.endswith(".fifo"):
             name = name[: 80 - len(".fifo")] + ".fifo"
+{%- endif %}
+        # Every other property of AWS::SQS::Queue is a queue attribute of the same name and meaning.
         attributes = {
-            key: str(properties[key]).lower() if isinstance(properties[key], bool) else str(properties[key])
-            for key in (
-                "FifoQueue",
-                "ContentBasedDeduplication",
-                "DeduplicationScope",
-                "FifoThroughputLimit",
-                "VisibilityTimeout",
-                "MessageRetentionPeriod",
-                "DelaySeconds",
-                "MaximumMessageSize",
-                "ReceiveMessageWaitTimeSeconds",
-            )
-            if key in properties
+            key: _attribute(value) for key, value in properties.items() if key not in NOT_QUEUE_ATTRIBUTES
         }
-        if "RedrivePolicy" in properties:
-            attributes["RedrivePolicy"] = json.dumps(properties["RedrivePolicy"])
         url = self._sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
         arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
@@ -350,6 +347,15 @@ class LocalDeployment:
             raise TemplateError(f"on-failure destination {destination} is not an emulated queue")
         url = self.queues_by_arn[destination]
         return lambda failure: self._sqs.send_message(QueueUrl=url, MessageBody=json.dumps(failure)) and None
+
+
+def _attribute(value: Any) -> str:
+    """A queue attribute as SQS takes it: text, with policies as JSON and booleans in lower case."""
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def _whole_batch(handler: Handler) -> Handler:
