@@ -189,7 +189,7 @@ class LocalDeployment:
         attributes = {
             key: _attribute(value) for key, value in properties.items() if key not in NOT_QUEUE_ATTRIBUTES
         }
-        url = self._sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
+        url = self._sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
