@@ -1,8 +1,8 @@
 """`python -m local_deploy [cdk.out/dev]`: the synthesized stack, deployed to local emulators and running.
 
-Starts DynamoDB Local and moto server on loopback ports, creates the stack's resources on them, serves
-its API, runs its functions on their event sources, writes the stack's outputs (local values) to
-``.local/outputs.json`` and prints what runs where. Ctrl-C (or SIGTERM) stops every process it started.
+Starts DynamoDB Local and moto server on loopback ports, creates the stack's resources on them, runs
+its functions on their event sources{% if cookiecutter.command_api %}, serves its API{% endif %}, writes the stack's outputs (local values)
+to ``.local/outputs.json`` and prints what runs where. Ctrl-C (or SIGTERM) stops every process it started.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+{%- if cookiecutter.command_api %}
 import re
+{%- endif %}
 import signal
 import sys
 import tempfile
@@ -20,7 +22,9 @@ from types import FrameType
 from typing import Any
 
 from local_deploy import dynamodb_local, moto_server
+{%- if cookiecutter.command_api %}
 from local_deploy.api import LocalApi, routes
+{%- endif %}
 from local_deploy.deploy import EMULATED, NOT_EMULATED, NOT_EMULATED_SETTINGS, LocalDeployment
 from local_deploy.servers import LocalServer
 from local_deploy.template import Stack, TemplateError, stack_template
@@ -33,7 +37,9 @@ REGION = "{{ cookiecutter.aws_region }}"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_deploy", description=__doc__.splitlines()[0])
     parser.add_argument("assembly", nargs="?", default="cdk.out/dev", help="synthesized cloud assembly")
+{%- if cookiecutter.command_api %}
     parser.add_argument("--api-port", type=int, default=0, help="port of the local API (default: a free one)")
+{%- endif %}
     parser.add_argument("--outputs", default=".local/outputs.json", help="where to write the stack's outputs")
     arguments = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -53,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         AWS_DEFAULT_REGION=REGION,
     )
     servers: list[LocalServer] = []
+{%- if cookiecutter.command_api %}
     api = None
+{%- endif %}
     try:
         started = time.monotonic()
         scratch = Path(tempfile.mkdtemp(prefix="local-deploy-"))
@@ -70,11 +78,15 @@ def main(argv: list[str] | None = None) -> int:
         stack = Stack.load(template, region=REGION)
         deployment = LocalDeployment(stack)
         deployment.provision()
+{%- if cookiecutter.command_api %}
         if stack.of_type("AWS::ApiGateway::RestApi"):
             stage, api_routes = routes(stack, deployment.functions)
             api = LocalApi(stage, api_routes, port=arguments.api_port)
             api.start()
         outputs = _outputs(stack, None if api is None else api.url)
+{%- else %}
+        outputs = _outputs(stack)
+{%- endif %}
         outputs["Endpoints"] = {
             "dynamodb": database.endpoint,
             "eventbridge": events.endpoint,
@@ -84,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         outputs_file = Path(arguments.outputs)
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
         outputs_file.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
-        print(_report(stack, deployment, api, time.monotonic() - started, outputs_file), flush=True)
+        print(_report(stack, deployment, {% if cookiecutter.command_api %}api, {% endif %}time.monotonic() - started, outputs_file), flush=True)
         while True:
             if deployment.poll() == 0:
                 time.sleep(IDLE_SECONDS)
@@ -95,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"local deploy refused the template: {error}", file=sys.stderr)
         return 1
     finally:
+{%- if cookiecutter.command_api %}
         if api is not None:
             api.stop()
+{%- endif %}
         for server in reversed(servers):
             server.stop()
 
@@ -105,16 +119,23 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+{% if cookiecutter.command_api -%}
 def _outputs(stack: Stack, api_url: str | None) -> dict[str, Any]:
     """The stack's outputs with local values; the API's AWS URL becomes the local one."""
+{%- else -%}
+def _outputs(stack: Stack) -> dict[str, Any]:
+    """The stack's outputs with local values."""
+{%- endif %}
     found: dict[str, Any] = {}
     for name, output in stack.outputs.items():
         try:
             value = stack.resolve(output["Value"])
         except TemplateError:
             continue
+{%- if cookiecutter.command_api %}
         if api_url is not None and isinstance(value, str):
             value = re.sub(r"^https://local\.execute-api\.[^/]+/[^/]+/", api_url, value)
+{%- endif %}
         found[name] = value
     return found
 
@@ -122,7 +143,9 @@ def _outputs(stack: Stack, api_url: str | None) -> dict[str, Any]:
 def _report(
     stack: Stack,
     deployment: LocalDeployment,
+{%- if cookiecutter.command_api %}
     api: LocalApi | None,
+{%- endif %}
     seconds: float,
     outputs_file: Path,
 ) -> str:
@@ -145,8 +168,10 @@ def _report(
     if deployment.imported_buses:
         lines += ["", "Imported buses, created as local stand-ins: " + ", ".join(deployment.imported_buses)]
     lines += ["", "Event sources:"] + [f"  {poller.description}" for poller in deployment.pollers]
+{%- if cookiecutter.command_api %}
     if api is not None:
         lines += ["", f"API: {api.url}"] + [f"  {r.method:<6} {r.resource_path}" for r in api.routes]
+{%- endif %}
     lines += [f"  {problem}" for problem in deployment.problems]
     lines += ["", "Ctrl-C stops everything."]
     return "\n".join(lines)

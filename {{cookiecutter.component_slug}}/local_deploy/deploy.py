@@ -34,10 +34,12 @@ EMULATED = {
     "AWS::SQS::Queue": "moto server (attributes, redrive policy)",
     "AWS::Lambda::Function": "its handler, in this process",
     "AWS::Lambda::EventSourceMapping": "polled here with the mapping's settings",
+{%- if cookiecutter.command_api %}
     "AWS::ApiGateway::RestApi": "served on a loopback port",
     "AWS::ApiGateway::Resource": "a route of the local API",
     "AWS::ApiGateway::Method": "a route of the local API (IAM: a signature is required, not verified)",
     "AWS::ApiGateway::Stage": "the path prefix of the local API",
+{%- endif %}
 }
 # Resource types that have no local counterpart, and why that is acceptable.
 NOT_EMULATED = {
@@ -47,16 +49,20 @@ NOT_EMULATED = {
     "AWS::SQS::QueuePolicy": "queue policies (TLS only) are not enforced by moto",
     "AWS::Logs::LogGroup": "function logs go to this terminal, as JSON",
     "AWS::CloudWatch::Alarm": "no metrics locally",
+{%- if cookiecutter.command_api %}
     "AWS::ApiGateway::Deployment": "the local API serves the current routes",
     "AWS::ApiGateway::RequestValidator": "the handler validates requests itself (Powertools)",
     "AWS::ApiGateway::Account": "API Gateway's logging role",
+{%- endif %}
     "AWS::CDK::Metadata": "CDK's own bookkeeping",
 }
-# Settings that exist in AWS only: encryption, backups, throttling, deletion protection.
+# Settings that exist in AWS only: encryption, backups{% if cookiecutter.command_api %}, throttling{% endif %}, deletion protection.
 NOT_EMULATED_SETTINGS = (
     "encryption at rest (SSE, KMS)",
     "point-in-time recovery and deletion protection",
+{%- if cookiecutter.command_api %}
     "API throttling and access logs",
+{%- endif %}
     "the Powertools layer (this process imports the locked Powertools instead)",
 )
 EVENT_BUS_ARN = "event-bus/"

@@ -8,9 +8,15 @@ tests run; the function is a recorder defined here.
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -135,3 +141,36 @@ def _written(tmp_path: Path, document: dict[str, Any]) -> Path:
     path = tmp_path / "local-test.template.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
+
+
+def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> None:
+    assembly = tmp_path / "cdk.out"
+    assembly.mkdir()
+    _written(assembly, template(10))
+    manifest = {
+        "artifacts": {
+            "local-test": {
+                "type": "aws:cloudformation:stack",
+                "properties": {"templateFile": "local-test.template.json"},
+            }
+        }
+    }
+    (assembly / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    outputs = tmp_path / "outputs.json"
+    command = [sys.executable, "-m", "local_deploy", str(assembly), "--outputs", str(outputs)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while not outputs.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    endpoints = json.loads(outputs.read_text(encoding="utf-8"))["Endpoints"]
+
+    process.send_signal(signal.SIGINT)
+    printed, _ = process.communicate(timeout=30)
+
+    assert process.returncode == 0, printed
+    assert "Not emulated:" in printed
+    assert "AWS::IAM::Role" in printed
+    for endpoint in {endpoints["dynamodb"], endpoints["sqs"]}:
+        address = urlsplit(endpoint)
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((address.hostname, address.port), timeout=2).close()
