@@ -17,8 +17,8 @@ usage() {
   cat <<EOF
 Usage: ./bootstrap.sh [options] [question=answer ...]
 
-Renders a component from the backend component template, makes it a git repository with a first
-commit, installs it and runs everything its pull requests run (make verify: lint, types, every test,
+Renders a component from the backend component template (a git repository of its own, with a first
+commit on main, wherever DIR is), installs it and runs everything its pull requests run (make verify: lint, types, every test,
 the synth gates, a local deploy of the synthesized stack and the end-to-end tests on it), then prints
 a summary. With --target aws it then deploys the stack to the AWS account of the current credentials,
 runs the end-to-end tests there and destroys the stack, also when a step before failed. It runs
@@ -106,10 +106,12 @@ summary() {
   if [[ $status -eq 0 ]]; then
     echo "  component: $component_dir"
     echo
+    # Each line works as printed in a new shell: the component's targets fetch the pinned uv themselves.
     echo "Next steps:"
-    echo "  cd $component_dir"
-    echo "  make help         # every target"
+    echo "  cd $(printf '%q' "$component_dir")"
+    echo "  make test-unit    # the fast loop: domain, handlers, contracts (no emulator, no deploy)"
     echo "  make hooks        # run the checks on every commit"
+    echo "  make help         # every target"
     echo "  git remote add origin <your repository> && git push -u origin main"
   else
     echo "  FAILED: see the output of the last step above."
@@ -184,6 +186,20 @@ discard() {
   return 1
 }
 
+# Copier refuses an answer with a traceback of its own internals before the one line that matters:
+# show that line alone (the README says what plain copier prints). Any other failure is shown whole.
+show_copier_failure() {
+  local refusal
+  refusal=$(sed -n 's/^ValueError: \(Validation error for question .*\)$/\1/p' "$1")
+  if [[ -n $refusal ]]; then
+    echo "copier: $refusal" >&2
+    echo "Nothing was written." >&2
+  else
+    cat "$1" >&2
+  fi
+  rm -f "$1"
+}
+
 render() {
   # The highest folder of --output-dir that does not exist yet: everything from there down is ours.
   first_created=""
@@ -194,7 +210,9 @@ render() {
   output_dir="$(cd "$output_dir" && pwd)"
   # Render into a fresh scratch folder first: the component's name is only known after rendering,
   # and an existing component must never be half-overwritten.
-  local rendered
+  local rendered copier_log
+  # The post-generation step's "cd" would name the scratch folder: the summary prints the next steps.
+  export COMPONENT_NEXT_STEPS=off
   scratch="$(mktemp -d "$output_dir/.rendering.XXXXXX")"
   if [[ $tool == cookiecutter ]]; then
     "$TEMPLATE_DIR/.venv/bin/cookiecutter" --no-input "$TEMPLATE_DIR" --output-dir "$scratch" "${answers[@]}" \
@@ -204,8 +222,13 @@ render() {
     local data=() answer
     for answer in "${answers[@]}"; do data+=(--data "$answer"); done
     # --vcs-ref HEAD: the template as it is checked out here, not its last release tag.
-    "$TEMPLATE_DIR/.venv/bin/copier" copy --trust --defaults --vcs-ref HEAD "${data[@]}" \
-      "$TEMPLATE_DIR" "$scratch/component" || discard
+    copier_log="$(mktemp)"
+    if ! "$TEMPLATE_DIR/.venv/bin/copier" copy --trust --defaults --vcs-ref HEAD "${data[@]}" \
+      "$TEMPLATE_DIR" "$scratch/component" 2>"$copier_log"; then
+      show_copier_failure "$copier_log"
+      discard
+    fi
+    rm -f "$copier_log"
     rendered="$scratch/$(sed -n 's/^component_slug: //p' "$scratch/component/.copier-answers.yml")"
     mv "$scratch/component" "$rendered"
   fi
@@ -223,25 +246,18 @@ render() {
   rmdir "$scratch"
 }
 
-first_commit() {
-  local identity=()
-  # A CI runner or a new machine may have no git identity; the commit still records who made it.
-  git -C "$component_dir" config user.email >/dev/null || identity=(-c user.name="bootstrap.sh" -c user.email="bootstrap@localhost")
-  git -C "$component_dir" add --all
-  git -C "$component_dir" "${identity[@]}" commit --quiet -m "Render $(basename "$component_dir") from the backend component template"
-}
 
 component_make() {
   make --no-print-directory -C "$component_dir" "$@"
 }
 
-# The component's Makefile finds uv on PATH: use the pinned one the template just installed.
+# The component's Makefile finds uv on PATH, else fetches the pinned one into its own .tools/ (as it
+# will in any later shell): here, the pinned one the template just installed saves that download.
 export PATH="$TEMPLATE_DIR/.venv/bin:$PATH"
 unset VIRTUAL_ENV
 
 run_step "template tools" install_template_tools
 run_step "render ($tool)" render
-run_step "git first commit" first_commit
 run_step "make install" component_make install
 if [[ $verify == true ]]; then
   run_step "make verify" component_make verify

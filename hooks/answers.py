@@ -14,19 +14,22 @@ The module has no dependency beyond Jinja2, which both tools ship.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
 from jinja2.ext import Extension
 
-try:  # Only copier (with copier-template-extensions) has the context hook; cookiecutter never needs it.
-    from copier_template_extensions import ContextHook
-except ImportError:  # pragma: no cover - exercised by every cookiecutter render
-    ContextHook = Extension  # type: ignore[assignment,misc]
+# Nothing of copier is imported here: cookiecutter renders load this module too, and importing copier
+# would cost them a fifth of a second. Copier's context hook lives in hooks/copier_namespace.py.
+
+# The component template, next to this folder: the source of the names a package must not take.
+COMPONENT_TEMPLATE = Path(__file__).resolve().parent.parent / "{{cookiecutter.component_slug}}"
 
 # Stage and branch suffixes (up to 20 characters, see the component's stack naming) and the longest
 # function role ("publisher") must still fit Lambda's 64-character function names after the slug.
@@ -79,10 +82,10 @@ AWS_REGIONS = frozenset(
     }
 )
 
-# Names the generated package must not take: it would shadow a module the component imports.
-RESERVED_PACKAGE_NAMES = frozenset(
-    {"aws_lambda_powertools", "boto3", "botocore", "pydantic", "pytest", "tests", "infra", "src", "docs"}
-)
+# The spellings of a yes/no answer that cookiecutter documents for its boolean variables; copier reads
+# each of them the same way. Copier alone would also take "maybe" (as true): anything else is refused.
+TRUE_SPELLINGS = ("true", "yes", "y", "t", "on", "1")
+FALSE_SPELLINGS = ("false", "no", "n", "f", "off", "0")
 
 _SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _PACKAGE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
@@ -91,7 +94,12 @@ _HUMAN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*( [A-Za-z0-9]+)*")
 _GITHUB_OWNER = re.compile(r"[A-Za-z0-9](-?[A-Za-z0-9])*")
 _GITHUB_TEAM = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _EVENT_SOURCE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*(\.[a-z][a-z0-9]*(-[a-z0-9]+)*)+")
-_BOOLEAN_FIELDS = ("command_api", "consumer", "fifo_buffering")
+_BOOLEAN_FIELDS = ("command_api", "consumer", "fifo_buffering", "own_repository")
+# `from x.y import z` and `import x.y [as z]` at the start of a line (prose in docstrings rarely fits).
+_IMPORT = re.compile(
+    r"^\s*(?:from\s+([A-Za-z_]\w*)[\w.]*\s+import\s|import\s+([A-Za-z_]\w*)[\w.]*\s*(?:$|as\s|,))",
+    re.MULTILINE,
+)
 
 
 # ---------------------------------------------------------------- derivations (defaults and names)
@@ -134,6 +142,57 @@ def default_event_source(answers: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------- validation
 
 
+@functools.cache
+def reserved_package_names() -> frozenset[str]:
+    """Names the package must not take, read from the component template itself.
+
+    The component's own top-level folders and modules (``contracts``, ``infra``, ``local_deploy``,
+    ``tests``, ...) and every module its code imports (``boto3``, ``pydantic``, ``aws_cdk``, ...): a
+    package of the same name would shadow it. Read from the tree, so a folder or an import added to the
+    template is reserved without a second list to keep.
+    """
+    names = {
+        path.name.removesuffix(".py")
+        for path in COMPONENT_TEMPLATE.iterdir()
+        if path.is_dir() or path.name.endswith(".py")
+    }
+    for path in COMPONENT_TEMPLATE.rglob("*.py*"):
+        if path.is_file() and ".py" in path.name:
+            for module in _IMPORT.findall(path.read_text(encoding="utf-8")):
+                names.update(module)
+    # Standard-library names have a rule of their own; what is left is the component's and its libraries'.
+    return frozenset(
+        name
+        for name in names
+        if name.isidentifier() and not name.startswith("_") and name not in sys.stdlib_module_names
+    )
+
+
+def as_boolean(value: Any) -> bool | None:
+    """``True``/``False`` for a boolean or one of the documented spellings, ``None`` for anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        spelling = value.strip().lower()
+        if spelling in TRUE_SPELLINGS:
+            return True
+        if spelling in FALSE_SPELLINGS:
+            return False
+    return None
+
+
+def _as_given(value: Any, field: str, answers: Mapping[str, Any]) -> Any:
+    """The answer as the user typed it: copier has already turned ``maybe`` into ``True`` by now.
+
+    Copier keeps the raw ``--data`` values in ``_copier_conf.data``; cookiecutter passes them unchanged.
+    """
+    copier_conf = answers.get("_copier_conf")
+    data = getattr(copier_conf, "get", lambda _key: None)("data") if copier_conf is not None else None
+    if isinstance(data, Mapping) and field in data:
+        return data[field]
+    return value
+
+
 def _check_component_name(value: str, _: Mapping[str, Any]) -> str:
     if not _HUMAN_NAME.fullmatch(value) or len(value) > MAX_NAME_LENGTH:
         return (
@@ -162,8 +221,11 @@ def _check_package_name(value: str, _: Mapping[str, Any]) -> str:
         return "allowed: not a Python keyword"
     if value in sys.stdlib_module_names:
         return "allowed: not the name of a Python standard-library module"
-    if value in RESERVED_PACKAGE_NAMES:
-        return f"allowed: not one of {', '.join(sorted(RESERVED_PACKAGE_NAMES))} (it would shadow an import)"
+    if value in reserved_package_names():
+        return (
+            "allowed: not the name of one of the component's own top-level packages or of a module it "
+            f"imports ({', '.join(sorted(reserved_package_names()))}): it would shadow it"
+        )
     return ""
 
 
@@ -205,7 +267,7 @@ def _check_aws_region(value: str, _: Mapping[str, Any]) -> str:
 
 
 def _check_fifo_buffering(value: Any, answers: Mapping[str, Any]) -> str:
-    if value is True and answers.get("consumer") is False:
+    if as_boolean(value) is True and as_boolean(answers.get("consumer")) is False:
         return "allowed: true only with consumer=true (FIFO buffering is a setting of the consumer's queue)"
     return ""
 
@@ -236,8 +298,12 @@ QUESTIONS = (
 def answer_problem(value: Any, field: str, answers: Mapping[str, Any] | None = None) -> str:
     """The message refusing ``value`` for ``field``, or ``""`` when it is allowed."""
     answers = answers or {}
-    if field in _BOOLEAN_FIELDS and not isinstance(value, bool):
-        reason = "allowed: true or false"
+    if field in _BOOLEAN_FIELDS:
+        value = _as_given(value, field, answers)
+    if field in _BOOLEAN_FIELDS and as_boolean(value) is None:
+        reason = (
+            f"allowed: {' / '.join(TRUE_SPELLINGS)} for yes, {' / '.join(FALSE_SPELLINGS)} for no (any case)"
+        )
     elif field not in _BOOLEAN_FIELDS and not isinstance(value, str):
         reason = "allowed: a string"
     else:
@@ -255,14 +321,23 @@ def answer_problems(answers: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def reject_invalid_answers(answers: Mapping[str, Any]) -> str:
-    """Cookiecutter's gate: raise its own failure type so its CLI prints the message and exits 1."""
-    problems = answer_problems(answers)
-    if not problems:
-        return ""
-    from cookiecutter.exceptions import FailedHookException  # only reached under cookiecutter
+def reject_invalid_answers(answers: MutableMapping[str, Any]) -> str:
+    """Cookiecutter's gate: raise its own failure type so its CLI prints the message and exits 1.
 
-    raise FailedHookException("Invalid answers, nothing was written:\n  " + "\n  ".join(problems))
+    Cookiecutter declares the yes/no questions with string defaults (see scripts/sync_questions.py):
+    its own boolean conversion ends in a traceback on a bad spelling, before any code of ours runs.
+    So the answers arrive here as typed, and once they pass, the yes/no ones become booleans in
+    cookiecutter's context, which is the mapping this gate receives.
+    """
+    problems = answer_problems(answers)
+    if problems:
+        from cookiecutter.exceptions import FailedHookException  # only reached under cookiecutter
+
+        raise FailedHookException("Invalid answers, nothing was written:\n  " + "\n  ".join(problems))
+    for field in _BOOLEAN_FIELDS:
+        if field in answers:
+            answers[field] = as_boolean(answers[field])
+    return ""
 
 
 # ---------------------------------------------------------------- Jinja wiring for both tools
@@ -284,10 +359,3 @@ class ComponentAnswers(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters.update(FILTERS)
-
-
-class CookiecutterNamespace(ContextHook):
-    """Copier only: expose the answers as ``cookiecutter.*`` so one tree of templates serves both tools."""
-
-    def hook(self, context: dict[str, Any]) -> None:
-        context["cookiecutter"] = {key: value for key, value in context.items() if key != "cookiecutter"}

@@ -1,54 +1,116 @@
-"""After rendering, for both tools: make the component a git repository and say what to do next.
+"""After rendering, for both tools: make the component its own git repository and say what to do next.
 
-Cookiecutter runs this as its post-generation hook; copier runs the same file as its task (copier.yml
-``_tasks``). It runs in the rendered component's directory and uses no template variables, so it is
-plain Python for both. Option pruning is not done here: each optional file carries its condition in
-its own name and both tools skip a file whose name renders empty (ADR 0003).
+Cookiecutter runs this as its post-generation hook and renders it first, so the one answer it needs is
+written in below; copier runs the same file as it is, as its task (copier.yml ``_tasks``), and passes the
+answer as ``--own-repository=<answer>``. It runs in the rendered component's directory. Option pruning
+is not done here: each optional file carries its condition in its own name and both tools skip a file
+whose name renders empty (ADR 0003).
+
+Where the component lands decides nothing: rendered into a folder of another repository (the
+template's own clone included), it still becomes a repository of its own, with a first commit on
+``main``. Only the answer ``own_repository=false`` leaves git to the repository around it (ADR 0009).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+# Filled in by cookiecutter's rendering; under copier it stays as written and the argument decides.
+OWN_REPOSITORY_ANSWER = "{{ cookiecutter.own_repository }}"
 
-def inside_git_work_tree(directory: Path) -> bool:
-    probe = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"],
-        cwd=directory,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return probe.returncode == 0 and probe.stdout.strip() == "true"
+# Who the first commit is by when git has no identity yet (a new laptop, a CI runner).
+FALLBACK_IDENTITY = ("Backend component template", "backend-component-template@localhost")
 
 
-def initialise_git(directory: Path) -> str:
-    """``git init -b main`` unless the component already lives in a work tree (copier update, monorepos)."""
+def own_repository(argv: list[str]) -> bool:
+    answer = OWN_REPOSITORY_ANSWER
+    for argument in argv:
+        if argument.startswith("--own-repository="):
+            answer = argument.partition("=")[2]
+    # "True" or "False" as either tool renders a boolean; anything else (never expected) keeps the default.
+    return answer.strip().lower() != "false"
+
+
+def git(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *arguments], cwd=directory, capture_output=True, text=True, check=False)
+
+
+def enclosing_work_tree(directory: Path) -> str:
+    """The top folder of the git work tree ``directory`` lies in, or ``""``."""
+    probe = git(directory, "rev-parse", "--show-toplevel")
+    return probe.stdout.strip() if probe.returncode == 0 else ""
+
+
+def first_commit(directory: Path) -> str:
+    """``git init -b main``, then commit everything rendered; what happened, in one line."""
+    identity: list[str] = []
+    if git(directory, "config", "user.email").returncode != 0:
+        name, email = FALLBACK_IDENTITY
+        identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    steps = [
+        ["init", "--quiet", "--initial-branch=main"],
+        ["add", "--all"],
+        # A first commit of generated files: no signing prompt, no hooks (none are installed yet).
+        [
+            *identity,
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-m",
+            f"Render {directory.name} from the backend component template",
+        ],
+    ]
+    for step in steps:
+        done = git(directory, *step)
+        if done.returncode != 0:
+            raise SystemExit(
+                f"post-generation: `git {' '.join(step)}` failed in {directory}:\n{done.stderr.strip()}\n"
+                "The files are rendered; make the first commit yourself: "
+                "git init -b main && git add --all && git commit -m 'Render from the template'"
+            )
+    made = "a new repository on branch main with a first commit"
+    if identity:
+        made += f" (by '{FALLBACK_IDENTITY[0]}': git has no user.email; set yours with git config --global)"
+    return made
+
+
+def prepare_git(directory: Path, own: bool) -> str:
     if shutil.which("git") is None:
-        return "git is not installed: run `git init -b main` yourself"
-    if inside_git_work_tree(directory):
-        return "already inside a git work tree: left as it is"
-    subprocess.run(["git", "init", "--quiet", "--initial-branch=main"], cwd=directory, check=True)
-    return "initialised an empty git repository on branch main"
+        return "git is not installed: install it, then run `git init -b main && git add --all && git commit`"
+    around = enclosing_work_tree(directory)
+    if not own:
+        if around:
+            return f"part of the repository at {around} (own_repository=false): commit it there"
+        return "no repository (own_repository=false): add the folder to yours"
+    if Path(around or "/nonexistent").resolve() == directory.resolve():
+        # Already a repository of its own: copier update, or a render over an existing component.
+        return "already a repository of its own: left as it is"
+    return first_commit(directory)
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     component = Path.cwd()
-    git_status = initialise_git(component)
+    own = own_repository(argv)
+    git_status = prepare_git(component, own)
+    print(f"\nRendered {component.name} in {component}\n  git: {git_status}")
+    if os.environ.get("COMPONENT_NEXT_STEPS") == "off":
+        # bootstrap.sh renders into a scratch folder, moves the result and prints its own next steps.
+        return 0
     print(
-        f"\nRendered {component.name} in {component}\n"
-        f"  git: {git_status}\n"
         "Next steps:\n"
         f"  cd {component}\n"
-        "  make install   # pinned tools and dependencies (uv, from uv.lock)\n"
-        "  make lint test # what CI runs on every pull request\n"
+        "  make install   # uv (pinned; fetched if missing) and the locked dependencies\n"
+        "  make test      # the unit, integration, contract and stack tests\n"
         "  make help      # every target\n"
     )
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -31,11 +31,22 @@ def questions(copier_yml: Path = COPIER_YML) -> dict[str, dict[str, Any]]:
 
 def cookiecutter_json(copier_yml: Path = COPIER_YML) -> str:
     asked = questions(copier_yml)
-    context: dict[str, Any] = {name: spec["default"] for name, spec in asked.items()}
+    # Yes/no questions get string defaults: given a boolean default, cookiecutter converts a bad answer
+    # itself and stops with a traceback; as strings they reach the shared rules, which refuse a bad
+    # spelling by name and turn the good ones into booleans (hooks/answers.py, reject_invalid_answers).
+    context: dict[str, Any] = {
+        name: str(spec["default"]).lower() if spec["type"] == "bool" else spec["default"]
+        for name, spec in asked.items()
+    }
     context["__answers_checked"] = "{{ cookiecutter | reject_invalid_answers }}"
-    context["__prompts__"] = {name: spec["help"] for name, spec in asked.items()}
+    context["__prompts__"] = {name: prompt(spec) for name, spec in asked.items()}
     context["_extensions"] = ["hooks.answers.ComponentAnswers"]
     return json.dumps(context, indent=2, ensure_ascii=False) + "\n"
+
+
+def prompt(spec: dict[str, Any]) -> str:
+    """Cookiecutter's question text: the help, and for a yes/no question (a string there) how to answer."""
+    return f"{spec['help']} (yes/no)" if spec["type"] == "bool" else str(spec["help"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ VALID = {
     "command_api": True,
     "consumer": True,
     "fifo_buffering": False,
+    "own_repository": True,
 }
 
 
@@ -76,7 +77,9 @@ def test_the_longest_names_of_the_render_matrix_are_at_the_limits() -> None:
         ("aws_region", "eu-west-9", "AWS region"),
         ("event_source", "aws.inventory", "reserved by AWS"),
         ("owning_team", "inventory-squad", "organisation/team-slug"),
-        ("command_api", "yes", "true or false"),
+        ("command_api", "maybe", "true / yes / y / t / on / 1 for yes"),
+        ("consumer", "2", "false / no / n / f / off / 0 for no"),
+        ("package_name", "contracts", "own top-level packages"),
         ("component_name", 42, "a string"),
     ],
 )
@@ -111,3 +114,39 @@ def test_cookiecutter_gate_raises_cookiecutters_own_failure_with_every_problem()
     assert "component_slug='../x' is not valid" in message
     assert "aws_region='mars-1' is not valid" in message
     assert answers.reject_invalid_answers(VALID) == ""
+
+
+@pytest.mark.parametrize(
+    "spelling", [*answers.TRUE_SPELLINGS, *answers.FALSE_SPELLINGS, "YES", "Off", "True"]
+)
+def test_a_yes_no_answer_takes_every_documented_spelling(spelling: str) -> None:
+    assert answers.answer_problem(spelling, "command_api", VALID) == ""
+    assert answers.as_boolean(spelling) is (spelling.lower() in answers.TRUE_SPELLINGS)
+
+
+@pytest.mark.parametrize("given", ["maybe", "2", "", "yes please", "none", "null", "~"])
+def test_copier_s_reading_of_a_bad_spelling_does_not_let_it_through(given: str) -> None:
+    # Copier has turned "maybe" into True before the validator sees it; the raw answer is in its
+    # `_copier_conf.data`, and that is what the rule reads.
+    copier_context = {**VALID, "_copier_conf": {"data": {"command_api": given}}}
+    problem = answers.answer_problem(True, "command_api", copier_context)
+    assert problem.startswith(f"command_api={given!r} is not valid; allowed:")
+
+
+def test_cookiecutter_gate_turns_the_yes_no_answers_into_booleans() -> None:
+    context: dict[str, object] = {**VALID, "command_api": "No", "consumer": "on", "fifo_buffering": "0"}
+    assert answers.reject_invalid_answers(context) == ""
+    assert (context["command_api"], context["consumer"], context["fifo_buffering"]) == (False, True, False)
+
+
+def test_the_reserved_package_names_come_from_the_component_template() -> None:
+    reserved = answers.reserved_package_names()
+    own = {
+        path.name
+        for path in answers.COMPONENT_TEMPLATE.iterdir()
+        if path.is_dir() and path.name.isidentifier() and not path.name.startswith(".")
+    }
+    assert {"contracts", "infra", "local_deploy", "benchmarks", "tests", "src", "scripts"} <= own <= reserved
+    # Libraries the component imports are found in its code, not in a list.
+    assert {"boto3", "pydantic", "aws_lambda_powertools", "aws_cdk", "pytest"} <= reserved
+    assert "json" not in reserved, "standard-library names have their own rule and message"

@@ -37,6 +37,12 @@ BAD_ANSWERS: list[tuple[str, str, str]] = [
     ("aws_region", "EU-WEST-2", "region in the wrong case"),
     ("owning_team", "../../etc/passwd", "not a GitHub team"),
     ("event_source", "aws.inventory", "reserved source prefix"),
+    ("package_name", "contracts", "one of the component's own packages"),
+    ("package_name", "local_deploy", "one of the component's own packages"),
+    ("package_name", "aws_cdk", "a library the component imports"),
+    ("command_api", "maybe", "not a yes/no spelling (copier alone would read it as true)"),
+    ("consumer", "2", "not a yes/no spelling (copier alone would read it as true)"),
+    ("own_repository", "sure", "not a yes/no spelling"),
 ]
 
 
@@ -69,3 +75,12 @@ def test_each_tool_refuses_and_writes_nothing(tool: str, field: str, value: str,
     if tool == "cookiecutter":  # Our gate raises cookiecutter's own failure type: a message, no traceback.
         assert "Traceback" not in output
     assert list(tmp_path.rglob("*")) == [workspace], "something was written"
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_each_tool_takes_the_documented_yes_no_spellings_alike(tool: str, tmp_path: Path) -> None:
+    run, _ = TOOLS[tool]
+    result = run({"command_api": "No", "consumer": "OFF", "fifo_buffering": "n"}, tmp_path / "component")
+    assert result.returncode == 0, result.stdout + result.stderr
+    handlers = {path.name for path in tmp_path.rglob("handlers/*.py")}
+    assert handlers == {"__init__.py", "publisher.py"}, "both options read as off"

@@ -1,9 +1,10 @@
 """bootstrap.sh: its command line, and the full check of a rendered component (the slow tests).
 
-The slow tests are the template's health check: render with a tool, commit, `make install verify` in
-the component (lint, types, every test, the synth gates, the local deploy and the end-to-end tests on
-it), exactly what a squad's pull request runs. They cover the default answers (with cookiecutter),
-every option off (with copier) and FIFO buffering, the one option whose integration tests differ.
+The slow tests are the template's health check: render with a tool, `make install verify` in the
+component (lint, types, every test, the synth gates, the local deploy and the end-to-end tests on it),
+exactly what a squad's pull request runs. They cover every option off (with copier) and FIFO
+buffering, the one option whose integration tests differ; the default answers (with cookiecutter) are
+covered by tests/test_quickstart.py, which runs the README's quickstart as written.
 """
 
 from __future__ import annotations
@@ -66,46 +67,33 @@ def test_bad_usage_exits_2_with_a_message(arguments: list[str], message: str, tm
 
 
 @pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
-def test_a_bad_answer_fails_the_render_step_and_leaves_nothing(tool: str, tmp_path: Path) -> None:
-    result = bootstrap(
-        "--tool", tool, "--output-dir", "out/components", "component_slug=../escape", cwd=tmp_path
-    )
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("component_slug=../escape", "component_slug='../escape' is not valid; allowed:"),
+        ("command_api=maybe", "command_api='maybe' is not valid; allowed: true / yes"),
+    ],
+)
+def test_a_bad_answer_fails_the_render_step_with_its_message_alone_and_leaves_nothing(
+    tool: str, answer: str, message: str, tmp_path: Path
+) -> None:
+    result = bootstrap("--tool", tool, "--output-dir", "out/components", answer, cwd=tmp_path)
+    output = result.stdout + result.stderr
     assert result.returncode == 1
     assert re.search(rf"render \({tool}\)\s+FAILED", result.stdout), result.stdout
-    assert "component_slug='../escape' is not valid" in result.stdout + result.stderr
+    assert message in output
+    # Copier prints a traceback of its own before the message; through the script the user sees the message.
+    assert "Traceback" not in output, output
+    assert "Nothing was written" in output or "nothing was written" in output
     assert list(tmp_path.iterdir()) == []
 
 
 def assert_verified(result: subprocess.CompletedProcess[str], tool: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
-    for step in (f"render ({tool})", "git first commit", "make install", "make verify"):
+    for step in (f"render ({tool})", "make install", "make verify"):
         assert any(line.strip().startswith(step) and " ok " in line for line in result.stdout.splitlines()), (
             step
         )
-
-
-@pytest.mark.slow
-def test_default_component_installs_lints_and_tests_green(tmp_path: Path) -> None:
-    result = bootstrap("--output-dir", str(tmp_path), cwd=tmp_path)
-    assert_verified(result, "cookiecutter")
-    component = tmp_path / "inventory"
-    assert git(component, "rev-list", "--count", "HEAD").strip() == "1"
-    assert git(component, "branch", "--show-current").strip() == "main"
-    # Installing, linting and testing leave nothing that .gitignore does not cover.
-    assert git(component, "status", "--porcelain") == ""
-    # The pre-commit hooks are local and run the locked tools: they work offline, on every file.
-    hooks = subprocess.run(
-        ["uv", "run", "--locked", "pre-commit", "run", "--all-files"],
-        cwd=component,
-        capture_output=True,
-        text=True,
-        env={key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"},
-        check=False,
-    )
-    assert hooks.returncode == 0, hooks.stdout + hooks.stderr
-    make_help = subprocess.run(["make", "help"], cwd=component, capture_output=True, text=True, check=True)
-    for target in ("install", "lint", "test", "synth", "local", "e2e-local", "verify", "help"):
-        assert f"  {target} " in make_help.stdout
 
 
 @pytest.mark.slow
@@ -165,7 +153,7 @@ def test_make_install_fetches_the_pinned_uv_when_none_is_on_path(tmp_path: Path)
         [str(component / ".tools" / "bin" / "uv"), "--version"], capture_output=True, text=True, check=True
     )
     pinned = re.search(
-        r"^UV_VERSION := (\S+)$", (component / "Makefile").read_text(encoding="utf-8"), re.MULTILINE
+        r"^UV_VERSION=(\S+)$", (component / "scripts" / "uv").read_text(encoding="utf-8"), re.MULTILINE
     )
     assert pinned is not None
     assert version.stdout.startswith(f"uv {pinned.group(1)}")

@@ -1,38 +1,117 @@
-"""The post-generation step both tools run: git init when the component is not in a work tree yet."""
+"""The post-generation step both tools run: a repository of its own, with a first commit, wherever it lands.
+
+Run here on an empty HOME: no git identity and no user configuration, as on a new laptop or a CI runner.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.rendering import ROOT
+import pytest
+
+from tests.rendering import ROOT, render_cookiecutter, render_copier
 
 HOOK = ROOT / "hooks" / "post_gen_project.py"
 
 
-def run_hook(directory: Path) -> subprocess.CompletedProcess[str]:
+@pytest.fixture
+def new_laptop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """An environment with an empty HOME and no git configuration at all."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in ("HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(name, str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    return dict(os.environ)
+
+
+def run_hook(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(HOOK)], cwd=directory, capture_output=True, text=True, check=False
+        [sys.executable, str(HOOK), *arguments], cwd=directory, capture_output=True, text=True, check=False
     )
 
 
-def test_a_new_component_becomes_a_git_repository_on_main(tmp_path: Path) -> None:
-    result = run_hook(tmp_path)
+def git(directory: Path, *arguments: str) -> str:
+    return subprocess.run(
+        ["git", *arguments], cwd=directory, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def assert_own_repository_with_first_commit(component: Path) -> None:
+    assert Path(git(component, "rev-parse", "--show-toplevel")).resolve() == component.resolve()
+    assert git(component, "symbolic-ref", "HEAD") == "refs/heads/main"
+    assert git(component, "rev-list", "--count", "HEAD") == "1"
+    assert git(component, "status", "--porcelain") == "", "everything rendered is in the first commit"
+
+
+@pytest.mark.usefixtures("new_laptop")
+def test_a_new_component_is_its_own_repository_with_a_first_commit(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("rendered\n", encoding="utf-8")
+    result = run_hook(tmp_path, "--own-repository=True")
     assert result.returncode == 0, result.stderr
-    assert "initialised an empty git repository on branch main" in result.stdout
-    head = subprocess.run(
-        ["git", "symbolic-ref", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
-    ).stdout
-    assert head.strip() == "refs/heads/main"
+    assert "a new repository on branch main with a first commit" in result.stdout
+    assert "git has no user.email" in result.stdout, "says whose name the commit carries, and why"
+    assert_own_repository_with_first_commit(tmp_path)
     assert "make install" in result.stdout
 
 
-def test_a_component_inside_a_work_tree_is_left_alone(tmp_path: Path) -> None:
-    subprocess.run(["git", "init", "--quiet"], cwd=tmp_path, check=True)
-    component = tmp_path / "components" / "inventory"
+@pytest.mark.usefixtures("new_laptop")
+def test_rendered_inside_another_repository_it_is_still_its_own(tmp_path: Path) -> None:
+    # The case of `./bootstrap.sh` in a clone of this template (./build), or of any render into a
+    # folder of another repository: the outer repository must not receive the component's commit.
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    git(outer, "init", "--quiet", "--initial-branch=main")
+    component = outer / "build" / "inventory"
     component.mkdir(parents=True)
-    result = run_hook(component)
+    (component / "README.md").write_text("rendered\n", encoding="utf-8")
+    result = run_hook(component, "--own-repository=True")
     assert result.returncode == 0, result.stderr
-    assert "already inside a git work tree" in result.stdout
+    assert_own_repository_with_first_commit(component)
+    assert subprocess.run(["git", "rev-parse", "--verify", "HEAD"], cwd=outer, check=False).returncode != 0
+
+
+@pytest.mark.usefixtures("new_laptop")
+def test_a_monorepo_render_joins_the_repository_around_it(tmp_path: Path) -> None:
+    outer = tmp_path / "monorepo"
+    outer.mkdir()
+    git(outer, "init", "--quiet", "--initial-branch=main")
+    component = outer / "services" / "inventory"
+    component.mkdir(parents=True)
+    result = run_hook(component, "--own-repository=False")
+    assert result.returncode == 0, result.stderr
+    assert f"part of the repository at {outer}" in result.stdout
     assert not (component / ".git").exists()
+
+
+@pytest.mark.usefixtures("new_laptop")
+def test_an_existing_repository_is_left_as_it_is(tmp_path: Path) -> None:
+    # copier update runs the same step in a component that has its history already.
+    git(tmp_path, "init", "--quiet", "--initial-branch=main")
+    (tmp_path / "KEEP").write_text("squad work\n", encoding="utf-8")
+    result = run_hook(tmp_path, "--own-repository=True")
+    assert result.returncode == 0, result.stderr
+    assert "already a repository of its own: left as it is" in result.stdout
+    assert git(tmp_path, "status", "--porcelain") == "?? KEEP", "nothing committed on the squad's behalf"
+
+
+@pytest.mark.usefixtures("new_laptop")
+@pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
+def test_both_tools_pass_the_answer_to_the_step(tool: str, tmp_path: Path) -> None:
+    outer = tmp_path / "monorepo"
+    outer.mkdir()
+    git(outer, "init", "--quiet", "--initial-branch=main")
+    for answer, own in (("yes", True), ("no", False)):
+        target = outer / answer
+        if tool == "cookiecutter":
+            component = render_cookiecutter({"own_repository": answer}, target)
+        else:
+            component = render_copier({"own_repository": answer}, target / "inventory")
+        assert (component / ".git").exists() is own, f"own_repository={answer}"
+        if own:
+            assert_own_repository_with_first_commit(component)

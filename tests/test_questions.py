@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.sync_questions import COOKIECUTTER_JSON, cookiecutter_json, questions
+from scripts.sync_questions import COOKIECUTTER_JSON, cookiecutter_json, prompt, questions
 from tests.rendering import render_cookiecutter, tree_differences
 
 # A valid answer other than the default for every question.
@@ -22,6 +22,7 @@ ALTERNATIVES: dict[str, object] = {
     "command_api": False,
     "consumer": False,
     "fifo_buffering": True,
+    "own_repository": False,
 }
 
 
@@ -39,7 +40,18 @@ def test_every_question_has_help_a_type_a_default_and_a_validator() -> None:
 
 def test_cookiecutter_json_carries_the_help_text_as_prompts() -> None:
     context = json.loads(COOKIECUTTER_JSON.read_text(encoding="utf-8"))
-    assert context["__prompts__"] == {name: spec["help"] for name, spec in questions().items()}
+    assert context["__prompts__"] == {name: prompt(spec) for name, spec in questions().items()}
+    for name, spec in questions().items():
+        assert context["__prompts__"][name].startswith(spec["help"])
+
+
+def test_cookiecutter_asks_the_yes_no_questions_as_text_so_the_shared_rules_see_the_answer() -> None:
+    # With a boolean default cookiecutter converts the answer itself, and a bad one ends in a traceback.
+    context = json.loads(COOKIECUTTER_JSON.read_text(encoding="utf-8"))
+    for name, spec in questions().items():
+        if spec["type"] == "bool":
+            assert context[name] == str(spec["default"]).lower(), name
+            assert context["__prompts__"][name].endswith("(yes/no)"), name
 
 
 def test_the_alternatives_cover_every_question() -> None:
@@ -59,4 +71,8 @@ def test_every_question_changes_the_rendered_component(
     if question == "fifo_buffering":
         answers["consumer"] = True  # FIFO is a setting of the consumer's queue.
     changed = render_cookiecutter(answers, tmp_path)
+    if question == "own_repository":  # It changes no file, only whether the folder is a repository.
+        assert (default_render / ".git").is_dir()
+        assert not (changed / ".git").exists()
+        return
     assert tree_differences(default_render, changed), f"{question} changed nothing"

@@ -29,9 +29,10 @@ def load(path: Path) -> dict[str, Any]:
     return document
 
 
-def uv_version_in(makefile: Path) -> str:
-    match = re.search(r"^UV_VERSION := (\S+)$", makefile.read_text(encoding="utf-8"), re.MULTILINE)
-    assert match, f"no UV_VERSION in {makefile}"
+def uv_version_in(path: Path) -> str:
+    """The uv pinned by the template's Makefile (``UV_VERSION := x``) or the component's scripts/uv."""
+    match = re.search(r"^UV_VERSION ?:?= ?(\S+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    assert match, f"no UV_VERSION in {path}"
     return match.group(1)
 
 
@@ -73,7 +74,7 @@ def test_the_template_workflow_installs_the_makefiles_uv() -> None:
 
 def test_the_component_setup_installs_the_components_uv() -> None:
     steps = load(COMPONENT_SETUP_ACTION)["runs"]["steps"]
-    assert setup_uv_versions(steps) == [uv_version_in(TEMPLATE_DIR / "Makefile")]
+    assert setup_uv_versions(steps) == [uv_version_in(TEMPLATE_DIR / "scripts" / "uv")]
 
 
 BROKEN_JOBS = {

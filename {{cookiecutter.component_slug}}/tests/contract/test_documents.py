@@ -1,7 +1,7 @@
 """The published documents pass the parsers their readers use; a broken one fails naming its problem.
 
-Node and the validators pinned in package.json are required, not optional: `make install` provides
-them, and without them these tests fail saying so (a skipped check would read as a passed one).
+Node and the validators pinned in package.json are required, not optional: the make targets that run
+these tests install them first (`npm ci`), and without them these tests fail saying so (a skipped check would read as a passed one).
 """
 
 from __future__ import annotations
@@ -155,5 +155,5 @@ def test_without_the_validators_the_check_fails_saying_what_to_run(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(documents, "VALIDATORS", tmp_path / "node_modules" / "@asyncapi" / "parser")
-    with pytest.raises(documents.ValidatorMissing, match=r"is missing: run `make install`"):
+    with pytest.raises(documents.ValidatorMissing, match=r"is missing: run `make validate-docs`"):
         documents.validate([asyncapi.DOCUMENT])

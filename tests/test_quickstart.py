@@ -1,0 +1,168 @@
+"""The README's quickstart, run literally, as a new squad member runs it on a new laptop.
+
+A fresh clone of this repository; HOME is an empty folder (no git identity, no uv, pip or npm cache);
+PATH holds Python, git, make, Node.js and Java but no uv; `./bootstrap.sh` with no options. Then, in a
+new process with the same environment, the next steps exactly as bootstrap printed them, and a first
+commit through the hooks they installed. It downloads everything, so it is the one test that does.
+
+It is also the template's check of the default component with cookiecutter: `make verify` runs
+inside bootstrap (lint, every test, the synth gates, the local deploy and the end-to-end tests).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.rendering import ROOT
+
+# The tools the README's quickstart asks for, and nothing else of this machine's PATH.
+REQUIRED_TOOLS = ("python3", "git", "make", "node", "npm", "java")
+QUICKSTART_TIMEOUT_SECONDS = 20 * 60
+
+
+def fresh_clone(destination: Path) -> Path:
+    """``git clone`` of this repository, with the working tree's uncommitted changes committed on top.
+
+    On CI the working tree is a clean clone and this is a plain clone of it; while the template is being
+    changed, it is the clone those changes will make once committed.
+    """
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(destination)], check=True)
+    changed = subprocess.run(
+        ["git", "ls-files", "--modified", "--others", "--deleted", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for relative in filter(None, changed):
+        source, target = ROOT / relative, destination / relative
+        if source.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        else:
+            target.unlink(missing_ok=True)
+    identity = ["-c", "user.name=quickstart test", "-c", "user.email=quickstart@localhost"]
+    subprocess.run(["git", "add", "--all"], cwd=destination, check=True)
+    if subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=destination, check=False).returncode:
+        subprocess.run(
+            ["git", *identity, "commit", "--quiet", "--no-verify", "-m", "Uncommitted changes"],
+            cwd=destination,
+            check=True,
+        )
+    return destination
+
+
+def new_laptop_environment(home: Path) -> dict[str, str]:
+    """This machine's environment less everything a new laptop would not have."""
+    directories: list[str] = []
+    # The interpreter itself, not a version-manager shim that would look for its own files in HOME.
+    python_bin = str(Path(sys.base_prefix) / "bin")
+    for tool in REQUIRED_TOOLS:
+        found = shutil.which(tool, path=python_bin) if tool == "python3" else shutil.which(tool)
+        assert found, f"the quickstart needs {tool} on this machine"
+        directory = str(Path(found).parent)
+        if directory not in directories:
+            directories.append(directory)
+    path = os.pathsep.join(directories)
+    assert shutil.which("uv", path=path) is None, f"uv must not be on the quickstart's PATH: {path}"
+    kept = ("LANG", "LC_ALL", "TERM", "TMPDIR", "JAVA_HOME", "PYTHONDONTWRITEBYTECODE", "CI")
+    env = {name: os.environ[name] for name in kept if name in os.environ}
+    env.update(HOME=str(home), PATH=path, GIT_CONFIG_NOSYSTEM="1")
+    return env
+
+
+def next_steps(output: str) -> list[str]:
+    """The commands bootstrap printed under "Next steps:", without their comments and placeholders."""
+    block = output.split("Next steps:", 1)[1].strip("\n").split("\n\n", 1)[0]
+    commands = [re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines()]
+    return [command for command in commands if command and "<" not in command]
+
+
+@pytest.mark.slow
+def test_the_readme_quickstart_works_as_written_on_a_new_laptop(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "\n./bootstrap.sh   #" in readme, "the README's first command is `./bootstrap.sh`"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = new_laptop_environment(home)
+    clone = fresh_clone(tmp_path / "backend-component-template")
+    template_head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout
+
+    result = subprocess.run(
+        ["./bootstrap.sh"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=QUICKSTART_TIMEOUT_SECONDS,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    component = clone / "build" / "inventory"
+    for step in ("render (cookiecutter)", "make install", "make verify"):
+        assert re.search(rf"^\s+{re.escape(step)}\s+ok\s", result.stdout, re.MULTILINE), step
+
+    # Its own repository on main with one commit, inside the template's clone, which it leaves untouched.
+    def git(directory: Path, *arguments: str) -> str:
+        return subprocess.run(
+            ["git", *arguments], cwd=directory, env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert Path(git(component, "rev-parse", "--show-toplevel")) == component.resolve()
+    assert git(component, "branch", "--show-current") == "main"
+    assert git(component, "rev-list", "--count", "HEAD") == "1"
+    assert git(component, "status", "--porcelain") == "", "verify leaves nothing .gitignore misses"
+    assert git(clone, "rev-parse", "HEAD") == template_head.strip()
+    assert git(clone, "status", "--porcelain") == "", "the template's clone is left as it was"
+
+    # The next steps as printed, in a new process: no uv on PATH, nothing inherited from bootstrap.
+    steps = next_steps(result.stdout)
+    assert steps[0].startswith("cd ")
+    assert {"make test-unit", "make hooks"} <= set(steps), steps
+    followed = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "\n".join(steps)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert followed.returncode == 0, followed.stdout[-4000:] + followed.stderr[-4000:]
+    assert re.search(r"\d+ passed", followed.stdout), followed.stdout[-2000:]
+    assert (component / ".git" / "hooks" / "pre-commit").is_file()
+
+    # The hooks they installed run on the next commit, from the same uv-less shell.
+    package = component / "src" / "inventory" / "__init__.py"
+    package.write_text(package.read_text(encoding="utf-8") + "# Day one: the quickstart works.\n", "utf-8")
+    commit = subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=New Engineer",
+            "-c",
+            "user.email=new@localhost",
+            "commit",
+            "-am",
+            "Say what",
+        ],
+        cwd=component,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert "ruff format" in commit.stdout, commit.stdout
+    assert "mypy" in commit.stdout, commit.stdout
