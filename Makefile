@@ -20,8 +20,8 @@ help: ## Show the targets
 	python3 -m venv .tools
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-install: $(UV) ## Install the template's pinned tools into .venv
-	$(UV) sync --locked
+install: $(UV) ## Install the template's pinned tools into .venv, compiled (every render imports them afresh)
+	$(UV) sync --locked --compile-bytecode
 
 lint: install ## Lint the template's own code, shell scripts, workflow and the generated question file
 	$(RUN) ruff format --check .

@@ -1,53 +1,130 @@
-"""Render benchmark: median wall time of a default render with each tool, side by side in one run.
+"""Render and first-loop benchmarks, each measured side by side with its baseline in one run.
 
-    make bench                       # or: uv run python -m tests.bench_render --rounds 7
+    make bench                                   # both tables
+    uv run python -m tests.bench_render --rounds 7 --loop-rounds 2
 
-Rounds alternate between the tools so that machine noise falls on both alike; the ratio column compares
-each tool with cookiecutter. Each render is the real command-line program, post-generation step
-(git init) included, as a squad runs it.
+Render: the median wall time of a default render with each tool's real command line, post-generation
+step (first commit) included, beside a plain cookiecutter render of a one-file template: the ratio is
+this template's overhead over the tool's own start-up. Rounds alternate between the three, so machine
+noise falls on all alike.
+
+First loop: render, `make install`, `make test-unit` in the new component (warm uv and npm caches, uv
+on PATH as bootstrap.sh leaves it), beside the same loop as the component installed before the
+install became lazy (`uv sync --locked --compile-bytecode` and `npm ci` up front).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.rendering import render_cookiecutter, render_copier
+from tests.rendering import BIN, cookiecutter_config, render_cookiecutter, render_copier, tool_environment
 
-TOOLS: dict[str, Callable[[Path], Path]] = {
-    "cookiecutter": lambda scratch: render_cookiecutter({}, scratch / "out"),
-    "copier": lambda scratch: render_copier({}, scratch / "out" / "component"),
+ONE_FILE_TEMPLATE = {
+    "cookiecutter.json": '{"project_slug": "one-file"}\n',
+    "{{cookiecutter.project_slug}}/README.md": "# {{ cookiecutter.project_slug }}\n",
 }
 
 
-def measure(rounds: int) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {name: [] for name in TOOLS}
+def one_file_template(root: Path) -> Path:
+    for relative, text in ONE_FILE_TEMPLATE.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def render_one_file(template: Path, output: Path) -> None:
+    command = [str(BIN / "cookiecutter"), "--config-file", str(cookiecutter_config()), "--no-input"]
+    subprocess.run([*command, str(template), "--output-dir", str(output)], env=tool_environment(), check=True)
+
+
+def table(title: str, timings: dict[str, list[float]], baseline: str) -> None:
+    reference = statistics.median(timings[baseline])
+    print(f"\n{title} (seconds; ratio to {baseline})")
+    print(f"| {'what':<34} | {'median':>7} | {'min':>7} | {'max':>7} | {'ratio':>6} |")
+    print(f"|{'-' * 36}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
+    for name, samples in timings.items():
+        median = statistics.median(samples)
+        cells = f"{median:7.2f} | {min(samples):7.2f} | {max(samples):7.2f} | {median / reference:6.2f}"
+        print(f"| {name:<34} | {cells} |")
+
+
+def measure_renders(rounds: int) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory(prefix="bench-one-file-") as scratch:
+        template = one_file_template(Path(scratch))
+        renders: dict[str, Callable[[Path], object]] = {
+            "one-file template, cookiecutter": lambda out: render_one_file(template, out),
+            "this template, cookiecutter": lambda out: render_cookiecutter({}, out),
+            "this template, copier": lambda out: render_copier({}, out / "component"),
+        }
+        timings: dict[str, list[float]] = {name: [] for name in renders}
+        for _ in range(rounds):
+            for name, render in renders.items():
+                with tempfile.TemporaryDirectory(prefix="bench-render-") as output:
+                    started = time.perf_counter()
+                    render(Path(output))
+                    timings[name].append(time.perf_counter() - started)
+    return timings
+
+
+def component_environment() -> dict[str, str]:
+    env = {key: value for key, value in tool_environment().items() if key != "VIRTUAL_ENV"}
+    env["COMPONENT_NEXT_STEPS"] = "off"
+    return env
+
+
+def first_loop(install: list[list[str]]) -> float:
+    with tempfile.TemporaryDirectory(prefix="bench-loop-") as scratch:
+        started = time.perf_counter()
+        component = render_cookiecutter({}, Path(scratch))
+        for command in [*install, ["make", "--no-print-directory", "test-unit"]]:
+            subprocess.run(
+                command, cwd=component, env=component_environment(), check=True, stdout=subprocess.DEVNULL
+            )
+        return time.perf_counter() - started
+
+
+def measure_first_loop(rounds: int) -> dict[str, list[float]]:
+    loops = {
+        "before: sync with bytecode, npm ci": [
+            ["uv", "sync", "--locked", "--compile-bytecode", "--quiet"],
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        ],
+        "now: make install": [["make", "--no-print-directory", "install"]],
+    }
+    timings: dict[str, list[float]] = {name: [] for name in loops}
     for _ in range(rounds):
-        for name, render in TOOLS.items():
-            with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as scratch:
-                started = time.perf_counter()
-                render(Path(scratch))
-                timings[name].append(time.perf_counter() - started)
+        for name, install in loops.items():
+            timings[name].append(first_loop(install))
     return timings
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Median default-render time per tool")
-    parser.add_argument("--rounds", type=int, default=7, help="renders per tool (default: 7)")
-    rounds = parser.parse_args().rounds
-    timings = measure(rounds)
-    baseline = statistics.median(timings["cookiecutter"])
-    print(f"Default render, {rounds} rounds per tool, alternating (seconds)")
-    print(f"| {'tool':<12} | {'median':>7} | {'min':>7} | {'max':>7} | {'ratio':>6} |")
-    print(f"|{'-' * 14}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
-    for name, samples in timings.items():
-        median = statistics.median(samples)
-        cells = f"{median:7.2f} | {min(samples):7.2f} | {max(samples):7.2f} | {median / baseline:6.2f}"
-        print(f"| {name:<12} | {cells} |")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7, help="renders per row (default: 7)")
+    parser.add_argument(
+        "--loop-rounds", type=int, default=2, help="first loops per row (default: 2; 0 skips)"
+    )
+    args = parser.parse_args()
+    bytecode = "without" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "with"
+    table(
+        f"Default render, {args.rounds} rounds alternating, template tools {bytecode} .pyc written on import",
+        measure_renders(args.rounds),
+        "one-file template, cookiecutter",
+    )
+    if args.loop_rounds:
+        table(
+            f"Render -> install -> green unit tests, warm caches, {args.loop_rounds} rounds alternating",
+            measure_first_loop(args.loop_rounds),
+            "before: sync with bytecode, npm ci",
+        )
 
 
 if __name__ == "__main__":

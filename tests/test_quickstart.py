@@ -25,6 +25,7 @@ from tests.rendering import ROOT
 # The tools the README's quickstart asks for, and nothing else of this machine's PATH.
 REQUIRED_TOOLS = ("python3", "git", "make", "node", "npm", "java")
 QUICKSTART_TIMEOUT_SECONDS = 20 * 60
+MACHINE_NETWORK = re.compile(r"PROXY|CERT|SSL|CA_BUNDLE|^PIP_", re.IGNORECASE)
 
 
 def fresh_clone(destination: Path) -> Path:
@@ -74,6 +75,9 @@ def new_laptop_environment(home: Path) -> dict[str, str]:
     assert shutil.which("uv", path=path) is None, f"uv must not be on the quickstart's PATH: {path}"
     kept = ("LANG", "LC_ALL", "TERM", "TMPDIR", "JAVA_HOME", "PYTHONDONTWRITEBYTECODE", "CI")
     env = {name: os.environ[name] for name in kept if name in os.environ}
+    # The machine's network and trust settings (proxies, the CA bundle, pip's index settings): a laptop
+    # has them in its system configuration, not in a user's HOME.
+    env.update({name: value for name, value in os.environ.items() if MACHINE_NETWORK.search(name)})
     env.update(HOME=str(home), PATH=path, GIT_CONFIG_NOSYSTEM="1")
     return env
 

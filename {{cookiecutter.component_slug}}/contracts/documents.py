@@ -41,12 +41,11 @@ class Verdict:
 def validate(asyncapi_files: Iterable[Path] = (), catalogs: Iterable[Path] = ()) -> Verdict:
     node = shutil.which("node")
     if node is None:
-        raise ValidatorMissing("node is not on PATH: install Node.js 20 or later, then run `make validate-docs`")
-    if not VALIDATORS.is_dir():
         raise ValidatorMissing(
-            f"{VALIDATORS} is missing: run `make validate-docs` (it runs `npm ci` once, which installs the "
-            "validators)"
+            "node is not on PATH: install Node.js 20 or later, then run `make validate-docs`"
         )
+    if not VALIDATORS.is_dir():
+        raise ValidatorMissing(f"{VALIDATORS} is missing: run `make validate-docs` (it runs `npm ci` first)")
     documents: list[dict[str, Any]] = [
         {"path": shown(path), "type": "asyncapi", "text": path.read_text("utf-8")} for path in asyncapi_files
     ]

@@ -1,7 +1,8 @@
 """The published documents pass the parsers their readers use; a broken one fails naming its problem.
 
 Node and the validators pinned in package.json are required, not optional: the make targets that run
-these tests install them first (`npm ci`), and without them these tests fail saying so (a skipped check would read as a passed one).
+these tests install them first (`npm ci`), and without them these tests fail saying so (a skipped
+check would read as a passed one).
 """
 
 from __future__ import annotations
