@@ -2,7 +2,9 @@
 
 Starts DynamoDB Local and moto server on loopback ports, creates the stack's resources on them, runs
 its functions on their event sources{% if cookiecutter.command_api %}, serves its API{% endif %}, writes the stack's outputs (local values)
-to ``.local/outputs.json`` and prints what runs where. Ctrl-C (or SIGTERM) stops every process it started.
+to ``.local/outputs.json`` (with the emulators' endpoints and process IDs) and prints what runs where.
+Ctrl-C (or SIGTERM) stops every process it started; killed outright, its emulators stop with it (on
+Linux: see ``local_deploy.processes``).
 """
 
 from __future__ import annotations
@@ -92,11 +94,13 @@ def main(argv: list[str] | None = None) -> int:
             "eventbridge": events.endpoint,
             "sqs": events.endpoint,
         }
+        # Which processes to look for if the local deploy ever left one behind; the tests check it never does.
+        outputs["Processes"] = {server.name: server.process.pid for server in servers}
         outputs["Region"] = REGION
         outputs_file = Path(arguments.outputs)
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
         outputs_file.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
-        print(_report(stack, deployment, {% if cookiecutter.command_api %}api, {% endif %}time.monotonic() - started, outputs_file), flush=True)
+        print(_report(stack, deployment, servers, {% if cookiecutter.command_api %}api, {% endif %}time.monotonic() - started, outputs_file), flush=True)
         while True:
             if deployment.poll() == 0:
                 time.sleep(IDLE_SECONDS)
@@ -143,6 +147,7 @@ def _outputs(stack: Stack) -> dict[str, Any]:
 def _report(
     stack: Stack,
     deployment: LocalDeployment,
+    servers: list[LocalServer],
 {%- if cookiecutter.command_api %}
     api: LocalApi | None,
 {%- endif %}
@@ -167,6 +172,8 @@ def _report(
     lines += [f"  {setting}" for setting in NOT_EMULATED_SETTINGS]
     if deployment.imported_buses:
         lines += ["", "Imported buses, created as local stand-ins: " + ", ".join(deployment.imported_buses)]
+    lines += ["", "Emulators:"]
+    lines += [f"  {server.name:<16} {server.endpoint:<24} pid {server.process.pid}" for server in servers]
     lines += ["", "Event sources:"] + [f"  {poller.description}" for poller in deployment.pollers]
 {%- if cookiecutter.command_api %}
     if api is not None:

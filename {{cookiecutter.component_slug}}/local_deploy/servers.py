@@ -1,7 +1,8 @@
 """Emulators run as local processes: started on a free loopback port, stopped by their PID.
 
 Never stopped by name, so other instances on the machine are left alone. Each writes its output to a
-log in its scratch directory, shown when it fails to start.
+log in its scratch directory, shown when it fails to start. Each is started by ``processes.spawn``, so
+it also stops when the process that started it is killed before its finalizer can run.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from typing import IO, Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from local_deploy.processes import spawn
+
 READY_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass
 class LocalServer:
+    name: str
     endpoint: str
     process: subprocess.Popen[bytes]
     log: IO[bytes]
@@ -62,8 +66,8 @@ def start(
     port = free_port()
     log_path = workdir / f"{name}.log"
     log = log_path.open("wb")
-    process = subprocess.Popen(list(command(port)), cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-    server = LocalServer(endpoint=f"http://127.0.0.1:{port}", process=process, log=log)
+    process = spawn(command(port), cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    server = LocalServer(name=name, endpoint=f"http://127.0.0.1:{port}", process=process, log=log)
     try:
         _wait_until_ready(name, server, ready, log_path)
     except BaseException:
