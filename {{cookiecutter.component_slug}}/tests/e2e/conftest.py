@@ -21,6 +21,8 @@ from typing import Any
 import boto3
 import pytest
 
+from local_deploy.processes import process_group
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = os.environ.get("E2E_TARGET", "local")
 # How long an event may take from command to consumer: seconds locally; on AWS the poison test also
@@ -64,13 +66,13 @@ def deployed_locally(scratch: Path) -> Iterator[Deployment]:
     outputs_file = scratch / "outputs.json"
     log_path = scratch / "local-deploy.log"
     assembly = os.environ.get("E2E_ASSEMBLY", str(ROOT / "cdk.out" / "dev"))
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local_deploy", assembly, "--outputs", str(outputs_file)],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    command = [sys.executable, "-m", "local_deploy", assembly, "--outputs", str(outputs_file)]
+    # Its own process group, killed when the session ends however it ends; and on Linux the local deploy
+    # dies with this test run even when the run is killed outright (see local_deploy.processes).
+    with (
+        log_path.open("wb") as log,
+        process_group(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT) as process,
+    ):
         try:
             deadline = time.monotonic() + LOCAL_START_SECONDS
             while not outputs_file.exists():
@@ -82,7 +84,8 @@ def deployed_locally(scratch: Path) -> Iterator[Deployment]:
             outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
             yield Deployment(outputs=outputs, region=outputs["Region"], endpoints=local_endpoints(outputs))
         finally:
-            # SIGTERM: the local deploy stops its emulators by PID before it exits.
+            # SIGTERM: the local deploy stops its emulators by PID before it exits. Whatever a stop that
+            # fails or hangs leaves behind, the group kill ends.
             process.terminate()
             process.wait(timeout=30)
 

@@ -2,18 +2,24 @@
 
 A small template in the shape CDK synthesizes (a table with a stream, a function, a stream mapping
 with a filter, a batch size and an on-failure queue) is deployed to the emulators the integration
-tests run; the function is a recorder defined here.
+tests run; the function is a recorder defined here. Run as ``python -m local_deploy``, it leaves no
+process running, whether it is stopped with Ctrl-C, killed outright, or the test that started it fails,
+times out or is killed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,9 +28,19 @@ import boto3
 import pytest
 
 from local_deploy.deploy import LocalDeployment
+from local_deploy.processes import process_group, spawn
 from local_deploy.template import Stack, TemplateError
 
 BATCHES: list[list[str]] = []
+PROC = Path("/proc")
+# A test run in miniature: it starts the command it is given as the tests start the local deploy, says
+# the PID, and waits to be killed.
+TEST_RUN = """
+import sys, time
+from local_deploy.processes import spawn
+print(spawn(sys.argv[1:]).pid, flush=True)
+time.sleep(600)
+"""
 
 
 def remember(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -144,6 +160,93 @@ def _written(tmp_path: Path, document: dict[str, Any]) -> Path:
 
 
 def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    command = _local_deploy(tmp_path, outputs)
+    with process_group(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+        started = _started(process, outputs)
+
+        process.send_signal(signal.SIGINT)
+        printed = process.communicate(timeout=30)[0].decode()
+
+        # Checked inside the block: the group kill at its end must not be what stops them.
+        assert process.returncode == 0, printed
+        assert "Not emulated:" in printed
+        assert "AWS::IAM::Role" in printed
+        for endpoint in {started["Endpoints"]["dynamodb"], started["Endpoints"]["sqs"]}:
+            address = urlsplit(endpoint)
+            with pytest.raises(ConnectionRefusedError):
+                socket.create_connection((address.hostname, address.port), timeout=2).close()
+        assert _still_running(started["Processes"].values()) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux has a parent-death signal")
+def test_the_emulators_stop_when_the_local_deploy_is_killed_outright(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    with process_group(_local_deploy(tmp_path, outputs), stdout=subprocess.DEVNULL) as process:
+        emulators = _started(process, outputs)["Processes"].values()
+
+        # SIGKILL, as a timeout or a cancelled CI run sends it: the local deploy runs no finalizer.
+        process.kill()
+        process.wait(timeout=10)
+
+        assert _still_running(emulators, within=5) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux has a parent-death signal")
+def test_a_test_run_killed_outright_leaves_no_process_of_a_hung_local_deploy_running(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    command = [sys.executable, "-c", TEST_RUN, *_local_deploy(tmp_path, outputs)]
+    with process_group(command, stdout=subprocess.PIPE) as test_run:
+        assert test_run.stdout is not None
+        local_deploy = int(test_run.stdout.readline())
+        started = [local_deploy, *_started(test_run, outputs)["Processes"].values()]
+        os.kill(local_deploy, signal.SIGSTOP)  # Hung: it would never handle a SIGTERM.
+
+        # SIGKILL, as CI cancels a run that is over its time: the test run runs no finalizer.
+        test_run.kill()
+        test_run.wait(timeout=10)
+
+        # Checked inside the block: the group kill at its end must not be what stops them.
+        assert _still_running(started, within=5) == []
+
+
+def test_a_test_that_times_out_leaves_no_process_of_the_local_deploy_running(tmp_path: Path) -> None:
+    started: list[int] = []
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        _ctrl_c_test_that_times_out(tmp_path, started)
+
+    assert _still_running(started, within=5) == []
+
+
+def _ctrl_c_test_that_times_out(tmp_path: Path, started: list[int]) -> None:
+    """The Ctrl-C test against a local deploy that hangs: the test's wait for it times out."""
+    outputs = tmp_path / "outputs.json"
+    with process_group(_local_deploy(tmp_path, outputs), stdout=subprocess.PIPE) as process:
+        started += [process.pid, *_started(process, outputs)["Processes"].values()]
+        process.send_signal(signal.SIGSTOP)  # Hung: it never handles the Ctrl-C.
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=1)
+
+
+def test_a_child_started_from_a_short_lived_thread_outlives_the_thread() -> None:
+    # Linux's parent-death signal follows the thread that forked; spawn forks from one that lives on.
+    children: list[subprocess.Popen[bytes]] = []
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    thread = threading.Thread(target=lambda: children.append(spawn(sleeper)))
+    thread.start()
+    thread.join()
+    (child,) = children
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            child.wait(timeout=1)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def _local_deploy(tmp_path: Path, outputs: Path) -> list[str]:
+    """The command that runs the local deploy of a small cloud assembly written to ``tmp_path``."""
     assembly = tmp_path / "cdk.out"
     assembly.mkdir()
     _written(assembly, template(10))
@@ -156,21 +259,38 @@ def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> 
         }
     }
     (assembly / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    outputs = tmp_path / "outputs.json"
-    command = [sys.executable, "-m", "local_deploy", str(assembly), "--outputs", str(outputs)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return [sys.executable, "-m", "local_deploy", str(assembly), "--outputs", str(outputs)]
+
+
+def _started(process: subprocess.Popen[bytes], outputs: Path) -> dict[str, Any]:
+    """The local deploy's outputs, once it has written them all."""
     deadline = time.monotonic() + 60
-    while not outputs.exists() and process.poll() is None and time.monotonic() < deadline:
+    while process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(FileNotFoundError, json.JSONDecodeError):
+            written: dict[str, Any] = json.loads(outputs.read_text(encoding="utf-8"))
+            return written
         time.sleep(0.1)
-    endpoints = json.loads(outputs.read_text(encoding="utf-8"))["Endpoints"]
+    raise AssertionError(f"the local deploy did not start (exit code {process.poll()})")
 
-    process.send_signal(signal.SIGINT)
-    printed, _ = process.communicate(timeout=30)
 
-    assert process.returncode == 0, printed
-    assert "Not emulated:" in printed
-    assert "AWS::IAM::Role" in printed
-    for endpoint in {endpoints["dynamodb"], endpoints["sqs"]}:
-        address = urlsplit(endpoint)
-        with pytest.raises(ConnectionRefusedError):
-            socket.create_connection((address.hostname, address.port), timeout=2).close()
+def _still_running(pids: Collection[int], within: float = 0.0) -> list[int]:
+    """The processes of ``pids`` still running after up to ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while (running := [pid for pid in pids if _running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return running
+
+
+def _running(pid: int) -> bool:
+    if not PROC.is_dir():  # macOS: signal 0 only asks whether the process exists.
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    try:
+        stat = (PROC / str(pid) / "stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    # A zombie has exited and only waits for its new parent to reap it: it does not count.
+    return stat.rpartition(")")[2].split()[0] not in {"Z", "X"}
