@@ -1,15 +1,21 @@
 """The CDK app: one stack for the deployment the context describes, checked by cdk-nag when synthesized.
 
-uv run python -m infra          # what `cdk synth` runs (cdk.json): the dev stack
-cdk synth -c stage=prod         # another stage; `-c branch=<git branch>` for a branch's own stack
+uv run python -m infra            # what `cdk synth` and `cdk deploy` run (cdk.json): the dev stack
+cdk synth -c stage=prod           # another stage; `-c branch=<git branch>` for a branch's own stack
+uv run python -m infra synth DIR  # `make synth`: every stage into DIR/<stage>, then cfn-lint on each
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from aws_cdk import App, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
+
+from {{ cookiecutter.package_name }}.settings import STAGES
 
 from infra.naming import Deployment
 from infra.stack import ComponentStack
@@ -47,8 +53,58 @@ def check(app: App) -> None:
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
 
 
-def main() -> None:
-    app = App()
-    build(app, Deployment.from_context(app.node.get_all_context()))
+def synthesize(app: App) -> bool:
+    """Synthesize the app; False when cdk-nag found something (the CDK has printed its report)."""
+    try:
+        app.synth()
+    except RuntimeError as error:
+        # The one failure that is a finding, not a fault: anything else keeps its traceback.
+        if "ValidationFailed" not in str(error):
+            raise
+        print(f"cdk-nag: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def stage_app(stage: str, outdir: Path) -> App:
+    """The app `cdk synth -c stage=<stage>` runs, writing its cloud assembly to outdir, for `make synth`.
+
+    Without the CDK's built-in template validator: its findings are only warnings in a synth, cfn-lint
+    runs the same schema rules right after as a gate, and `make test-infra` runs the validator on the
+    same stacks and fails on any finding of it (ADR 0008). Starting it costs about 6 s of CPU.
+    """
+    app = App(outdir=str(outdir), context={"stage": stage}, builtin_cloud_formation_validation=False)
+    build(app, Deployment.from_context({**app.node.get_all_context(), "stage": stage}))
     check(app)
-    app.synth()
+    return app
+
+
+def synth_stages(root: Path, stages: Sequence[str] = STAGES) -> int:
+    """`make synth`: each stage's stack into root/<stage>, then cfn-lint on every template; 1 on any finding.
+
+    One process for everything: each process would import aws-cdk-lib and start its Node runtime again.
+    """
+    failed = [stage for stage in stages if not synthesize(stage_app(stage, root / stage))]
+    # Imported here: the CDK CLI's runs of this app need no cfn-lint (half a second to import).
+    from infra import lint
+
+    linted = lint.main([root / stage for stage in stages])
+    if failed:
+        print(f"cdk-nag: unacknowledged findings in {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return linted
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if not arguments:
+        # What the CDK CLI runs (cdk.json): the context and outdir come from its environment variables.
+        app = App()
+        build(app, Deployment.from_context(app.node.get_all_context()))
+        check(app)
+        return 0 if synthesize(app) else 1
+    parser = argparse.ArgumentParser(prog="python -m infra")
+    commands = parser.add_subparsers(dest="command", required=True)
+    synth = commands.add_parser("synth", help="every stage into DIR/<stage>, checked by cdk-nag and cfn-lint")
+    synth.add_argument("outdir", nargs="?", default="cdk.out", type=Path, metavar="DIR")
+    return synth_stages(parser.parse_args(arguments).outdir)
