@@ -2,6 +2,7 @@
 
     make bench                                   # both tables
     uv run python -m tests.bench_render --rounds 7 --loop-rounds 2
+    uv run python -m tests.bench_render --rounds 1 --loop-rounds 1 --cold   # downloads about 1 GB
 
 Render: the median wall time of a default render with each tool's real command line, post-generation
 step (first commit) included, beside a plain cookiecutter render of a one-file template: the ratio is
@@ -73,24 +74,26 @@ def measure_renders(rounds: int) -> dict[str, list[float]]:
     return timings
 
 
-def component_environment() -> dict[str, str]:
+def component_environment(caches: Path | None) -> dict[str, str]:
     env = {key: value for key, value in tool_environment().items() if key != "VIRTUAL_ENV"}
     env["COMPONENT_NEXT_STEPS"] = "off"
+    if caches is not None:  # Empty uv and npm caches: everything is downloaded again.
+        env["UV_CACHE_DIR"] = str(caches / "uv")
+        env["npm_config_cache"] = str(caches / "npm")
     return env
 
 
-def first_loop(install: list[list[str]]) -> float:
+def first_loop(install: list[list[str]], cold: bool) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-loop-") as scratch:
+        env = component_environment(Path(scratch) / "caches" if cold else None)
         started = time.perf_counter()
-        component = render_cookiecutter({}, Path(scratch))
+        component = render_cookiecutter({}, Path(scratch) / "out")
         for command in [*install, ["make", "--no-print-directory", "test-unit"]]:
-            subprocess.run(
-                command, cwd=component, env=component_environment(), check=True, stdout=subprocess.DEVNULL
-            )
+            subprocess.run(command, cwd=component, env=env, check=True, stdout=subprocess.DEVNULL)
         return time.perf_counter() - started
 
 
-def measure_first_loop(rounds: int) -> dict[str, list[float]]:
+def measure_first_loop(rounds: int, cold: bool) -> dict[str, list[float]]:
     loops = {
         "before: sync with bytecode, npm ci": [
             ["uv", "sync", "--locked", "--compile-bytecode", "--quiet"],
@@ -101,7 +104,7 @@ def measure_first_loop(rounds: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {name: [] for name in loops}
     for _ in range(rounds):
         for name, install in loops.items():
-            timings[name].append(first_loop(install))
+            timings[name].append(first_loop(install, cold))
     return timings
 
 
@@ -111,6 +114,7 @@ def main() -> None:
     parser.add_argument(
         "--loop-rounds", type=int, default=2, help="first loops per row (default: 2; 0 skips)"
     )
+    parser.add_argument("--cold", action="store_true", help="first loops with empty uv and npm caches")
     args = parser.parse_args()
     compiled = any((BIN.parent / "lib").glob("python3*/site-packages/cookiecutter/__pycache__/*.pyc"))
     pyc = "with" if compiled else "without"
@@ -121,8 +125,9 @@ def main() -> None:
     )
     if args.loop_rounds:
         table(
-            f"Render -> install -> green unit tests, warm caches, {args.loop_rounds} rounds alternating",
-            measure_first_loop(args.loop_rounds),
+            f"Render -> install -> green unit tests, {'empty' if args.cold else 'warm'} caches,"
+            f" {args.loop_rounds} rounds alternating",
+            measure_first_loop(args.loop_rounds, args.cold),
             "before: sync with bytecode, npm ci",
         )
 
