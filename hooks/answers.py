@@ -314,7 +314,15 @@ def answer_problem(value: Any, field: str, answers: Mapping[str, Any] | None = N
     else:
         check = _CHECKS.get(field)
         reason = check(value, answers) if check else ""
-    return f"{field}={value!r} is not valid; {reason}" if reason else ""
+    if not reason:
+        return ""
+    # A yes/no answer reads the same whichever tool or spelling gave it; anything else as it was given.
+    shown = (
+        str(as_boolean(value)).lower()
+        if field in _BOOLEAN_FIELDS and as_boolean(value) is not None
+        else repr(value)
+    )
+    return f"{field}={shown} is not valid; {reason}"
 
 
 def answer_problems(answers: Mapping[str, Any]) -> list[str]:

@@ -94,7 +94,7 @@ def test_each_rule_names_the_field_the_value_and_what_is_allowed(
 def test_fifo_buffering_needs_the_consumer() -> None:
     problems = answers.answer_problems({**VALID, "consumer": False, "fifo_buffering": True})
     assert len(problems) == 1
-    assert problems[0].startswith("fifo_buffering=True is not valid")
+    assert problems[0].startswith("fifo_buffering=true is not valid")
     assert "consumer=true" in problems[0]
 
 

@@ -209,5 +209,5 @@ def test_unsupported_combinations_fail_clearly_with_both_tools(
     assert by_cookiecutter.returncode != 0
     assert by_copier.returncode != 0
     for output in (by_cookiecutter.stdout + by_cookiecutter.stderr, by_copier.stdout + by_copier.stderr):
-        assert "fifo_buffering=True is not valid; allowed: true only with consumer=true" in output
+        assert "fifo_buffering=true is not valid; allowed: true only with consumer=true" in output
     assert list(tmp_path.iterdir()) == []
