@@ -89,7 +89,7 @@ def first_loop(install: list[list[str]], cold: bool) -> float:
         started = time.perf_counter()
         component = render_cookiecutter({}, Path(scratch) / "out")
         for command in [*install, ["make", "--no-print-directory", "test-unit"]]:
-            subprocess.run(command, cwd=component, env=env, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(command, cwd=component, env=env, check=True, capture_output=True)
         return time.perf_counter() - started
 
 
