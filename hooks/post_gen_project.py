@@ -105,9 +105,9 @@ def main(argv: list[str]) -> int:
     print(
         "Next steps:\n"
         f"  cd {component}\n"
-        "  make install   # uv (pinned; fetched if missing) and the locked dependencies\n"
-        "  make test      # the unit, integration, contract and stack tests\n"
-        "  make help      # every target\n"
+        "  make install     # uv (pinned; fetched if not on PATH) and the locked dependencies\n"
+        "  make test-unit   # the fast loop; `make verify` runs what a pull request runs\n"
+        "  make help        # every target\n"
     )
     return 0
 

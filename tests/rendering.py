@@ -11,6 +11,7 @@ import filecmp
 import functools
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,6 +61,22 @@ def option_id(options: Mapping[str, object]) -> str:
 
 def _as_text(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def path_without_uv() -> str:
+    """This machine's PATH less every folder that holds a uv: a shell where uv was never installed."""
+    return os.pathsep.join(
+        directory
+        for directory in os.environ.get("PATH", "").split(os.pathsep)
+        if directory and not (Path(directory) / "uv").exists()
+    )
+
+
+def next_steps(output: str) -> list[str]:
+    """The commands printed under "Next steps:", without their comments and placeholders (``<...>``)."""
+    block = output.split("Next steps:", 1)[1].strip("\n").split("\n\n", 1)[0]
+    commands = [re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines()]
+    return [command for command in commands if command and "<" not in command]
 
 
 def tool_environment() -> dict[str, str]:

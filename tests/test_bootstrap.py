@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scripts.sync_questions import questions
-from tests.rendering import BIN, ROOT, render_cookiecutter
+from tests.rendering import BIN, ROOT
 
 BOOTSTRAP = ROOT / "bootstrap.sh"
 
@@ -132,32 +132,6 @@ def test_an_existing_component_is_kept_unless_forced(tmp_path: Path) -> None:
     forced = bootstrap("--output-dir", str(tmp_path), "--skip-verify", "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert not marker.exists()
-
-
-@pytest.mark.slow
-def test_make_install_fetches_the_pinned_uv_when_none_is_on_path(tmp_path: Path) -> None:
-    component = render_cookiecutter({}, tmp_path / "out")
-    # Only the system's own tools: no uv, no template virtualenv.
-    bare_path = os.pathsep.join(
-        directory
-        for directory in os.environ["PATH"].split(os.pathsep)
-        if not (Path(directory) / "uv").exists()
-    )
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    env["PATH"] = bare_path
-    result = subprocess.run(
-        ["make", "install"], cwd=component, capture_output=True, text=True, env=env, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    version = subprocess.run(
-        [str(component / ".tools" / "bin" / "uv"), "--version"], capture_output=True, text=True, check=True
-    )
-    pinned = re.search(
-        r"^UV_VERSION=(\S+)$", (component / "scripts" / "uv").read_text(encoding="utf-8"), re.MULTILINE
-    )
-    assert pinned is not None
-    assert version.stdout.startswith(f"uv {pinned.group(1)}")
-    assert (component / ".venv" / "bin" / "pytest").exists()
 
 
 @pytest.mark.slow

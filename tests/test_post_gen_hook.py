@@ -6,13 +6,21 @@ Run here on an empty HOME: no git identity and no user configuration, as on a ne
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.rendering import ROOT, render_cookiecutter, render_copier
+from tests.rendering import (
+    ROOT,
+    next_steps,
+    path_without_uv,
+    render_cookiecutter,
+    render_copier,
+    run_cookiecutter,
+)
 
 HOOK = ROOT / "hooks" / "post_gen_project.py"
 
@@ -115,3 +123,32 @@ def test_both_tools_pass_the_answer_to_the_step(tool: str, tmp_path: Path) -> No
         assert (component / ".git").exists() is own, f"own_repository={answer}"
         if own:
             assert_own_repository_with_first_commit(component)
+
+
+def test_the_next_steps_work_as_printed_in_a_shell_without_uv(tmp_path: Path) -> None:
+    rendered = run_cookiecutter({}, tmp_path / "out")
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    steps = next_steps(rendered.stdout)
+    assert steps[0] == f"cd {tmp_path / 'out' / 'inventory'}"
+    assert {"make install", "make test-unit"} <= set(steps), steps
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env["PATH"] = path_without_uv()
+    followed = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "\n".join(steps)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert followed.returncode == 0, followed.stdout[-3000:] + followed.stderr[-3000:]
+    assert re.search(r"\d+ passed", followed.stdout), followed.stdout[-2000:]
+    # With no uv on PATH, the pinned one was fetched into the component's .tools/, once.
+    component = tmp_path / "out" / "inventory"
+    pinned = re.search(r"^UV_VERSION=(\S+)$", (component / "scripts" / "uv").read_text("utf-8"), re.MULTILINE)
+    assert pinned is not None
+    version = subprocess.run(
+        [str(component / ".tools" / "bin" / "uv"), "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout.startswith(f"uv {pinned.group(1)}")

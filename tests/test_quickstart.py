@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rendering import ROOT
+from tests.rendering import ROOT, next_steps
 
 # The tools the README's quickstart asks for, and nothing else of this machine's PATH.
 REQUIRED_TOOLS = ("python3", "git", "make", "node", "npm", "java")
@@ -80,13 +80,6 @@ def new_laptop_environment(home: Path) -> dict[str, str]:
     env.update({name: value for name, value in os.environ.items() if MACHINE_NETWORK.search(name)})
     env.update(HOME=str(home), PATH=path, GIT_CONFIG_NOSYSTEM="1")
     return env
-
-
-def next_steps(output: str) -> list[str]:
-    """The commands bootstrap printed under "Next steps:", without their comments and placeholders."""
-    block = output.split("Next steps:", 1)[1].strip("\n").split("\n\n", 1)[0]
-    commands = [re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines()]
-    return [command for command in commands if command and "<" not in command]
 
 
 @pytest.mark.slow
