@@ -79,6 +79,19 @@ def next_steps(output: str) -> list[str]:
     return [command for command in commands if command and "<" not in command]
 
 
+def follow(steps: list[str], cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run printed commands as a user pastes them into a new shell: one bash, stopping at a failure."""
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "\n".join(steps)],
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
 def tool_environment() -> dict[str, str]:
     """The tools' environment: this venv first on PATH, no user config, no prompts."""
     env = dict(os.environ)

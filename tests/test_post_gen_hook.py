@@ -15,6 +15,7 @@ import pytest
 
 from tests.rendering import (
     ROOT,
+    follow,
     next_steps,
     path_without_uv,
     render_cookiecutter,
@@ -133,15 +134,7 @@ def test_the_next_steps_work_as_printed_in_a_shell_without_uv(tmp_path: Path) ->
     assert {"make install", "make test-unit"} <= set(steps), steps
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env["PATH"] = path_without_uv()
-    followed = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", "\n".join(steps)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    followed = follow(steps, tmp_path, env)
     assert followed.returncode == 0, followed.stdout[-3000:] + followed.stderr[-3000:]
     assert re.search(r"\d+ passed", followed.stdout), followed.stdout[-2000:]
     # With no uv on PATH, the pinned one was fetched into the component's .tools/, once.

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rendering import ROOT, next_steps
+from tests.rendering import ROOT, follow, next_steps
 
 # The tools the README's quickstart asks for, and nothing else of this machine's PATH.
 REQUIRED_TOOLS = ("python3", "git", "make", "node", "npm", "java")
@@ -126,15 +126,7 @@ def test_the_readme_quickstart_works_as_written_on_a_new_laptop(tmp_path: Path) 
     steps = next_steps(result.stdout)
     assert steps[0].startswith("cd ")
     assert {"make test-unit", "make hooks"} <= set(steps), steps
-    followed = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", "\n".join(steps)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    followed = follow(steps, tmp_path, env)
     assert followed.returncode == 0, followed.stdout[-4000:] + followed.stderr[-4000:]
     assert re.search(r"\d+ passed", followed.stdout), followed.stdout[-2000:]
     assert (component / ".git" / "hooks" / "pre-commit").is_file()
