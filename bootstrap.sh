@@ -20,10 +20,11 @@ Usage: ./bootstrap.sh [options] [question=answer ...]
 Renders a component from the backend component template (a git repository of its own, with a first
 commit on main, wherever DIR is), installs it and runs everything its pull requests run (make verify:
 lint, types, every test, the synth gates, a local deploy of the synthesized stack and the end-to-end
-tests on it), then prints a summary. With --target aws it then deploys the stack to the AWS account of the current credentials,
-runs the end-to-end tests there and destroys the stack, also when a step before failed. It runs
-without prompting: every question not answered on the command line takes its default. It installs
-what it needs itself (uv, then the template's pinned cookiecutter and copier, into .venv).
+tests on it), then prints a summary. With --target aws it then deploys the stack to the AWS account
+of the current credentials, runs the end-to-end tests there and destroys the stack, also when a step
+before failed. It runs without prompting: every question not answered on the command line takes its
+default. It installs what it needs itself (uv, then the template's pinned cookiecutter and copier,
+into .venv).
 
 Options:
   --tool NAME        cookiecutter (default) or copier; both render the same component
