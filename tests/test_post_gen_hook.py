@@ -51,6 +51,13 @@ def git(directory: Path, *arguments: str) -> str:
     ).stdout.strip()
 
 
+def empty_repository(directory: Path) -> Path:
+    """A repository with no commit yet, standing for the one a component is rendered into."""
+    directory.mkdir()
+    git(directory, "init", "--quiet", "--initial-branch=main")
+    return directory
+
+
 def assert_own_repository_with_first_commit(component: Path) -> None:
     assert Path(git(component, "rev-parse", "--show-toplevel")).resolve() == component.resolve()
     assert git(component, "symbolic-ref", "HEAD") == "refs/heads/main"
@@ -73,9 +80,7 @@ def test_a_new_component_is_its_own_repository_with_a_first_commit(tmp_path: Pat
 def test_rendered_inside_another_repository_it_is_still_its_own(tmp_path: Path) -> None:
     # The case of `./bootstrap.sh` in a clone of this template (./build), or of any render into a
     # folder of another repository: the outer repository must not receive the component's commit.
-    outer = tmp_path / "outer"
-    outer.mkdir()
-    git(outer, "init", "--quiet", "--initial-branch=main")
+    outer = empty_repository(tmp_path / "outer")
     component = outer / "build" / "inventory"
     component.mkdir(parents=True)
     (component / "README.md").write_text("rendered\n", encoding="utf-8")
@@ -87,9 +92,7 @@ def test_rendered_inside_another_repository_it_is_still_its_own(tmp_path: Path) 
 
 @pytest.mark.usefixtures("new_laptop")
 def test_a_monorepo_render_joins_the_repository_around_it(tmp_path: Path) -> None:
-    outer = tmp_path / "monorepo"
-    outer.mkdir()
-    git(outer, "init", "--quiet", "--initial-branch=main")
+    outer = empty_repository(tmp_path / "monorepo")
     component = outer / "services" / "inventory"
     component.mkdir(parents=True)
     result = run_hook(component, "--own-repository=False")
@@ -112,9 +115,7 @@ def test_an_existing_repository_is_left_as_it_is(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("new_laptop")
 @pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
 def test_both_tools_pass_the_answer_to_the_step(tool: str, tmp_path: Path) -> None:
-    outer = tmp_path / "monorepo"
-    outer.mkdir()
-    git(outer, "init", "--quiet", "--initial-branch=main")
+    outer = empty_repository(tmp_path / "monorepo")
     for answer, own in (("yes", True), ("no", False)):
         target = outer / answer
         if tool == "cookiecutter":
