@@ -155,8 +155,28 @@ def metadata_schema() -> dict[str, Any]:
 
 
 def asyncapi_schema(event_type: EventType) -> dict[str, Any]:
-    """The generated schema of the data, less its JSON Schema dialect: AsyncAPI's own applies here."""
-    return {key: value for key, value in schemas.data_schema(event_type).items() if key != "$schema"}
+    """The generated schema of the data, less its JSON Schema dialect: AsyncAPI's own applies here.
+
+    Its ``$defs`` (enums, nested models) stay inside it; a reference, written from the schema's own root,
+    is rewritten from the document's root, where the schema sits under ``components/schemas``.
+    """
+    schema = {key: value for key, value in schemas.data_schema(event_type).items() if key != "$schema"}
+    rebased: dict[str, Any] = rebase(schema, f"#/components/schemas/{message_id(event_type)}/")
+    return rebased
+
+
+def rebase(schema: Any, prefix: str) -> Any:
+    """``schema`` with each local ``$ref`` (``#/...``) made to start at ``prefix`` instead."""
+    if isinstance(schema, dict):
+        return {
+            key: prefix + value[2:]
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/")
+            else rebase(value, prefix)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [rebase(value, prefix) for value in schema]
+    return schema
 
 
 def message(event_type: EventType) -> dict[str, Any]:

@@ -1,24 +1,48 @@
 """The contract gate: would today's schema of a public event break a consumer of its baseline?
 
-A consumer written against the baseline must still accept every event the producer now sends. So,
-for each field of the baseline, the current schema must keep it (no removal or rename), keep its type,
-keep it required if it was, accept no fewer values (no narrowed enum, no tightened length, range,
-pattern or format), and add no new required field. Adding an optional field is compatible. A change
-that breaks any rule is made as a new version of the event, registered beside the old one.
+It compares two JSON Schemas as pydantic writes them: objects with required and optional fields,
+``anyOf``/``oneOf`` (optional and union fields), ``$ref`` into ``$defs`` (nested models, enums),
+arrays, maps (``additionalProperties``), formats and constraints. Each rule and why it holds is in
+ADR 0015 (docs/architecture/decisions/0015-event-compatibility-rules.md); in short, for an event the
+component publishes (``Direction.SENT``, what the gate checks):
+
+* presence is a promise: a field removed or renamed, a required field made optional, and a field newly
+  required (events published before lack it, and they are replayed and redriven) each break it;
+* ranges may narrow, never widen: a new event must be one the baseline's consumers could read, so a
+  changed type, a value that may now be null, a raised ``maxLength``, a lowered ``minimum``, a removed
+  ``pattern`` or ``format``, or fields allowed where the baseline forbade them break it, and the
+  reverse (a tighter constraint) does not;
+* an enum is a vocabulary: consumers treat a value they do not know as "other" (ADR 0015), so a value
+  added is compatible, while a value removed ends a case consumers act on and is breaking.
+
+For data the component *accepts* (``Direction.ACCEPTED``: a command body, or an event as its consumer
+reads it), ranges turn around: the new schema must accept everything the old one did, so a tighter
+constraint breaks senders and a looser one does not. Presence and enums keep their rules.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-# Keywords whose larger value accepts fewer instances, and those whose smaller value does.
-LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems")
-UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems")
-# Keywords that accept fewer instances whenever they appear or change at all.
-EXACT = ("pattern", "format", "const", "multipleOf")
+# Keywords bounding a size from below and from above; the numeric bounds are handled apart, because
+# ``exclusiveMinimum: 0`` and ``minimum: 1`` are the same bound for an integer.
+SIZE_LOWER = ("minLength", "minItems", "minProperties")
+SIZE_UPPER = ("maxLength", "maxItems", "maxProperties")
+# Keywords that only restrict when present; a change of value cannot be proven narrower.
+RESTRICTING = ("pattern", "format")
+# JSON types pydantic writes; an integer is a number, never the other way round.
+JSON_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
+# Deeper than any model a squad writes: only a self-referencing model gets here, and it is cut short.
+MAX_DEPTH = 32
+
+
+class Direction(StrEnum):
+    SENT = "sent"
+    ACCEPTED = "accepted"
 
 
 @dataclass(frozen=True)
@@ -35,7 +59,11 @@ class Break:
         return f"{where}: {self.problem}"
 
 
-def breaks(baseline: Mapping[str, str], current: Mapping[str, str]) -> list[Break]:
+def breaks(
+    baseline: Mapping[str, str],
+    current: Mapping[str, str],
+    direction: Direction = Direction.SENT,
+) -> list[Break]:
     """Every incompatibility between baseline schema files and today's (both: file name -> JSON)."""
     found: list[Break] = []
     for file_name, old_text in sorted(baseline.items()):
@@ -44,46 +72,325 @@ def breaks(baseline: Mapping[str, str], current: Mapping[str, str]) -> list[Brea
         if file_name not in current:
             found.append(Break(name, version, "", "the published event version was removed"))
             continue
-        found += compare(name, version, old, json.loads(current[file_name]))
+        found += compare(name, version, old, json.loads(current[file_name]), direction)
     return found
 
 
-def compare(name: str, version: int, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Break]:
-    found: list[Break] = []
-    old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
-    for field, old_spec in old.get("properties", {}).items():
-        new_spec = new.get("properties", {}).get(field)
-        if new_spec is None:
-            found.append(Break(name, version, field, "removed or renamed"))
-            continue
-        if field in old_required and field not in new_required:
-            found.append(Break(name, version, field, "no longer required: consumers rely on it being there"))
-        found += [Break(name, version, field, problem) for problem in narrowed(old_spec, new_spec)]
-    for field in sorted(new_required - old_required):
-        found.append(Break(name, version, field, "new required field"))
-    return found
+def compare(
+    name: str,
+    version: int,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    direction: Direction = Direction.SENT,
+) -> list[Break]:
+    differences = _Comparison(old, new, direction).schema("", old, new, depth=0)
+    return [Break(name, version, where, problem) for where, problem in differences]
 
 
-def narrowed(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """How ``new`` accepts fewer values than ``old`` (empty when it accepts at least as many)."""
-    problems: list[str] = []
-    if old.get("type") != new.get("type"):
-        problems.append(f"type changed from {old.get('type')} to {new.get('type')}")
+@dataclass
+class _Comparison:
+    """One comparison of two root schemas: ``$ref`` resolves against the root it was written in."""
+
+    old_root: Mapping[str, Any]
+    new_root: Mapping[str, Any]
+    direction: Direction
+    _seen: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def sent(self) -> bool:
+        return self.direction is Direction.SENT
+
+    def schema(self, at: str, old: Any, new: Any, depth: int) -> list[tuple[str, str]]:
+        refs = (str(_ref(old)), str(_ref(new)))
+        if depth > MAX_DEPTH or (refs != ("None", "None") and refs in self._seen):
+            return []  # A model that contains itself: its fields were compared on the way in.
+        self._seen.add(refs)
+        try:
+            old, new = _resolve(self.old_root, old), _resolve(self.new_root, new)
+            old_branches, new_branches = _branches(self.old_root, old), _branches(self.new_root, new)
+            if len(old_branches) == 1 and len(new_branches) == 1:
+                return self.single(at, old_branches[0], new_branches[0], depth)
+            return self.union(at, old_branches, new_branches, depth)
+        finally:
+            self._seen.discard(refs)
+
+    def union(
+        self, at: str, old: list[dict[str, Any]], new: list[dict[str, Any]], depth: int
+    ) -> list[tuple[str, str]]:
+        """Each kind of value the narrower side allows must be allowed, compatibly, by the other side."""
+        problems: list[tuple[str, str]] = []
+        if self.sent:
+            for branch in new:
+                matches = [self.single(at, other, branch, depth) for other in old if _covers(other, branch)]
+                if not matches:
+                    allowed = " or ".join(_kind(b) for b in old)
+                    problems.append((at, f"may now be {_kind(branch)}; the baseline allows {allowed}"))
+                else:
+                    problems += _fewest(matches)
+        else:
+            for branch in old:
+                matches = [self.single(at, branch, other, depth) for other in new if _covers(other, branch)]
+                if not matches:
+                    accepted = " or ".join(_kind(b) for b in new)
+                    problems.append((at, f"no longer accepts {_kind(branch)}; it accepts {accepted}"))
+                else:
+                    problems += _fewest(matches)
         return problems
-    if "enum" in new:
-        missing = [value for value in old.get("enum", []) if value not in new["enum"]]
-        if "enum" not in old or missing:
-            problems.append(f"enum narrowed: {missing or 'values now limited'} no longer allowed")
-    for keyword in LOWER_BOUNDS:
-        if keyword in new and (keyword not in old or new[keyword] > old[keyword]):
-            problems.append(f"{keyword} tightened from {old.get(keyword, 'none')} to {new[keyword]}")
-    for keyword in UPPER_BOUNDS:
-        if keyword in new and (keyword not in old or new[keyword] < old[keyword]):
-            problems.append(f"{keyword} tightened from {old.get(keyword, 'none')} to {new[keyword]}")
-    for keyword in EXACT:
-        if keyword in new and new[keyword] != old.get(keyword):
-            problems.append(f"{keyword} changed from {old.get(keyword, 'none')!r} to {new[keyword]!r}")
-    return problems
+
+    def single(self, at: str, old: dict[str, Any], new: dict[str, Any], depth: int) -> list[tuple[str, str]]:
+        old_kind, new_kind = _kind(old), _kind(new)
+        narrow, wide = (new, old) if self.sent else (old, new)
+        if old_kind != new_kind and not _covers(wide, narrow):
+            return [(at, f"type changed from {old_kind} to {new_kind}")]
+        problems = [(at, problem) for problem in self.values(old, new)]
+        problems += [(at, problem) for problem in self.bounds(old, new)]
+        if new_kind == "object" or old_kind == "object":
+            problems += self.members(at, old, new, depth)
+        if new_kind == "array" or old_kind == "array":
+            problems += self.schema(f"{at}[]", old.get("items", {}), new.get("items", {}), depth + 1)
+        return problems
+
+    def values(self, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+        """The enum rule: a vocabulary keeps every value it had; whoever reads it tolerates new ones."""
+        old_values, new_values = _enum(old), _enum(new)
+        if old_values is None and new_values is None:
+            return []
+        if old_values is None:
+            # Before: any value of the type. Sent, that is a narrowing; accepted, senders may be cut off.
+            return [] if self.sent else [f"now limited to {_listed(new_values or [])}"]
+        if new_values is None:
+            return [f"no longer limited to {_listed(old_values)}: consumers cannot know what may come"]
+        removed = [value for value in old_values if value not in new_values]
+        return [f"enum value(s) {_listed(removed)} removed"] if removed else []
+
+    def bounds(self, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+        """Constraints: sent data may narrow and not widen; accepted data the reverse."""
+        problems = []
+        for keyword in (*SIZE_LOWER, *SIZE_UPPER):
+            before, after = old.get(keyword), new.get(keyword)
+            if before == after:
+                continue
+            lower = keyword in SIZE_LOWER
+            tighter = before is None or (after is not None and (after > before if lower else after < before))
+            problems += self.limit(keyword, _shown(before), _shown(after), tighter)
+        problems += self.numeric(old, new, lower=True)
+        problems += self.numeric(old, new, lower=False)
+        for keyword in RESTRICTING:
+            before, after = old.get(keyword), new.get(keyword)
+            if before == after:
+                continue
+            if before is not None and after is not None:
+                problems.append(f"{keyword} changed from {before!r} to {after!r}")
+            else:
+                problems += self.limit(keyword, _quoted(before), _quoted(after), tighter=before is None)
+        before, after = old.get("multipleOf"), new.get("multipleOf")
+        if before != after:
+            divides = before is not None and after is not None and after % before == 0
+            tighter = before is None or divides
+            problems += self.limit("multipleOf", _shown(before), _shown(after), tighter)
+        if bool(old.get("uniqueItems")) != bool(new.get("uniqueItems")):
+            added = bool(new.get("uniqueItems"))
+            problems += self.limit("uniqueItems", None if added else "true", "true" if added else None, added)
+        return problems
+
+    def numeric(self, old: dict[str, Any], new: dict[str, Any], *, lower: bool) -> list[str]:
+        before, after = _bound(old, lower=lower), _bound(new, lower=lower)
+        if before == after:
+            return []
+        if before is None or after is None:
+            tighter = before is None
+        else:
+            (old_value, old_open), (new_value, new_open) = before, after
+            raised = new_value > old_value or (new_value == old_value and new_open and not old_open)
+            tighter = raised if lower else not raised
+        name = "minimum" if lower else "maximum"
+        return self.limit(name, _shown_bound(before), _shown_bound(after), tighter)
+
+    def limit(self, keyword: str, before: str | None, after: str | None, tighter: bool) -> list[str]:
+        """The problem of a changed constraint (shown as text), if the direction makes it one."""
+        if tighter == self.sent:
+            return []  # Sent data narrowed, or accepted data widened: nobody is cut off.
+        if before is None:
+            return [f"{keyword} {after} added: senders of values outside it are refused"]
+        if after is None:
+            return [f"{keyword} {before} removed: consumers may now get values outside it"]
+        if tighter:
+            return [f"{keyword} tightened from {before} to {after}: senders of values outside it are refused"]
+        return [f"{keyword} loosened from {before} to {after}: consumers may now get values outside it"]
+
+    def members(self, at: str, old: dict[str, Any], new: dict[str, Any], depth: int) -> list[tuple[str, str]]:
+        """An object's fields: presence rules both ways, each kept field compared, other fields last."""
+        problems: list[tuple[str, str]] = []
+        old_fields, new_fields = old.get("properties", {}), new.get("properties", {})
+        old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
+        for name, old_spec in old_fields.items():
+            where = f"{at}.{name}" if at else name
+            if name not in new_fields:
+                problems.append((where, "removed or renamed"))
+                continue
+            if name in old_required and name not in new_required and self.sent:
+                problems.append((where, "no longer required: consumers rely on it being there"))
+            if name in new_required and name not in old_required:
+                problems.append((where, "now required: events and senders that leave it out are refused"))
+            problems += self.schema(where, old_spec, new_fields[name], depth + 1)
+        for name in new_fields.keys() - old_fields.keys():
+            where = f"{at}.{name}" if at else name
+            if name in new_required:
+                problems.append((where, "new required field"))
+            elif self.sent and old.get("additionalProperties") is False:
+                problems.append((where, "new field where the baseline allows no others"))
+        problems += self.others(
+            at, old.get("additionalProperties", True), new.get("additionalProperties", True), depth
+        )
+        return problems
+
+    def others(self, at: str, old: Any, new: Any, depth: int) -> list[tuple[str, str]]:
+        """``additionalProperties``: true (any other field), false (none) or the schema of map values."""
+        if _openness(old) == _openness(new) == 1:
+            return self.schema(at + "{}", old, new, depth + 1)
+        if _openness(old) == _openness(new) or (_openness(new) < _openness(old)) == self.sent:
+            return []
+        if self.sent:
+            return [(at, "now allows fields (or map values) the baseline did not; consumers may refuse them")]
+        return [(at, "no longer accepts fields (or map values) it accepted")]
+
+
+def _openness(additional: Any) -> int:
+    """How much ``additionalProperties`` admits: false, then a schema of values, then anything."""
+    if additional is False:
+        return 0
+    return 2 if additional is True or additional == {} else 1
+
+
+def _fewest(candidates: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """The problems of the closest match, when a value could be read as any of several alternatives."""
+    return min(candidates, key=len)
+
+
+def _ref(schema: Any) -> str | None:
+    return schema.get("$ref") if isinstance(schema, dict) else None
+
+
+def _resolve(root: Mapping[str, Any], schema: Any) -> dict[str, Any]:
+    """The schema with every ``$ref`` (and pydantic's one-item ``allOf`` wrapper) followed, siblings kept."""
+    if not isinstance(schema, dict):
+        return {} if schema is True or schema is None else {"not": {}}
+    resolved = dict(schema)
+    for _ in range(MAX_DEPTH):
+        reference = resolved.pop("$ref", None)
+        if reference is None and len(resolved.get("allOf", [])) == 1:
+            reference = resolved.pop("allOf")[0].get("$ref")
+        if reference is None:
+            return resolved
+        resolved = {**_pointer(root, reference), **resolved}
+    return resolved
+
+
+def _pointer(root: Mapping[str, Any], reference: str) -> dict[str, Any]:
+    if not reference.startswith("#/"):
+        raise ValueError(f"only references within the schema are supported, not {reference!r}")
+    target: Any = root
+    for part in reference[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(target, Mapping) or part not in target:
+            raise ValueError(f"{reference!r} does not resolve: keep $defs in the schema (make docs)")
+        target = target[part]
+    return dict(target)
+
+
+def _branches(root: Mapping[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The alternatives a value may match: those of ``anyOf``/``oneOf``, or of a list of types."""
+    for keyword in ("anyOf", "oneOf"):
+        if keyword in schema:
+            shared = {k: v for k, v in schema.items() if k not in (keyword, "discriminator")}
+            found: list[dict[str, Any]] = []
+            for branch in schema[keyword]:
+                found += _branches(root, {**shared, **_resolve(root, branch)})
+            return found
+    if isinstance(schema.get("type"), list):
+        return [{**schema, "type": kind} for kind in schema["type"]]
+    return [schema]
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    """The JSON type of the values a schema allows: from ``type``, else from its enum or const."""
+    if isinstance(schema.get("type"), str):
+        return str(schema["type"])
+    values = _enum(schema)
+    if values:
+        kinds = {_json_type(value) for value in values}
+        return kinds.pop() if len(kinds) == 1 else "any"
+    if "properties" in schema or "additionalProperties" in schema:
+        return "object"
+    if "items" in schema:
+        return "array"
+    return "nothing" if schema == {"not": {}} else "any"
+
+
+def _covers(wide: dict[str, Any], narrow: dict[str, Any]) -> bool:
+    """Whether every value of ``narrow``'s type is of ``wide``'s (its constraints compared apart)."""
+    wide_kind, narrow_kind = _kind(wide), _kind(narrow)
+    if narrow_kind == "nothing" or wide_kind == "any":
+        return True
+    return wide_kind == narrow_kind or (wide_kind, narrow_kind) == ("number", "integer")
+
+
+def _enum(schema: dict[str, Any]) -> list[Any] | None:
+    if "const" in schema:
+        return [schema["const"]]
+    return list(schema["enum"]) if "enum" in schema else None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string" if isinstance(value, str) else "any"
+
+
+def _bound(schema: dict[str, Any], *, lower: bool) -> tuple[float, bool] | None:
+    """The numeric bound as (value, exclusive); an exclusive integer bound becomes the inclusive next one."""
+    inclusive, exclusive = ("minimum", "exclusiveMinimum") if lower else ("maximum", "exclusiveMaximum")
+    candidates: list[tuple[float, bool]] = []
+    if isinstance(schema.get(inclusive), int | float):
+        candidates.append((schema[inclusive], False))
+    if isinstance(schema.get(exclusive), int | float):
+        value = schema[exclusive]
+        if schema.get("type") == "integer" and float(value).is_integer():
+            candidates.append((value + 1 if lower else value - 1, False))
+        else:
+            candidates.append((value, True))
+    if not candidates:
+        return None
+
+    def strictness(bound: tuple[float, bool]) -> tuple[float, bool]:
+        return (bound[0], bound[1]) if lower else (-bound[0], bound[1])
+
+    return max(candidates, key=strictness)
+
+
+def _shown_bound(bound: tuple[float, bool] | None) -> str | None:
+    if bound is None:
+        return None
+    value, exclusive = bound
+    return f"{value} (exclusive)" if exclusive else f"{value}"
+
+
+def _shown(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _quoted(value: Any) -> str | None:
+    return None if value is None else repr(value)
+
+
+def _listed(values: list[Any]) -> str:
+    return ", ".join(json.dumps(value) for value in values)
 
 
 def report(found: list[Break]) -> str:

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, EventType, Visibility
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,23 +21,44 @@ def file_name(name: str, version: int) -> str:
 
 
 def data_schema(event_type: EventType) -> dict[str, Any]:
-    """The schema of the event's ``data``, as consumers see it.
+    """The schema of the event's ``data``, as consumers see it: self-contained, every ``$ref`` resolves.
 
     Its name travels as ``detail-type``, not in the data, so ``kind`` is left out; so are pydantic's
-    per-field titles. ``additionalProperties`` is left open: consumers must ignore fields they do not
-    know, which is what lets an optional field be added without a new version.
+    per-field titles. Objects are left open (no ``additionalProperties: false``, nested models included):
+    consumers must ignore fields they do not know, which is what lets an optional field be added
+    without a new version. Enums and nested models stay in ``$defs``, as pydantic names them.
     """
-    generated = event_type.model.model_json_schema()
-    properties = {name: spec for name, spec in untitled(generated["properties"]).items() if name != "kind"}
-    return {
+    return schema_of(event_type.model, event_type.name, event_type.version, event_type.visibility)
+
+
+def schema_of(model: type[BaseModel], name: str, version: int, visibility: Visibility) -> dict[str, Any]:
+    """``data_schema`` of any event model (the registry's, or a test's)."""
+    generated = model.model_json_schema()
+    schema: dict[str, Any] = {
         "$schema": DIALECT,
-        "title": event_type.name,
-        "x-version": event_type.version,
-        "x-visibility": event_type.visibility.value,
+        "title": name,
+        "x-version": version,
+        "x-visibility": visibility.value,
         "type": "object",
-        "properties": properties,
-        "required": [name for name in generated.get("required", []) if name != "kind"],
+        "properties": {
+            field: spec for field, spec in untitled(generated["properties"]).items() if field != "kind"
+        },
+        "required": [field for field in generated.get("required", []) if field != "kind"],
     }
+    if "$defs" in generated:
+        schema["$defs"] = {
+            type_name: opened(definition) for type_name, definition in sorted(generated["$defs"].items())
+        }
+    return schema
+
+
+def opened(definition: dict[str, Any]) -> dict[str, Any]:
+    """A nested model's schema as consumers see it: untitled fields, unknown fields allowed."""
+    if "properties" not in definition:
+        return definition  # An enum, or another schema with no fields of its own.
+    found = {key: value for key, value in definition.items() if key != "additionalProperties"}
+    found["properties"] = untitled(definition["properties"])
+    return found
 
 
 def untitled(properties: dict[str, Any]) -> dict[str, Any]:
@@ -44,6 +67,16 @@ def untitled(properties: dict[str, Any]) -> dict[str, Any]:
         name: {key: value for key, value in spec.items() if key != "title"}
         for name, spec in properties.items()
     }
+
+
+def references(schema: Any) -> set[str]:
+    """Every ``$ref`` in a schema, at any depth."""
+    if isinstance(schema, dict):
+        found = {schema["$ref"]} if isinstance(schema.get("$ref"), str) else set()
+        return found.union(*(references(value) for value in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(references(value) for value in schema))
+    return set()
 
 
 def render(schema: dict[str, Any]) -> str:
