@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from contracts import asyncapi, compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, schemas
+from contracts import asyncapi, compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, released, schemas
 
 
 def documents() -> dict[Path, str]:
@@ -45,9 +45,22 @@ def docs(check: bool) -> int:
 
 
 def check() -> int:
+    """Refuse a break of the baseline's versions, and a baseline that no longer holds what was released."""
     found = compatibility.breaks(schemas.read(schemas.BASELINE), schemas.current_public())
-    print(compatibility.report(found), file=sys.stderr if found else sys.stdout)
-    return 1 if found else 0
+    problems = [compatibility.report(found)] if found else []
+    base = released.base()
+    try:
+        changed = released.changes(base)
+    except released.CannotCompare as error:
+        problems.append(str(error))
+    else:
+        if changed:
+            problems.append(released.report(changed, base))
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    print(compatibility.report(found))
+    return 0
 
 
 def release() -> int:

@@ -1,0 +1,169 @@
+"""The released baseline, held to the target branch: a released schema file never changes or disappears.
+
+The compatibility gate compares today's schemas with ``docs/events/baseline``, so it is only as good as
+that folder: delete a released file and ``make release-contracts`` writes a breaking schema in its place,
+and the gate then approves it. Consumers in production were built against the baseline on the target
+branch (``main``, or ``CONTRACTS_BASE``), not against the one in this work tree, so that is the one each
+file is held to:
+
+- a file released there and missing here is refused, unless ``docs/events/retired`` holds it with the
+  same content (a retired version is kept, not deleted; a missing folder holds nothing);
+- a file whose content differs from the released one is refused: a released version never changes, a
+  new version is added beside it instead;
+- a file only here is allowed: a new version, or a new event.
+
+Contents are compared as git hashes them (``git hash-object``), so line-ending conversion in a work tree
+does not read as a change. Paths are relative to the component's root and git runs there (``git -C``),
+so a component in a subfolder of a larger repository is held to its own folder at the base.
+
+Nothing released is nothing to protect, and not an error: outside a git repository, in a repository
+with no commit yet, or when the base has no baseline folder (a brand-new component), there is no
+change to refuse. A base that cannot be found is an error (``CannotCompare``), never a pass: a CI checkout
+without the target branch would otherwise approve every change.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "docs/events/baseline"
+RETIRED = "docs/events/retired"
+DEFAULT_BASE = "main"
+
+
+class CannotCompare(Exception):
+    """The released baseline cannot be read: the base is not in this repository, or git failed."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A released file that the work tree does not keep as released, and what to do about it."""
+
+    file: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{BASELINE}/{self.file} {self.problem}"
+
+
+def base() -> str:
+    """The branch the released baseline is read from: ``CONTRACTS_BASE`` when set, else ``main``."""
+    return os.environ.get("CONTRACTS_BASE") or DEFAULT_BASE
+
+
+def changes(base: str, root: Path | None = None) -> list[Change]:
+    """Every released file in ``base``'s baseline that the work tree under ``root`` removed or changed."""
+    root = ROOT if root is None else root
+    if not in_repository(root):
+        return []
+    commit = resolve(base, root)
+    if commit is None:
+        return []
+    released = released_files(commit, root)
+    here = {name for name in released if (root / BASELINE / name).is_file()}
+    retired = {name for name in released if name not in here and (root / RETIRED / name).is_file()}
+    hashes = hashed(root, [f"{BASELINE}/{name}" for name in sorted(here)])
+    hashes |= hashed(root, [f"{RETIRED}/{name}" for name in sorted(retired)])
+    found: list[Change] = []
+    for name, released_hash in sorted(released.items()):
+        restore = f"`git checkout {base} -- {BASELINE}/{name}`"
+        if name in here:
+            if hashes[f"{BASELINE}/{name}"] != released_hash:
+                found.append(
+                    Change(
+                        name,
+                        f"differs from the version released on {base}: a released version never changes, so"
+                        f" restore it ({restore}) and add a new version instead.",
+                    ),
+                )
+        elif name not in retired:
+            found.append(
+                Change(
+                    name,
+                    f"was released on {base} and is missing: restore it ({restore}); a version no longer"
+                    f" published moves to {RETIRED}/ unchanged, it is never deleted.",
+                ),
+            )
+        elif hashes[f"{RETIRED}/{name}"] != released_hash:
+            found.append(
+                Change(
+                    name,
+                    f"was moved to {RETIRED}/ but differs there from the version released on {base}: a"
+                    f" retired version keeps its released content, so restore it from {base}.",
+                ),
+            )
+    return found
+
+
+def report(found: list[Change], base: str) -> str:
+    lines = [f"contracts: {len(found)} released schema file(s) differ from the baseline on {base}:"]
+    lines += [f"  - {change}" for change in found]
+    lines += [
+        f"A released version is what consumers were built against: it stays as it was released on {base}.",
+        f"The branch compared with is CONTRACTS_BASE when set (e.g. origin/main), else {DEFAULT_BASE}.",
+    ]
+    return "\n".join(lines)
+
+
+def in_repository(root: Path) -> bool:
+    # Looked for on disk rather than asked of git: a git that fails for another reason (an unsafe
+    # directory, a broken repository) must fail the check, not read as "no repository".
+    return any((folder / ".git").exists() for folder in (root, *root.parents))
+
+
+def resolve(base: str, root: Path) -> str | None:
+    """The commit ``base`` names; None when the repository has no commit at all (nothing released)."""
+    if not base.startswith("-"):
+        found = git(root, "rev-parse", "--verify", "--quiet", base + "^{commit}")
+        if found.returncode == 0:
+            return found.stdout.strip()
+    if git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
+        return None
+    raise CannotCompare(
+        f"contracts: the base {base!r} is not in this repository, so the released baseline cannot be"
+        f" compared with it: run `git fetch origin {DEFAULT_BASE}`, or set CONTRACTS_BASE to the target"
+        f" branch (e.g. CONTRACTS_BASE=origin/{DEFAULT_BASE}).",
+    )
+
+
+def released_files(commit: str, root: Path) -> dict[str, str]:
+    """File name -> git object id of each schema file in the baseline folder at ``commit``."""
+    listing = git(root, "ls-tree", "-z", commit, "--", f"{BASELINE}/", check=True).stdout
+    files: dict[str, str] = {}
+    for entry in filter(None, listing.split("\0")):
+        details, path = entry.split("\t", 1)
+        _mode, kind, object_id = details.split()
+        name = path.rsplit("/", 1)[-1]
+        if kind == "blob" and name.endswith(".json"):
+            files[name] = object_id
+    return files
+
+
+def hashed(root: Path, paths: list[str]) -> dict[str, str]:
+    """Path -> the object id git would store for the work tree's file (its filters applied)."""
+    if not paths:
+        return {}
+    object_ids = git(root, "hash-object", "--", *paths, check=True).stdout.split()
+    return dict(zip(paths, object_ids, strict=True))
+
+
+def git(root: Path, *arguments: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    executable = shutil.which("git")
+    if executable is None:
+        raise CannotCompare(
+            "contracts: git is not installed, so the released baseline cannot be read: install it.",
+        )
+    result = subprocess.run(  # noqa: S603 - git, found on PATH, with arguments of our own and the base as one
+        [executable, "-C", str(root), *arguments],
+        capture_output=True,
+        encoding="utf-8",
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise CannotCompare(f"contracts: `git {' '.join(arguments)}` failed: {result.stderr.strip()}")
+    return result

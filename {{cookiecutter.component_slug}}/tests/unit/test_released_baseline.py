@@ -1,0 +1,186 @@
+{%- set A = cookiecutter.aggregate -%}
+"""The released baseline is held to the target branch: no released file is removed or changed.
+
+Each test makes a git repository of its own in tmp_path, with a copy of the component's baseline
+committed on ``main``, and no git configuration but the test's: the machine's identity, HOME and global
+settings (signing, hooks) play no part.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from contracts import released, schemas
+from contracts.__main__ import main
+
+LISTED = schemas.file_name("{{ A }}Listed", 1)
+PRICE_CHANGED = schemas.file_name("{{ A }}PriceChanged", 1)
+# The test's own identity, and no signing whatever the machine's settings: commits need nothing else.
+SETTINGS = ("-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false")
+
+
+def git(root: Path, *arguments: str) -> None:
+    subprocess.run(
+        ["git", *SETTINGS, *arguments],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def commit_all(root: Path, message: str = "Release") -> None:
+    git(root, "add", "--all")
+    git(root, "commit", "--quiet", "--message", message)
+
+
+@pytest.fixture(autouse=True)
+def no_git_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for variable in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "CONTRACTS_BASE"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
+def component(tmp_path: Path) -> Path:
+    """A repository whose ``main`` holds the component's released baseline, unchanged in the work tree."""
+    root = tmp_path / "component"
+    shutil.copytree(schemas.BASELINE, root / released.BASELINE)
+    git(root, "init", "--quiet", "-b", "main")
+    commit_all(root)
+    return root
+
+
+def test_an_unchanged_baseline_has_no_changes(component: Path) -> None:
+    assert released.changes("main", component) == []
+
+
+def test_a_released_file_removed_is_refused_naming_it(component: Path) -> None:
+    (component / released.BASELINE / LISTED).unlink()
+    [change] = released.changes("main", component)
+    assert change.file == LISTED
+    assert str(change).startswith(f"docs/events/baseline/{LISTED} was released on main and is missing")
+    assert f"`git checkout main -- docs/events/baseline/{LISTED}`" in str(change)
+
+
+def test_a_released_file_edited_is_refused_asking_for_a_new_version(component: Path) -> None:
+    edited = component / released.BASELINE / PRICE_CHANGED
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace('"required"', '"required" '), encoding="utf-8")
+    [change] = released.changes("main", component)
+    assert change.file == PRICE_CHANGED
+    assert "differs from the version released on main" in str(change)
+    assert str(change).endswith("add a new version instead.")
+
+
+def test_a_new_file_is_allowed(component: Path) -> None:
+    listed = component / released.BASELINE / LISTED
+    (listed.parent / schemas.file_name("{{ A }}Listed", 2)).write_text(
+        listed.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    (listed.parent / schemas.file_name("{{ A }}Archived", 1)).write_text("{}\n", encoding="utf-8")
+    assert released.changes("main", component) == []
+
+
+def test_a_released_file_retired_unchanged_is_allowed(component: Path) -> None:
+    (component / released.RETIRED).mkdir(parents=True)
+    (component / released.BASELINE / LISTED).rename(component / released.RETIRED / LISTED)
+    assert released.changes("main", component) == []
+
+
+def test_a_retired_copy_that_differs_is_refused(component: Path) -> None:
+    (component / released.RETIRED).mkdir(parents=True)
+    (component / released.BASELINE / LISTED).rename(component / released.RETIRED / LISTED)
+    (component / released.RETIRED / LISTED).write_text("{}\n", encoding="utf-8")
+    [change] = released.changes("main", component)
+    assert change.file == LISTED
+    assert "was moved to docs/events/retired/ but differs there" in str(change)
+
+
+def test_an_unknown_base_is_an_error_saying_how_to_get_it(component: Path) -> None:
+    with pytest.raises(released.CannotCompare) as raised:
+        released.changes("origin/main", component)
+    assert "the base 'origin/main' is not in this repository" in str(raised.value)
+    assert "`git fetch origin main`" in str(raised.value)
+    assert "CONTRACTS_BASE" in str(raised.value)
+
+
+def test_a_base_without_a_baseline_has_nothing_to_protect(tmp_path: Path) -> None:
+    root = tmp_path / "component"
+    root.mkdir()
+    (root / "README.md").write_text("A new component\n", encoding="utf-8")
+    git(root, "init", "--quiet", "-b", "main")
+    commit_all(root, "Start")
+    shutil.copytree(schemas.BASELINE, root / released.BASELINE)
+    assert released.changes("main", root) == []
+
+
+def test_a_repository_without_a_commit_has_nothing_released(tmp_path: Path) -> None:
+    root = tmp_path / "component"
+    shutil.copytree(schemas.BASELINE, root / released.BASELINE)
+    git(root, "init", "--quiet", "-b", "main")
+    assert released.changes("main", root) == []
+
+
+def test_outside_a_repository_nothing_is_released(tmp_path: Path) -> None:
+    root = tmp_path / "component"
+    shutil.copytree(schemas.BASELINE, root / released.BASELINE)
+    assert released.changes("main", root) == []
+
+
+def test_a_component_in_a_subfolder_is_held_to_its_own_folder(tmp_path: Path) -> None:
+    root = tmp_path / "components" / "{{ cookiecutter.component_slug }}"
+    shutil.copytree(schemas.BASELINE, root / released.BASELINE)
+    (tmp_path / released.BASELINE).mkdir(parents=True)  # another baseline, at the repository's root
+    (tmp_path / released.BASELINE / "Other.v1.json").write_text("{}\n", encoding="utf-8")
+    git(tmp_path, "init", "--quiet", "-b", "main")
+    commit_all(tmp_path)
+    (root / released.BASELINE / LISTED).unlink()
+    assert [change.file for change in released.changes("main", root)] == [LISTED]
+
+
+def test_contracts_base_names_the_base(component: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert released.base() == "main"
+    monkeypatch.setenv("CONTRACTS_BASE", "")
+    assert released.base() == "main"
+    git(component, "switch", "--quiet", "--create", "feature")
+    (component / released.BASELINE / LISTED).unlink()
+    commit_all(component, "Remove a released version")
+    monkeypatch.setenv("CONTRACTS_BASE", "feature")
+    assert released.changes(released.base(), component) == []
+    monkeypatch.setenv("CONTRACTS_BASE", "main")
+    assert [change.file for change in released.changes(released.base(), component)] == [LISTED]
+
+
+def test_check_and_release_refuse_a_released_file_removed(
+    component: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(released, "ROOT", component)
+    monkeypatch.setattr(schemas, "BASELINE", component / released.BASELINE)
+    assert main(["check"]) == 0
+    assert "every public event is compatible with its baseline" in capsys.readouterr().out
+    (component / released.BASELINE / LISTED).unlink()
+    assert main(["check"]) == 1
+    assert f"docs/events/baseline/{LISTED} was released on main and is missing" in capsys.readouterr().err
+    assert main(["release"]) == 1
+    assert f"docs/events/baseline/{LISTED} was released on main" in capsys.readouterr().err
+    assert not (component / released.BASELINE / LISTED).exists(), "release wrote nothing"
+
+
+def test_check_fails_when_the_base_cannot_be_found(
+    component: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(released, "ROOT", component)
+    monkeypatch.setenv("CONTRACTS_BASE", "origin/main")
+    assert main(["check"]) == 1
+    assert "`git fetch origin main`" in capsys.readouterr().err
