@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from contracts import asyncapi, compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, released, schemas
+from contracts import asyncapi, compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, released, schemas, versions
 
 
 def documents() -> dict[Path, str]:
@@ -56,6 +56,7 @@ def check() -> int:
     else:
         if changed:
             problems.append(released.report(changed, base))
+    problems += versions.retired_problems()
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 1
@@ -64,14 +65,54 @@ def check() -> int:
 
 
 def release() -> int:
-    """Add today's public schemas to the baseline; a published version is never taken out of it."""
+    """Add the public versions not yet released to the baseline; a released file is never rewritten.
+
+    The gate compares each version with the schema it was released with, for as long as it is published:
+    compatible additions since (an optional field) are checked against that first promise, not folded in.
+    """
     if check() != 0:
         print("refused: a released version may not change incompatibly; add a new version", file=sys.stderr)
         return 1
+    released = set(schemas.read(schemas.BASELINE)) | {path.name for path in versions.RETIRED.glob("*.json")}
+    new = {name: text for name, text in schemas.current_public().items() if name not in released}
+    if not new:
+        print("nothing to release: every public version published today is in docs/events/baseline")
+        return 0
     schemas.BASELINE.mkdir(parents=True, exist_ok=True)
-    for name, text in schemas.current_public().items():
+    for name, text in new.items():
         (schemas.BASELINE / name).write_text(text, encoding="utf-8")
-    print("baseline updated: commit docs/events/baseline")
+    print(f"released {', '.join(sorted(new))}: commit docs/events/baseline")
+    return 0
+
+
+def new_version(event: str) -> int:
+    try:
+        current = versions.current_entry(event)
+        written = versions.new_version(event)
+    except versions.Refused as refusal:
+        print(f"new-version: {refusal}; nothing was written", file=sys.stderr)
+        return 1
+    print(f"wrote {', '.join(str(path.relative_to(schemas.ROOT)) for path in written)}")
+    print(versions.next_steps(event, current.version))
+    return 0
+
+
+def retire_version(event: str, version: str) -> int:
+    if not event or not version.isdigit():
+        print(
+            "retire-version: name the event and the earlier version to retire, e.g. make retire-version "
+            f"EVENT={{ cookiecutter.aggregate }}Listed VERSION=1 (got EVENT={event!r} VERSION={version!r}); nothing was changed",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        changed = versions.retire(event, int(version))
+    except versions.Refused as refusal:
+        print(f"retire-version: {refusal}; nothing was changed", file=sys.stderr)
+        return 1
+    print(f"{event} v{version} is retired: no longer published, still readable in history.")
+    print(f"changed {', '.join(sorted({str(path.relative_to(schemas.ROOT)) for path in changed}))}")
+    print("Next: make docs && make verify, then commit; the pull request shows it to the event owners.")
     return 0
 
 
@@ -81,10 +122,19 @@ def main(argv: list[str] | None = None) -> int:
     docs_parser = commands.add_parser("docs", help="write the generated documents")
     docs_parser.add_argument("--check", action="store_true", help="fail when they are stale instead")
     commands.add_parser("check", help="refuse changes that would break consumers")
-    commands.add_parser("release", help="make today's public schemas the baseline")
+    commands.add_parser("release", help="add the public versions not yet released to the baseline")
+    new_parser = commands.add_parser("new-version", help="publish a public event's next version beside it")
+    new_parser.add_argument("event", help="the event's name, e.g. {{ cookiecutter.aggregate }}Listed")
+    retire_parser = commands.add_parser("retire-version", help="stop publishing an earlier version")
+    retire_parser.add_argument("event", help="the event's name")
+    retire_parser.add_argument("version", help="the earlier version to retire")
     arguments = parser.parse_args(argv)
     if arguments.command == "docs":
         return docs(arguments.check)
+    if arguments.command == "new-version":
+        return new_version(arguments.event)
+    if arguments.command == "retire-version":
+        return retire_version(arguments.event, arguments.version)
     return check() if arguments.command == "check" else release()
 
 

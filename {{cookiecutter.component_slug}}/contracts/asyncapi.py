@@ -23,9 +23,9 @@ from typing import Any
 
 from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.events.envelope import Metadata
-from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, EventType, Visibility
+from {{ cookiecutter.package_name }}.events.registry import PUBLISHED, EventType, Visibility
 {%- if cookiecutter.consumer %}
-from {{ cookiecutter.package_name }}.handlers.consumer import EVENT_PATTERN
+from {{ cookiecutter.package_name }}.handlers.consumer import SOURCES, SUBSCRIBED
 {%- endif %}
 from {{ cookiecutter.package_name }}.settings import REGION, STAGES, PublisherSettings
 
@@ -46,12 +46,12 @@ def build() -> dict[str, Any]:
         "info": info(),
         "defaultContentType": "application/json",
         "servers": servers(),
-        "channels": {channel_id(t): channel(t) for t in EVENT_TYPES},
+        "channels": {channel_id(t): channel(t) for t in PUBLISHED},
         "operations": operations(),
         "components": {
             "schemas": {"Metadata": metadata_schema()}
-            | {message_id(t): asyncapi_schema(t) for t in EVENT_TYPES},
-            "messages": {message_id(t): message(t) for t in EVENT_TYPES},
+            | {message_id(t): asyncapi_schema(t) for t in PUBLISHED},
+            "messages": {message_id(t): message(t) for t in PUBLISHED},
         },
     }
 
@@ -115,12 +115,12 @@ def channel(event_type: EventType) -> dict[str, Any]:
 def operations() -> dict[str, Any]:
 {%- if cookiecutter.consumer %}
     """``send`` for every event the component publishes, ``receive`` for each its consumer handles."""
-    found = {f"send.{channel_id(t)}": operation("send", t) for t in EVENT_TYPES}
+    found = {f"send.{channel_id(t)}": operation("send", t) for t in PUBLISHED}
     found |= {f"receive.{channel_id(t)}": operation("receive", t) for t in consumed()}
     return found
 {%- else %}
     """``send`` for every event the component publishes."""
-    return {f"send.{channel_id(t)}": operation("send", t) for t in EVENT_TYPES}
+    return {f"send.{channel_id(t)}": operation("send", t) for t in PUBLISHED}
 {%- endif %}
 
 
@@ -138,9 +138,9 @@ def operation(action: str, event_type: EventType) -> dict[str, Any]:
 
 def consumed() -> list[EventType]:
     """The registered events the component's own consumer is subscribed to (handlers/consumer.py)."""
-    if registry.SOURCE not in EVENT_PATTERN["source"]:
+    if registry.SOURCE not in SOURCES:
         return []
-    return [t for t in EVENT_TYPES if t.name in EVENT_PATTERN["detail-type"]]
+    return [t for t in PUBLISHED if SUBSCRIBED.get(t.name) == t.version]
 {%- endif %}
 
 

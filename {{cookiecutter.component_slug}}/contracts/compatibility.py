@@ -70,7 +70,11 @@ def breaks(
         old = json.loads(old_text)
         name, version = old["title"], old["x-version"]
         if file_name not in current:
-            found.append(Break(name, version, "", "the published event version was removed"))
+            removed = (
+                "the published event version was removed; to stop publishing it once no consumer reads it: "
+                f"make retire-version EVENT={name} VERSION={version}"
+            )
+            found.append(Break(name, version, "", removed))
             continue
         found += compare(name, version, old, json.loads(current[file_name]), direction)
     return found
@@ -399,8 +403,7 @@ def report(found: list[Break]) -> str:
     lines = [f"contracts: {len(found)} change(s) would break consumers of published events:"]
     lines += [f"  - {problem}" for problem in found]
     lines += [
-        "A breaking change is made as a new version beside the old one: register the new model with",
-        "version N+1 in events/registry.py, keep publishing the old version while consumers need it, then",
-        "run `make release-contracts` to add the new version to the baseline.",
+        "A breaking change is made as a new version published beside the old one: undo it, run",
+        "`make new-version EVENT=<name>`, then make the change (README, section: Changing a public event).",
     ]
     return "\n".join(lines)

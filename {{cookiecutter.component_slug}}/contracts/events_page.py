@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from {{ cookiecutter.package_name }}.events import registry
-from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, EventType, Visibility
+from {{ cookiecutter.package_name }}.events.registry import PUBLISHED, EventType, Visibility
 {%- if cookiecutter.consumer %}
-from {{ cookiecutter.package_name }}.handlers.consumer import EVENT_PATTERN
+from {{ cookiecutter.package_name }}.handlers.consumer import SOURCES, SUBSCRIBED
 {%- endif %}
 
 from contracts.schemas import ROOT, file_name
@@ -29,28 +29,41 @@ def render() -> str:
         "shared bus and are a contract: once in `baseline/`, a version never changes incompatibly. Private",
         "events go to the component's own bus and may change with it.",
         "",
+        "Two versions of an event share its `detail-type` while consumers move from one to the other:",
+        "`metadata.version` tells them apart, so a rule matches the one it reads on",
+        '`"detail": {"metadata": {"version": [N]}}`. Read events tolerantly: ignore fields you do not know,',
+        'and treat an enum value you do not know as "other" (adding either is not a new version).',
+        "",
         "The same events as an AsyncAPI 3.0 document, which Backstage shows from `catalog-info.yaml`:",
         "[asyncapi.yaml](asyncapi.yaml).",
         "",
         "| Event | Version | Visibility | Bus | Producer | Consumed by | Schema |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for event_type in EVENT_TYPES:
+    for event_type in PUBLISHED:
         schema = file_name(event_type.name, event_type.version)
         lines.append(
-            f"| `{event_type.name}` | {event_type.version} | {event_type.visibility.value} "
+            f"| `{event_type.name}` | {version(event_type)} | {event_type.visibility.value} "
             f"| {BUS[event_type.visibility]} | `{COMPONENT}` | {consumers(event_type)} "
             f"| [{schema}](schemas/{schema}) |"
         )
-    for event_type in EVENT_TYPES:
+    for event_type in PUBLISHED:
         heading = f"## {event_type.name} v{event_type.version}"
         lines += ["", heading, "", "```json", example(event_type), "```"]
     return "\n".join(lines) + "\n"
 
 
+def version(event_type: EventType) -> str:
+    """The version, and for an earlier one still published, the version it is published beside."""
+    if event_type.current:
+        return str(event_type.version)
+    latest = max(t.version for t in PUBLISHED if t.name == event_type.name)
+    return f"{event_type.version} (beside {latest} while consumers move)"
+
+
 def consumers(event_type: EventType) -> str:
 {%- if cookiecutter.consumer %}
-    if event_type.name in EVENT_PATTERN["detail-type"]:
+    if registry.SOURCE in SOURCES and SUBSCRIBED.get(event_type.name) == event_type.version:
         return f"`{COMPONENT}`"
 {%- endif %}
     return "none known" if event_type.visibility is Visibility.PUBLIC else "none (private)"

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, EventType, Visibility
+from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, PUBLISHED, EventType, Visibility
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "docs" / "events" / "schemas"
@@ -89,9 +89,10 @@ def current() -> dict[str, str]:
 
 
 def current_public() -> dict[str, str]:
+    """The schemas of the public event versions published today: what the baseline is compared with."""
     return {
         file_name(t.name, t.version): render(data_schema(t))
-        for t in EVENT_TYPES
+        for t in PUBLISHED
         if t.visibility is Visibility.PUBLIC
     }
 

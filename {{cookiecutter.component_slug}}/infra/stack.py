@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+{%- if cookiecutter.consumer %}
+from typing import cast
+{%- endif %}
 
 from aws_cdk import (
     Acknowledgment,
@@ -203,10 +206,9 @@ class ComponentStack(Stack):
             self,
             "ConsumerRule",
             event_bus=self.shared_bus,
-            event_pattern=events.EventPattern(
-                source=consumer.EVENT_PATTERN["source"],
-                detail_type=consumer.EVENT_PATTERN["detail-type"],
-            ),
+            # A placeholder the override below replaces: the consumer's pattern may need `$or` (one version
+            # per event, ADR 16), which the construct's EventPattern cannot say.
+            event_pattern=events.EventPattern(source=consumer.SOURCES),
             targets=[
                 targets.SqsQueue(
                     self.consumer_queue,
@@ -217,6 +219,8 @@ class ComponentStack(Stack):
                 ),
             ],
         )
+        rule_resource = cast(events.CfnRule, self.consumer_rule.node.default_child)
+        rule_resource.add_property_override("EventPattern", consumer.EVENT_PATTERN)
         self.consumer = self._function("Consumer", "consumer", timeout=consumer_timeout)
         self.consumer.add_environment("TABLE_NAME", self.table.table_name)
         self.consumer.add_environment("IDEMPOTENCY_TABLE_NAME", self.idempotency_table.table_name)

@@ -34,6 +34,7 @@ from {{ cookiecutter.package_name }}.store.event_store import (
     DuplicateCommand,
     EventRecord,
     EventStore,
+    OtherVersion,
 )
 
 DEFAULT_MAX_ATTEMPTS = 8
@@ -150,7 +151,7 @@ def event_records(
     causation_id = context.idempotency_key or str(uuid.uuid4())
     records = []
     for offset, event in enumerate(events, start=1):
-        event_type = registry.event_type_of(event)
+        (event_type, data), *earlier = registry.published(event)
         records.append(
             EventRecord(
                 event_id=str(uuid.uuid4()),
@@ -159,10 +160,11 @@ def event_records(
                 visibility=event_type.visibility.value,
                 sequence=sequence + offset,
                 occurred_at=occurred_at,
-                data=registry.to_data(event),
+                data=data,
                 correlation_id=context.correlation_id,
                 causation_id=causation_id,
                 actor=context.actor,
+                other_versions=tuple(OtherVersion(t.version, other) for t, other in earlier),
             )
         )
     return records

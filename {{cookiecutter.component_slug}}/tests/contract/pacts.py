@@ -1,4 +1,3 @@
-{%- set slug = cookiecutter.component_slug -%}
 """Pact message contracts of the component's events: where pacts live and how a message is described.
 
 On the bus an event is an EventBridge event: ``source`` and ``detail-type`` route it and ``detail`` (the
@@ -18,14 +17,15 @@ from typing import Any
 from pact import match
 
 from {{ cookiecutter.package_name }}.events import registry
-from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, EventType
+from {{ cookiecutter.package_name }}.events.registry import PUBLISHED, EventType
 
-ROOT = Path(__file__).resolve().parents[2]
-# Pact files: written here by the consumer tests, read from here (and from a Pact Broker when one is
-# configured) by the provider verification. Drop another squad's pact files here to verify them locally.
-PACTS = ROOT / "pacts"
-# This component as a Pact participant, when it publishes.
-PROVIDER = "{{ slug }}"
+from contracts import versions
+
+# Pact files (PACTS): written there by the consumer tests, read from there (and from a Pact Broker when one
+# is configured) by the provider verification. Drop another squad's pact files there to verify them
+# locally. The retirement of an event version reads them too (contracts/versions.py).
+PACTS = versions.PACTS
+PROVIDER = versions.PROVIDER
 DESCRIPTION = re.compile(r"\b(?P<name>[A-Z][A-Za-z0-9]*) v(?P<version>[1-9][0-9]*)\b")
 # ISO 8601 with an offset, as the store records occurred_at (2026-01-15T09:30:00.000+00:00).
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
@@ -39,10 +39,10 @@ def described(text: str) -> EventType:
     """The registered event a message description names, or an error that says how to name one."""
     found = DESCRIPTION.search(text)
     if found is not None:
-        for event_type in EVENT_TYPES:
+        for event_type in PUBLISHED:
             if (event_type.name, event_type.version) == (found["name"], int(found["version"])):
                 return event_type
-    known = ", ".join(description(event_type) for event_type in EVENT_TYPES)
+    known = ", ".join(description(event_type) for event_type in PUBLISHED)
     raise LookupError(f"no published event matches the message {text!r}; describe one of: {known}")
 
 

@@ -99,15 +99,16 @@ def received(
     deployment: Deployment,
     queue_url: str,
     wanted: Callable[[dict[str, Any]], bool],
-) -> dict[str, Any] | None:
-    """The first message in the queue that is ``wanted``, if any; every message looked at is removed."""
+) -> list[dict[str, Any]]:
+    """The ``wanted`` messages of one receive from the queue; every message looked at is removed."""
     sqs = deployment.client("sqs")
+    found = []
     for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
         body: dict[str, Any] = json.loads(message["Body"])
         sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         if wanted(body):
-            return body
-    return None
+            found.append(body)
+    return found
 {%- if cookiecutter.command_api %}
 
 
@@ -189,18 +190,30 @@ def change_price(deployment: Deployment, identity: str, price: int) -> None:
 {%- endif %}
 
 
-def test_a_command_s_event_is_published_to_the_shared_bus(deployment: Deployment, tap: str) -> None:
+def test_a_command_s_event_is_published_to_the_shared_bus_in_every_published_version(
+    deployment: Deployment, tap: str
+) -> None:
     identity = f"e2e-{uuid.uuid4().hex[:12]}"
     list_one(deployment, identity)
+    # One version, or two side by side while consumers move to a new one (ADR 0016).
+    expected = {t.version for t in registry.PUBLISHED if t.name == "{{ A }}Listed"}
+    seen: dict[int, dict[str, Any]] = {}
 
     def about_it(body: dict[str, Any]) -> bool:
         return bool(body["detail"]["metadata"]["aggregate_id"] == identity)
 
-    event = eventually(lambda: received(deployment, tap, about_it), f"{identity} listed on the shared bus")
+    def every_version() -> dict[int, dict[str, Any]] | None:
+        for event in received(deployment, tap, about_it):
+            seen[event["detail"]["metadata"]["version"]] = event
+        return seen if set(seen) == expected else None
 
-    assert event["source"] == registry.SOURCE
-    assert event["detail-type"] == "{{ A }}Listed"
-    assert event["detail"]["data"]["{{ a }}_id"] == identity
+    eventually(every_version, f"{identity} listed on the shared bus in versions {sorted(expected)}")
+
+    assert len({event["detail"]["metadata"]["event_id"] for event in seen.values()}) == 1, "one event"
+    for event in seen.values():
+        assert event["source"] == registry.SOURCE
+        assert event["detail-type"] == "{{ A }}Listed"
+        assert event["detail"]["data"]["{{ a }}_id"] == identity
 {%- if cookiecutter.consumer %}
 
 
@@ -246,8 +259,8 @@ def test_a_poison_message_ends_in_the_dead_letter_queue(deployment: Deployment) 
 
     dead_letters = deployment.outputs["ConsumerDlqUrl"]
     dead = eventually(
-        lambda: received(deployment, dead_letters, lambda body: body.get("marker") == marker),
+        lambda: received(deployment, dead_letters, lambda body: body.get("marker") == marker) or None,
         "the poison message in the DLQ",
     )
-    assert dead["not"] == "an event"
+    assert [body["not"] for body in dead] == ["an event"]
 {%- endif %}

@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.commands import (
     IdempotencyKeyReused,
 )
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
+from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.service import {{ A }}NotFound, {{ A }}Service
 from {{ cookiecutter.package_name }}.store.event_store import EventStore, StoreBusy
 
@@ -52,9 +53,11 @@ def test_commands_record_events_and_state(service: {{ A }}Service) -> None:
     state, sequence = service.current("v-1")
     assert (state.price, sequence) == (999, 2)
     history = service.history("v-1")
+    # The history keeps each event in the version the domain recorded it: the current one.
+    current = {t.name: t.version for t in registry.PUBLISHED if t.current}
     assert [(r.sequence, r.name, r.version, r.visibility) for r in history] == [
-        (1, "{{ A }}Listed", 1, "public"),
-        (2, "{{ A }}PriceChanged", 1, "public"),
+        (1, "{{ A }}Listed", current["{{ A }}Listed"], "public"),
+        (2, "{{ A }}PriceChanged", current["{{ A }}PriceChanged"], "public"),
     ]
     assert history[1].data == {"{{ a }}_id": "v-1", "old_price": 1_250_000, "new_price": 999}
     assert {(r.correlation_id, r.actor) for r in history} == {("correlation-1", "tester")}

@@ -80,7 +80,7 @@ def test_a_released_file_edited_is_refused_asking_for_a_new_version(component: P
 
 def test_a_new_file_is_allowed(component: Path) -> None:
     listed = component / released.BASELINE / LISTED
-    (listed.parent / schemas.file_name("{{ A }}Listed", 2)).write_text(
+    (listed.parent / schemas.file_name("{{ A }}Listed", 99)).write_text(
         listed.read_text(encoding="utf-8"),
         encoding="utf-8",
     )

@@ -6,8 +6,9 @@ an item is:
 
 * ``STATE``: the current state and its sequence ``_seq`` (the number of events applied), the read model;
 * ``EVENT/<seq>``: every event applied, the history that rebuilds state when the rules change;
-* ``OUTBOUND/<seq>/<index>``: the event to publish to destination ``index`` (today one per event),
-  picked up from the table's stream and left to expire ("store and forget");
+* ``OUTBOUND/<seq>/<index>``: the event to publish, one item per version it is published in (index 0
+  the recorded version, then each earlier one during a migration, ADR 16), picked up from the table's
+  stream and left to expire ("store and forget");
 * ``COMMAND/<idempotency key>``: the result of a command, so a repeated command records nothing new.
 
 A command's items are written in one TransactWriteItems: the state only if its sequence is still the
@@ -22,7 +23,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -68,6 +69,14 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class OtherVersion:
+    """The same event told in an earlier version of it, published beside the recorded one."""
+
+    version: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class EventRecord:
     """One event as the store keeps it: the domain's data plus the metadata an audit needs."""
 
@@ -81,6 +90,17 @@ class EventRecord:
     correlation_id: str
     causation_id: str
     actor: str
+    # Published too, never kept in the history: the history holds the version the domain recorded.
+    other_versions: tuple[OtherVersion, ...] = ()
+
+
+def outbox(record: EventRecord) -> list[EventRecord]:
+    """What is published for ``record``: itself, then the same event (same id) in each other version."""
+    others = [
+        replace(record, version=other.version, data=other.data, other_versions=())
+        for other in record.other_versions
+    ]
+    return [replace(record, other_versions=()), *others]
 
 
 @dataclass(frozen=True)
@@ -201,14 +221,15 @@ class EventStore:
             }
         ]
         for record in events:
-            event_item = _event_item(record)
-            items.append(self._put_new(aggregate_id, f"{EVENT_PREFIX}{record.sequence:010d}", event_item))
-            outbound_item: dict[str, AttributeValueTypeDef] = {
-                **event_item,
-                EXPIRES_AT: {"N": str(now + OUTBOUND_RETENTION_SECONDS)},
-            }
-            outbound_key = f"{OUTBOUND_PREFIX}{record.sequence:010d}/0"
-            items.append(self._put_new(aggregate_id, outbound_key, outbound_item))
+            event_key = f"{EVENT_PREFIX}{record.sequence:010d}"
+            items.append(self._put_new(aggregate_id, event_key, _event_item(record)))
+            for index, published in enumerate(outbox(record)):
+                outbound_item: dict[str, AttributeValueTypeDef] = {
+                    **_event_item(published),
+                    EXPIRES_AT: {"N": str(now + OUTBOUND_RETENTION_SECONDS)},
+                }
+                outbound_key = f"{OUTBOUND_PREFIX}{record.sequence:010d}/{index}"
+                items.append(self._put_new(aggregate_id, outbound_key, outbound_item))
         if command is not None:
             command_item: dict[str, AttributeValueTypeDef] = {
                 **_command_item(command),
