@@ -6,16 +6,20 @@ new process with the same environment, the next steps exactly as bootstrap print
 commit through the hooks they installed. It downloads everything, so it is the one test that does.
 
 It is also the template's check of the default component with cookiecutter: `make verify` runs
-inside bootstrap (lint, every test, the synth gates, the local deploy and the end-to-end tests).
+inside bootstrap (lint, every test, the synth gates, the local deploy and the end-to-end tests). The
+same component, install and caches then take a squad's first changes to a public event (an enum and a
+nested model, then a second version by the README's steps) through `make verify` again.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -82,18 +86,33 @@ def new_laptop_environment(home: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.slow
-def test_the_readme_quickstart_works_as_written_on_a_new_laptop(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Quickstart:
+    """The README's quickstart, run once for the module: where it ran and what bootstrap printed."""
+
+    root: Path
+    env: dict[str, str]
+    clone: Path
+    template_head: str
+    result: subprocess.CompletedProcess[str]
+
+    @property
+    def component(self) -> Path:
+        return self.clone / "build" / "inventory"
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Quickstart:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "\n./bootstrap.sh   #" in readme, "the README's first command is `./bootstrap.sh`"
-    home = tmp_path / "home"
+    root = tmp_path_factory.mktemp("quickstart")
+    home = root / "home"
     home.mkdir()
     env = new_laptop_environment(home)
-    clone = fresh_clone(tmp_path / "backend-component-template")
+    clone = fresh_clone(root / "backend-component-template")
     template_head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True, check=True
     ).stdout
-
     result = subprocess.run(
         ["./bootstrap.sh"],
         cwd=clone,
@@ -103,9 +122,15 @@ def test_the_readme_quickstart_works_as_written_on_a_new_laptop(tmp_path: Path) 
         timeout=QUICKSTART_TIMEOUT_SECONDS,
         check=False,
     )
+    return Quickstart(root, env, clone, template_head, result)
+
+
+@pytest.mark.slow
+def test_the_readme_quickstart_works_as_written_on_a_new_laptop(quickstart: Quickstart) -> None:
+    result, env, clone, tmp_path = quickstart.result, quickstart.env, quickstart.clone, quickstart.root
+    template_head, component = quickstart.template_head, quickstart.component
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
-    component = clone / "build" / "inventory"
     for step in ("render (cookiecutter)", "make install", "make verify"):
         assert re.search(rf"^\s+{re.escape(step)}\s+ok\s", result.stdout, re.MULTILINE), step
 
@@ -156,3 +181,99 @@ def test_the_readme_quickstart_works_as_written_on_a_new_laptop(tmp_path: Path) 
     assert commit.returncode == 0, hooks_report
     assert re.search(r"^ruff format\.+Passed$", hooks_report, re.MULTILINE), hooks_report
     assert re.search(r"^mypy\.+Passed$", hooks_report, re.MULTILINE), hooks_report
+
+
+# The edits a squad makes to its first public event, then its first breaking change, by the README's steps.
+CONDITION_AND_SIZE = """
+class Condition(StrEnum):
+    NEW = "new"
+    USED = "used"
+
+
+class Dimensions(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    length_mm: PositiveInt
+    width_mm: PositiveInt | None = None
+
+
+"""
+LISTED = """class VehicleListed(_Message):
+    kind: Literal["VehicleListed"] = "VehicleListed"
+    vehicle_id: Identity
+    title: Title
+    price: Price
+"""
+TITLE = "Title = Annotated[str, Field(min_length=1, max_length={})]"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not once in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_public_event_grows_an_enum_and_a_nested_model_then_a_second_version_by_the_readme(
+    quickstart: Quickstart,
+) -> None:
+    # The component the quickstart verified, its install and caches reused: only the changes are new.
+    assert quickstart.result.returncode == 0, "the quickstart failed: see its test"
+    component, env = quickstart.component, quickstart.env
+    readme = (component / "README.md").read_text(encoding="utf-8")
+    steps = ("make new-version EVENT=VehicleListed", "make docs && make release-contracts", "make verify")
+    for step in steps:
+        assert step in readme, f"the README's steps name {step!r}"
+
+    def make(*targets: str) -> str:
+        done = subprocess.run(
+            ["make", *targets],
+            cwd=component,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+        assert done.returncode == 0, (
+            f"make {' '.join(targets)}:\n{done.stdout[-5000:]}\n{done.stderr[-5000:]}"
+        )
+        return done.stdout
+
+    # A compatible change to released version 1: an optional enum and an optional nested model.
+    domain = component / "src" / "inventory" / "domain" / "vehicle.py"
+    edit(
+        domain,
+        "# ---------------------------------------------------------------- events\n",
+        ("# ---------------------------------------------------------------- events\n" + CONDITION_AND_SIZE),
+    )
+    edit(
+        domain,
+        LISTED,
+        LISTED + "    condition: Condition | None = None\n    size: Dimensions | None = None\n",
+    )
+    make("docs")
+    assert "compatible with its baseline" in make("check-contracts")
+
+    # A breaking change, by the README's steps: titles may grow to 300 characters.
+    make("new-version", "EVENT=VehicleListed")
+    edit(domain, TITLE.format(200), TITLE.format(300))
+    earlier = component / "src" / "inventory" / "events" / "earlier.py"
+    # Version 1 promised at most 200 characters: its consumers get the title cut to that.
+    edit(earlier, "        title=event.title,\n", "        title=event.title[:200],\n")
+    make("docs")
+    make("release-contracts")
+    make("verify")
+
+    events = component / "docs" / "events"
+    assert {p.name for p in (events / "baseline").glob("VehicleListed.*")} == {
+        "VehicleListed.v1.json",
+        "VehicleListed.v2.json",
+    }
+    schema = json.loads((events / "schemas" / "VehicleListed.v2.json").read_text(encoding="utf-8"))
+    assert set(schema["$defs"]) == {"Condition", "Dimensions"}
+    assert schema["properties"]["title"]["maxLength"] == 300
+    asyncapi = (events / "asyncapi.yaml").read_text(encoding="utf-8")
+    for channel in ("VehicleListed.v1:", "VehicleListed.v2:"):
+        assert channel in asyncapi
+    assert '$ref: "#/components/schemas/VehicleListed.v2/$defs/Condition"' in asyncapi
