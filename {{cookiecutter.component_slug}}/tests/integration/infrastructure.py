@@ -80,6 +80,14 @@ def create(sqs: SQSClient) -> EventFlow:
     )
 
 
+def routed_queue(sqs: SQSClient, bus: str, pattern: dict[str, Any]) -> str:
+    """A new queue that receives what ``pattern`` matches on ``bus``."""
+    name = f"routed-{uuid.uuid4().hex[:8]}"
+    queue_url = _queue(sqs, name)
+    _route(eventbridge_client(), sqs, bus, name, pattern, queue_url)
+    return queue_url
+
+
 def sqs_client() -> SQSClient:
     return boto3.client("sqs")
 
@@ -107,7 +115,7 @@ def _route(
     sqs: SQSClient,
     bus: str,
     name: str,
-    pattern: dict[str, list[str]],
+    pattern: dict[str, Any],
     queue_url: str,
 ) -> None:
     events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
