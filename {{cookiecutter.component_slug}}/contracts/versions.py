@@ -42,7 +42,8 @@ from {{ cookiecutter.package_name }}.handlers import consumer
 from contracts import schemas
 
 PACKAGE = "{{ cookiecutter.package_name }}"
-# Pact files: written here by the consumer tests, dropped here from other squads (ADR 10).
+# Pact files: other squads' pacts, dropped here (ADR 10){% if cookiecutter.consumer %}, and this component's
+# consumer's, written by its tests{% endif %}.
 PACTS = schemas.ROOT / "pacts"
 # This component as a Pact participant, when it publishes.
 PROVIDER = "{{ cookiecutter.component_slug }}"
@@ -311,7 +312,7 @@ def next_steps(name: str, version: int) -> str:
             f"  1. make the breaking change to {name} in domain/ (the model of version {version + 1});",
             f"  2. adjust {event}_to_v{version} and {event}_from_v{version} in events/earlier.py;",
             "  3. make docs && make release-contracts   (adds the new version to the baseline);",
-            f"  4. tell {name}'s consumers; each moves to v{version + 1} when ready (consumer: SUBSCRIBED);",
+            f"  4. tell {name}'s consumers; each moves to v{version + 1} when ready{% if cookiecutter.consumer %} (ours: SUBSCRIBED){% endif %};",
             "  5. make verify, commit, open the pull request.",
             f"Once no consumer reads v{version}: make retire-version EVENT={name} VERSION={version}",
         ]
