@@ -99,9 +99,10 @@ def new_version(event: str) -> int:
 
 def retire_version(event: str, version: str) -> int:
     if not event or not version.isdigit():
+        example = "make retire-version EVENT={{ cookiecutter.aggregate }}Listed VERSION=1"
         print(
-            "retire-version: name the event and the earlier version to retire, e.g. make retire-version "
-            f"EVENT={{ cookiecutter.aggregate }}Listed VERSION=1 (got EVENT={event!r} VERSION={version!r}); nothing was changed",
+            f"retire-version: name the event and the earlier version to retire, e.g. {example} "
+            f"(got EVENT={event!r} VERSION={version!r}); nothing was changed",
             file=sys.stderr,
         )
         return 2

@@ -84,7 +84,10 @@ def test_a_new_file_is_allowed(component: Path) -> None:
         listed.read_text(encoding="utf-8"),
         encoding="utf-8",
     )
-    (listed.parent / schemas.file_name("{{ A }}Archived", 1)).write_text("{}\n", encoding="utf-8")
+    (listed.parent / schemas.file_name("{{ A }}Archived", 1)).write_text(
+        "{}\n",
+        encoding="utf-8",
+    )
     assert released.changes("main", component) == []
 
 

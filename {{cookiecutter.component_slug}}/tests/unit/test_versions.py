@@ -113,8 +113,14 @@ def snapshot(copy: Path) -> dict[str, str]:
     ("event", "refusal"),
     [
         ("", "name the event: make new-version EVENT=<name>, one of"),
-        ("{{ A }}Sold", "no event named '{{ A }}Sold' is registered; public events:"),
-        ("{{ A }}Withdrawn", "{{ A }}Withdrawn is private: it may change with the component, in place"),
+        (
+            "{{ A }}Sold",
+            "no event named '{{ A }}Sold' is registered; public events:",
+        ),
+        (
+            "{{ A }}Withdrawn",
+            "{{ A }}Withdrawn is private: it may change with the component, in place",
+        ),
     ],
     ids=["no name", "unknown", "private"],
 )
