@@ -61,6 +61,13 @@ def check() -> int:
         print("\n".join(problems), file=sys.stderr)
         return 1
     print(compatibility.report(found))
+    unreleased = sorted(set(schemas.current_public()) - set(schemas.read(schemas.BASELINE)))
+    if unreleased:
+        print(
+            f"contracts: not released yet: {', '.join(unreleased)}. Until a version is in the baseline, "
+            "nothing stops it changing: run `make release-contracts` and commit docs/events/baseline "
+            "in the pull request that adds it."
+        )
     return 0
 
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import copy
 import json
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 from {{ cookiecutter.package_name }}.events import registry
 {%- if cookiecutter.consumer %}
 from {{ cookiecutter.package_name }}.handlers.consumer import SUBSCRIBED
 {%- endif %}
 
-from contracts import asyncapi, compatibility, documents, events_page, schemas
+from contracts import asyncapi, compatibility, documents, events_page, released, schemas
 from contracts.__main__ import main
 
 LISTED = schemas.file_name("{{ A }}Listed", 1)
@@ -41,6 +43,30 @@ def add_optional(schema: dict[str, Any]) -> None:
 
 def test_the_committed_schemas_are_generated_from_the_models() -> None:
     assert schemas.read(schemas.SCHEMAS) == schemas.current(), "run `make docs`"
+
+
+def test_every_event_the_domain_records_is_registered() -> None:
+    union, _ = typing.get_args(domain.{{ A }}Event)  # Annotated[A | B | ..., Field(discriminator=...)]
+    registered = {event_type.model for event_type in registry.EVENT_TYPES if event_type.current}
+    missing = [model.__name__ for model in typing.get_args(union) if model not in registered]
+    assert missing == [], (
+        f"register {', '.join(missing)} in EVENT_TYPES in events/registry.py "
+        "(its version, public or private, an example)"
+    )
+
+
+def test_a_public_version_not_yet_released_is_named_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, text in schemas.read(schemas.BASELINE).items():
+        if name != LISTED:
+            (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(schemas, "BASELINE", tmp_path)
+    monkeypatch.setattr(released, "changes", lambda *_: [])  # this baseline is not the committed one
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert f"not released yet: {LISTED}." in out
+    assert "run `make release-contracts`" in out
 
 
 def test_the_events_page_is_generated_from_the_registry() -> None:

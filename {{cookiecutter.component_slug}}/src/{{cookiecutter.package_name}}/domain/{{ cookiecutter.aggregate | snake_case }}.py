@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Literal, TypeAlias, assert_never
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
@@ -148,6 +148,9 @@ def decide(
                     reason=command.reason,
                 ),
             ]
+        case _:
+            # mypy names a command this match leaves out ("Argument 1 to assert_never"): add its case.
+            assert_never(command)
 
 
 def evolve(
@@ -174,6 +177,9 @@ def evolve(
             return current.model_copy(
                 update={"status": {{ A }}Status.WITHDRAWN, "sequence": current.sequence + 1},
             )
+        case _:
+            # mypy names an event this match leaves out: add its case.
+            assert_never(event)
 
 
 def replay(events: Iterable[{{ A }}Event]) -> {{ A }} | None:
