@@ -184,8 +184,7 @@ def test_the_readme_quickstart_works_as_written_on_a_new_laptop(quickstart: Quic
 
 
 # The edits a squad makes to its first public event, then its first breaking change, by the README's steps.
-CONDITION_AND_SIZE = """
-class Condition(StrEnum):
+CONDITION_AND_SIZE = """class Condition(StrEnum):
     NEW = "new"
     USED = "used"
 
@@ -242,11 +241,8 @@ def test_a_public_event_grows_an_enum_and_a_nested_model_then_a_second_version_b
 
     # A compatible change to released version 1: an optional enum and an optional nested model.
     domain = component / "src" / "inventory" / "domain" / "vehicle.py"
-    edit(
-        domain,
-        "# ---------------------------------------------------------------- events\n",
-        ("# ---------------------------------------------------------------- events\n" + CONDITION_AND_SIZE),
-    )
+    events_section = "# ---------------------------------------------------------------- events\n\n\n"
+    edit(domain, events_section, events_section + CONDITION_AND_SIZE)
     edit(
         domain,
         LISTED,
