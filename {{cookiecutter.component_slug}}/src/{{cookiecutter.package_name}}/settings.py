@@ -15,6 +15,8 @@ REGION = "{{ cookiecutter.aws_region }}"
 STAGES = ("dev", "prod")
 # The organisation's bus for public events, one per stage; every component publishes to it.
 SHARED_BUS_PREFIX = "shared"
+# The CloudWatch namespace of the component's metrics (Powertools, embedded metric format).
+METRICS_NAMESPACE = "{{ cookiecutter.component_slug }}"
 
 
 class MissingSetting(RuntimeError):
