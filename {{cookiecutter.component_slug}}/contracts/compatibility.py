@@ -122,23 +122,23 @@ class _Comparison:
         self, at: str, old: list[dict[str, Any]], new: list[dict[str, Any]], depth: int
     ) -> list[tuple[str, str]]:
         """Each kind of value the narrower side allows must be allowed, compatibly, by the other side."""
+        # Sent: every alternative of the new schema must be one the old allowed; accepted: the reverse.
+        narrow, wide = (new, old) if self.sent else (old, new)
         problems: list[tuple[str, str]] = []
-        if self.sent:
-            for branch in new:
-                matches = [self.single(at, other, branch, depth) for other in old if _covers(other, branch)]
-                if not matches:
-                    allowed = " or ".join(_kind(b) for b in old)
-                    problems.append((at, f"may now be {_kind(branch)}; the baseline allows {allowed}"))
-                else:
-                    problems += _fewest(matches)
-        else:
-            for branch in old:
-                matches = [self.single(at, branch, other, depth) for other in new if _covers(other, branch)]
-                if not matches:
-                    accepted = " or ".join(_kind(b) for b in new)
-                    problems.append((at, f"no longer accepts {_kind(branch)}; it accepts {accepted}"))
-                else:
-                    problems += _fewest(matches)
+        for branch in narrow:
+            matches = [
+                self.single(at, *((other, branch) if self.sent else (branch, other)), depth)
+                for other in wide
+                if _covers(other, branch)
+            ]
+            if matches:
+                problems += _fewest(matches)
+                continue
+            kinds = " or ".join(_kind(b) for b in wide)
+            if self.sent:
+                problems.append((at, f"may now be {_kind(branch)}; the baseline allows {kinds}"))
+            else:
+                problems.append((at, f"no longer accepts {_kind(branch)}; it accepts {kinds}"))
         return problems
 
     def single(self, at: str, old: dict[str, Any], new: dict[str, Any], depth: int) -> list[tuple[str, str]]:
