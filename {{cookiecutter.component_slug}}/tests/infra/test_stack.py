@@ -351,7 +351,11 @@ def test_the_api_serves_exactly_the_handlers_routes(dev: Synthesized) -> None:
         for method in ("get", "post", "put", "patch", "delete")
         if getattr(item, method, None) is not None
     }
-    assert len(dev.resources("AWS::ApiGateway::Method")) == len(routes)
+    served = len(dev.resources("AWS::ApiGateway::Method"))
+    assert served == len(routes), (
+        f"the stack serves {served} methods and handlers/api.py has {len(routes)} routes: the loop over "
+        "the routes in infra/stack.py serves get, post, put, patch and delete; add any other verb there"
+    )
     for verb, path in routes:
         part = path.rstrip("/").rsplit("/", 1)[-1]
         dev.template.has_resource_properties("AWS::ApiGateway::Resource", {"PathPart": part})
