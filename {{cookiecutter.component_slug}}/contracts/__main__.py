@@ -6,7 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from contracts import asyncapi, compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, released, schemas, versions
+from contracts import asyncapi, compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, readme, released, schemas, versions
+
+
+def shown(path: Path) -> str:
+    """A path as messages show it: from the component's root when it is inside it."""
+    return str(path.relative_to(schemas.ROOT)) if path.is_relative_to(schemas.ROOT) else str(path)
 
 
 def documents() -> dict[Path, str]:
@@ -14,6 +19,7 @@ def documents() -> dict[Path, str]:
     return {
         events_page.PAGE: events_page.render(),
         asyncapi.DOCUMENT: asyncapi.render(),
+        readme.README: readme.render(),
 {%- if cookiecutter.command_api %}
         openapi.DOCUMENT: openapi.render(),
 {%- endif %}
@@ -30,7 +36,7 @@ def docs(check: bool) -> int:
         return 0
     if check:
         stale = sorted(set(wanted) ^ set(written) | {n for n in wanted if written.get(n) != wanted[n]})
-        stale += [path.name for path in stale_pages]
+        stale += [shown(path) for path in stale_pages]
         print(f"generated docs are stale ({', '.join(stale)}): run `make docs`", file=sys.stderr)
         return 1
     schemas.SCHEMAS.mkdir(parents=True, exist_ok=True)
@@ -40,7 +46,7 @@ def docs(check: bool) -> int:
         (schemas.SCHEMAS / name).write_text(text, encoding="utf-8")
     for path in stale_pages:
         path.write_text(pages[path], encoding="utf-8")
-    print(f"wrote {len(wanted)} schemas and {', '.join(p.name for p in pages)}")
+    print(f"wrote {len(wanted)} schemas and {', '.join(shown(path) for path in pages)}")
     return 0
 
 

@@ -19,7 +19,7 @@ from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.handlers.consumer import SUBSCRIBED
 {%- endif %}
 
-from contracts import asyncapi, compatibility, documents, events_page, released, schemas
+from contracts import asyncapi, compatibility, documents, events_page, readme, released, schemas
 from contracts.__main__ import main
 
 LISTED = schemas.file_name("{{ A }}Listed", 1)
@@ -90,9 +90,24 @@ def test_docs_check_fails_while_the_asyncapi_document_is_stale(
     stale.write_text(asyncapi.render().replace('version: "0.1.0"', 'version: "0.0.9"'), encoding="utf-8")
     monkeypatch.setattr(asyncapi, "DOCUMENT", stale)
     assert main(["docs", "--check"]) == 1
-    assert "generated docs are stale (asyncapi.yaml): run `make docs`" in capsys.readouterr().err
+    assert "asyncapi.yaml): run `make docs`" in capsys.readouterr().err
     assert main(["docs"]) == 0
     assert stale.read_text(encoding="utf-8") == asyncapi.render()
+
+
+def test_the_readme_s_tables_are_generated_and_a_stale_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = readme.README.read_text(encoding="utf-8")
+    assert text == readme.render(), "run `make docs`"
+    stale = tmp_path / "README.md"
+    # A target added to the Makefile but not to the README: exactly the drift the generation prevents.
+    stale.write_text(text.replace("| `make clean` |", "| `make cleanup` |"), encoding="utf-8")
+    monkeypatch.setattr(readme, "README", stale)
+    assert main(["docs", "--check"]) == 1
+    assert "README.md): run `make docs`" in capsys.readouterr().err
+    assert main(["docs"]) == 0
+    assert stale.read_text(encoding="utf-8") == text
 {%- if cookiecutter.consumer %}
 
 

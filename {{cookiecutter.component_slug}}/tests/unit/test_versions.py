@@ -39,7 +39,8 @@ def copy(tmp_path: Path) -> Path:
             tmp_path / folder,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
-    shutil.copy(schemas.ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for name in ("pyproject.toml", "README.md", "Makefile"):
+        shutil.copy(schemas.ROOT / name, tmp_path / name)
     return tmp_path
 
 
