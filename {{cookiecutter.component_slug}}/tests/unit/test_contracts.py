@@ -46,7 +46,8 @@ def test_the_committed_schemas_are_generated_from_the_models() -> None:
 
 
 def test_every_event_the_domain_records_is_registered() -> None:
-    union, _ = typing.get_args(domain.{{ A }}Event)  # Annotated[A | B | ..., Field(discriminator=...)]
+    # The union is Annotated[A | B | ..., Field(discriminator=...)]: its first argument lists the events.
+    union, _ = typing.get_args(domain.{{ A }}Event)
     registered = {event_type.model for event_type in registry.EVENT_TYPES if event_type.current}
     missing = [model.__name__ for model in typing.get_args(union) if model not in registered]
     assert missing == [], (
