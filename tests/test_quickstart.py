@@ -7,8 +7,9 @@ commit through the hooks they installed. It downloads everything, so it is the o
 
 It is also the template's check of the default component with cookiecutter: `make verify` runs
 inside bootstrap (lint, every test, the synth gates, the local deploy and the end-to-end tests). The
-same component, install and caches then take a squad's first changes to a public event (an enum and a
-nested model, then a second version by the README's steps) through `make verify` again.
+same component, install and caches then take a squad's first changes (an enum and a nested model in a
+public event, its second version by the README's steps, a command and an event from the scaffolds)
+through `make verify` again.
 """
 
 from __future__ import annotations
@@ -206,6 +207,15 @@ LISTED = """class VehicleListed(_Message):
 TITLE = "Title = Annotated[str, Field(min_length=1, max_length={})]"
 
 
+def complete(path: Path, blank: str, filled: str) -> None:
+    """Fill in a scaffold's blank, wherever ruff's formatting put its parts."""
+    text = path.read_text(encoding="utf-8")
+    pattern = re.escape(blank).replace(r"\(", r"\(\s*").replace(r"\)", r"\s*\)")
+    found, count = re.subn(pattern, lambda _: filled, text)
+    assert count == 1, f"{blank!r} is not once in {path}"
+    path.write_text(found, encoding="utf-8")
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} is not once in {path}"
@@ -213,9 +223,9 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.mark.slow
-def test_a_public_event_grows_an_enum_and_a_nested_model_then_a_second_version_by_the_readme(
-    quickstart: Quickstart,
-) -> None:
+def test_a_squads_first_changes_pass_make_verify(quickstart: Quickstart) -> None:
+    """An enum and a nested model in a public event, its second version by the README's steps, and a
+    command and an event from the scaffolds, completed as they say: then one `make verify` for all."""
     # The component the quickstart verified, its install and caches reused: only the changes are new.
     assert quickstart.result.returncode == 0, "the quickstart failed: see its test"
     component, env = quickstart.component, quickstart.env
@@ -259,6 +269,27 @@ def test_a_public_event_grows_an_enum_and_a_nested_model_then_a_second_version_b
     edit(earlier, "        title=event.title,\n", "        title=event.title[:200],\n")
     make("docs")
     make("release-contracts")
+
+    # A new command and event from the scaffolds, their blanks filled in as the printed steps say.
+    make("new-event", "NAME=VehicleReserved", "VISIBILITY=public")
+    make("new-command", "NAME=ReserveVehicle")
+    complete(
+        domain,
+        'raise NotImplementedError("evolve VehicleReserved: return the state after it")',
+        "current = _require_state(state, event.kind)\n"
+        '            return current.model_copy(update={"sequence": current.sequence + 1})',
+    )
+    complete(
+        domain,
+        'raise NotImplementedError("decide ReserveVehicle: return its events, or raise CommandRejected")',
+        "_require_listed(state, identity)\n            return [VehicleReserved(vehicle_id=identity)]",
+    )
+    tests = component / "tests" / "unit"
+    listed = 'domain.replay([domain.VehicleListed(vehicle_id="v-1042", title="Blue", price=1000)])'
+    complete(tests / "test_vehicle_reserved.py", "before = None", f"before = {listed}")
+    complete(tests / "test_reserve_vehicle.py", "state = None", f"state = {listed}")
+    make("docs")
+    make("release-contracts")
     make("verify")
 
     events = component / "docs" / "events"
@@ -273,3 +304,7 @@ def test_a_public_event_grows_an_enum_and_a_nested_model_then_a_second_version_b
     for channel in ("VehicleListed.v1:", "VehicleListed.v2:"):
         assert channel in asyncapi
     assert '$ref: "#/components/schemas/VehicleListed.v2/$defs/Condition"' in asyncapi
+    assert "VehicleReserved.v1:" in asyncapi
+    assert (events / "baseline" / "VehicleReserved.v1.json").is_file()
+    routes = json.loads((component / "docs" / "openapi.json").read_text(encoding="utf-8"))["paths"]
+    assert "/vehicles/{vehicle_id}/reserve" in routes

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from contracts import asyncapi, compatibility, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, readme, released, schemas, versions
+from contracts import (
+    asyncapi,
+    compatibility,
+    events_page,
+{%- if cookiecutter.command_api %}
+    openapi,
+{%- endif %}
+    readme,
+    released,
+    scaffold,
+    schemas,
+    versions,
+)
 
 
 def shown(path: Path) -> str:
@@ -130,6 +143,18 @@ def retire_version(event: str, version: str) -> int:
     return 0
 
 
+def scaffolded(what: str, make: Callable[[], tuple[list[Path], list[str]]]) -> int:
+    try:
+        written, steps = make()
+    except (scaffold.Refused, versions.Refused) as refusal:
+        print(f"{what}: {refusal}; nothing was written", file=sys.stderr)
+        return 1
+    print(f"wrote {', '.join(shown(path) for path in written)}")
+    print("Next:")
+    print("\n".join(f"  {number}. {step}" for number, step in enumerate(steps, start=1)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m contracts", description="Event contracts")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -142,11 +167,30 @@ def main(argv: list[str] | None = None) -> int:
     retire_parser = commands.add_parser("retire-version", help="stop publishing an earlier version")
     retire_parser.add_argument("event", help="the event's name")
     retire_parser.add_argument("version", help="the earlier version to retire")
+    command_parser = commands.add_parser("new-command", help="scaffold a command of the aggregate")
+    command_parser.add_argument("name", help="PascalCase, e.g. Reserve{{ cookiecutter.aggregate }}")
+{%- if cookiecutter.command_api %}
+    command_parser.add_argument("--route", choices=("yes", "no"), default="yes", help="add an API route")
+{%- endif %}
+    event_parser = commands.add_parser("new-event", help="scaffold an event of the aggregate")
+    event_parser.add_argument("name", help="PascalCase, e.g. {{ cookiecutter.aggregate }}Reserved")
+    event_parser.add_argument("--visibility", default="", help="public or private")
     arguments = parser.parse_args(argv)
     if arguments.command == "docs":
         return docs(arguments.check)
     if arguments.command == "new-version":
         return new_version(arguments.event)
+    if arguments.command == "new-command":
+        name = arguments.name
+{%- if cookiecutter.command_api %}
+        route = arguments.route == "yes"
+        return scaffolded("new-command", lambda: scaffold.new_command(name, route))
+{%- else %}
+        return scaffolded("new-command", lambda: scaffold.new_command(name))
+{%- endif %}
+    if arguments.command == "new-event":
+        name, visibility = arguments.name, arguments.visibility
+        return scaffolded("new-event", lambda: scaffold.new_event(name, visibility))
     if arguments.command == "retire-version":
         return retire_version(arguments.event, arguments.version)
     return check() if arguments.command == "check" else release()

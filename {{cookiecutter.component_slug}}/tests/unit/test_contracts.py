@@ -66,7 +66,8 @@ def test_a_public_version_not_yet_released_is_named_with_what_to_do(
     monkeypatch.setattr(released, "changes", lambda *_: [])  # this baseline is not the committed one
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    assert f"not released yet: {LISTED}." in out
+    assert "not released yet: " in out
+    assert LISTED in out
     assert "run `make release-contracts`" in out
 
 

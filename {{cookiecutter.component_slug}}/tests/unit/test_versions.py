@@ -8,10 +8,6 @@ registry it reads is the one the previous step wrote, and this component's own f
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +19,7 @@ from {{ cookiecutter.package_name }}.handlers import consumer
 {%- endif %}
 
 from contracts import schemas
+from tests.copies import component_copy, contracts, run, snapshot
 
 LISTED = "{{ A }}Listed"
 PACKAGE = "{{ cookiecutter.package_name }}"
@@ -32,32 +29,7 @@ CURRENT = next(t.version for t in registry.EVENT_TYPES if t.current and t.name =
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    """The parts of this component the contract commands read and write."""
-    for folder in ("src", "contracts", "docs"):
-        shutil.copytree(
-            schemas.ROOT / folder,
-            tmp_path / folder,
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-    for name in ("pyproject.toml", "README.md", "Makefile"):
-        shutil.copy(schemas.ROOT / name, tmp_path / name)
-    return tmp_path
-
-
-def run(copy: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONPATH": f"{copy / 'src'}{os.pathsep}{copy}"}
-    return subprocess.run(
-        [sys.executable, *arguments],
-        cwd=copy,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def contracts(copy: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return run(copy, "-m", "contracts", *arguments)
+    return component_copy(tmp_path)
 
 
 # Run in the copy: what its registry says of the event named in argv[1] (see versions_of).
@@ -104,10 +76,6 @@ def pact_asking_for(copy: Path, name: str, version: int) -> Path:
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(pact), encoding="utf-8")
     return path
-
-
-def snapshot(copy: Path) -> dict[str, str]:
-    return {str(p.relative_to(copy)): p.read_text(encoding="utf-8") for p in sorted(copy.rglob("*.py*"))}
 
 
 @pytest.mark.parametrize(
