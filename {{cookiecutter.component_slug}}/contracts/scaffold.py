@@ -5,15 +5,15 @@
 A command or an event touches several files in a fixed way; the scaffold writes each part where it
 belongs, and leaves only the decisions to the squad, each one failing loudly until it is made:
 
-* a command: its model (in domain/{{ a }}.py) with the aggregate's id, its place in
-  ``{{ A }}Command``, a case in ``decide`` that raises until it says which events it records, a test
-  of ``decide`` to complete
+* a command: its model (in the domain module) with the aggregate's id, its place in the command
+  union, a case in ``decide`` that raises until it says which events it records, a test of
+  ``decide`` to complete
 {%- if cookiecutter.command_api %}, and a route in handlers/api.py (``ROUTE=no`` to leave it out){% endif %};
-* an event: its model, its place in ``{{ A }}Event``, a case in ``evolve`` that raises until it says
-  how the state changes, its entry in events/registry.py (version 1, public or private, an example),
-  a test of ``evolve`` to complete
-{%- if cookiecutter.consumer %}, and a case in the catalogue's projection (not projected until the consumer
-  subscribes to it){% endif %}.
+* an event: its model, its place in the event union, a case in ``evolve`` that raises until it
+  says how the state changes, its entry in events/registry.py (version 1, public or private, an
+  example), a test of ``evolve`` to complete
+{%- if cookiecutter.consumer %}, and a case in the catalogue's projection (not projected
+  until the consumer subscribes to it){% endif %}.
 
 A name that is not PascalCase, or that the domain already uses, is refused and nothing is written. Every
 file is written only once all of them could be prepared; the edits are found with Python's parser, not
@@ -36,6 +36,7 @@ SOURCE = schemas.ROOT / "src" / PACKAGE
 TESTS = schemas.ROOT / "tests" / "unit"
 AGGREGATE = "{{ A }}"
 IDENTITY = "{{ a }}_id"
+DOMAIN_FILE = "domain/{{ a }}.py"
 NAME = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$")
 
 
@@ -60,7 +61,7 @@ def checked_name(name: str, kind: str) -> str:
             f"(e.g. Reserve{AGGREGATE} for a command, {AGGREGATE}Reserved for an event)"
         )
     if hasattr(domain, name):
-        raise Refused(f"{name} is taken: domain/{{ a }}.py already defines it; choose another name")
+        raise Refused(f"{name} is taken: {DOMAIN_FILE} already defines it; choose another name")
     return name
 
 
@@ -94,14 +95,14 @@ def union_end(tree: ast.Module, alias: str) -> tuple[int, int]:
                 union = value.slice.elts[0]
                 if union.end_lineno is not None and union.end_col_offset is not None:
                     return union.end_lineno - 1, union.end_col_offset
-    raise Refused(f"no `{alias}: TypeAlias = Annotated[... | ..., Field(...)]` found in domain/{{ a }}.py")
+    raise Refused(f"no `{alias}: TypeAlias = Annotated[... | ..., Field(...)]` found in {DOMAIN_FILE}")
 
 
 def alias_line(tree: ast.Module, alias: str) -> int:
     for node in tree.body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == alias:
             return node.lineno - 1
-    raise Refused(f"no `{alias}` found in domain/{{ a }}.py")
+    raise Refused(f"no `{alias}` found in {DOMAIN_FILE}")
 
 
 class Lines:
@@ -125,7 +126,7 @@ class Lines:
 
 
 def domain_with(kind: str, name: str) -> str:
-    """domain/{{ a }}.py with the new command or event: its model, its place in the union, its case."""
+    """The domain module with the new command or event: its model, its place in the union, its case."""
     path = SOURCE / "domain" / "{{ a }}.py"
     source = path.read_text(encoding="utf-8")
     tree = ast.parse(source)
@@ -239,7 +240,7 @@ def snake(name: str) -> str:
 
 def command_test(name: str) -> str:
     function = snake(name)
-    return f'''"""{name}: complete this test as you write its case in ``decide`` (domain/{{ a }}.py)."""
+    return f'''"""Complete this test as you write the case of {name} in decide() ({DOMAIN_FILE})."""
 
 from __future__ import annotations
 
@@ -257,7 +258,7 @@ def test_{function}_records_what_it_decides() -> None:
 
 def event_test(name: str) -> str:
     function = snake(name)
-    return f'''"""{name}: complete this test as you write its case in ``evolve`` (domain/{{ a }}.py)."""
+    return f'''"""Complete this test as you write the case of {name} in evolve() ({DOMAIN_FILE})."""
 
 from __future__ import annotations
 
@@ -315,7 +316,7 @@ def new_command(name: str{% if cookiecutter.command_api %}, route: bool = True{%
         new_test(name, command_test(name)),
     ]
     steps = [
-        f"domain/{{ a }}.py: give {name} its fields, then write its case in decide() (it raises until then)",
+        f"{DOMAIN_FILE}: give {name} its fields, then write its case in decide() (it raises until then)",
         f"tests/unit/test_{snake(name)}.py: complete the test (it fails until decide() records an event)",
     ]
 {%- if cookiecutter.command_api %}
@@ -352,7 +353,7 @@ def new_event(name: str, visibility: str) -> tuple[list[Path], list[str]]:
         new_test(name, event_test(name)),
     ]
     steps = [
-        f"domain/{{ a }}.py: give {name} its fields, then write its case in evolve() (it raises until then)",
+        f"{DOMAIN_FILE}: give {name} its fields, then write its case in evolve() (it raises until then)",
         f"tests/unit/test_{snake(name)}.py: complete the test (it fails until evolve() handles the event)",
         f"events/registry.py: give {name}'s example its fields",
         "make docs (schemas, events page, AsyncAPI, README), then make test-unit and make lint",

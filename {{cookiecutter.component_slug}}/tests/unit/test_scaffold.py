@@ -37,12 +37,30 @@ def copy(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("arguments", "refusal"),
     [
-        (("new-command", ""), "name the command: make new-command NAME=<PascalCase name>"),
-        (("new-command", "reserve_it"), "command name 'reserve_it' is not PascalCase"),
-        (("new-command", "List{{ A }}"), "List{{ A }} is taken"),
-        (("new-event", "{{ A }}Listed", "--visibility", "public"), "{{ A }}Listed is taken"),
-        (("new-event", "{{ A }}Sold", "--visibility", ""), "VISIBILITY='': say public"),
-        (("new-event", "{{ A }}Sold", "--visibility", "internal"), "VISIBILITY='internal'"),
+        (
+            ("new-command", ""),
+            "name the command: make new-command NAME=<PascalCase name>",
+        ),
+        (
+            ("new-command", "reserve_it"),
+            "command name 'reserve_it' is not PascalCase",
+        ),
+        (
+            ("new-command", "List{{ A }}"),
+            "List{{ A }} is taken",
+        ),
+        (
+            ("new-event", "{{ A }}Listed", "--visibility", "public"),
+            "{{ A }}Listed is taken",
+        ),
+        (
+            ("new-event", "{{ A }}Sold", "--visibility", ""),
+            "VISIBILITY='': say public",
+        ),
+        (
+            ("new-event", "{{ A }}Sold", "--visibility", "internal"),
+            "VISIBILITY='internal'",
+        ),
     ],
     ids=["no name", "not pascal case", "taken command", "taken event", "no visibility", "bad visibility"],
 )
