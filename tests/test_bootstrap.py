@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scripts.sync_questions import questions
-from tests.rendering import BIN, ROOT
+from tests.rendering import ALL_OFF_OPTIONS, BIN, FIFO_OPTIONS, ROOT
 
 BOOTSTRAP = ROOT / "bootstrap.sh"
 
@@ -88,6 +88,10 @@ def test_a_bad_answer_fails_the_render_step_with_its_message_alone_and_leaves_no
     assert list(tmp_path.iterdir()) == []
 
 
+def as_arguments(options: dict[str, bool]) -> list[str]:
+    return [f"{name}={str(value).lower()}" for name, value in options.items()]
+
+
 def assert_verified(result: subprocess.CompletedProcess[str], tool: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     for step in (f"render ({tool})", "make install", "make verify"):
@@ -99,7 +103,7 @@ def assert_verified(result: subprocess.CompletedProcess[str], tool: str) -> None
 @pytest.mark.slow
 def test_all_options_off_component_installs_lints_and_tests_green_with_copier(tmp_path: Path) -> None:
     result = bootstrap(
-        "--tool", "copier", "--output-dir", str(tmp_path), "command_api=false", "consumer=false", cwd=tmp_path
+        "--tool", "copier", "--output-dir", str(tmp_path), *as_arguments(ALL_OFF_OPTIONS), cwd=tmp_path
     )
     assert_verified(result, "copier")
     component = tmp_path / "inventory"
@@ -111,7 +115,7 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier(tm
 @pytest.mark.slow
 def test_fifo_component_installs_lints_and_tests_green(tmp_path: Path) -> None:
     # The only combination whose consumer runs on a FIFO queue: its integration tests run here.
-    result = bootstrap("--output-dir", str(tmp_path), "fifo_buffering=true", cwd=tmp_path)
+    result = bootstrap("--output-dir", str(tmp_path), *as_arguments(FIFO_OPTIONS), cwd=tmp_path)
     assert_verified(result, "cookiecutter")
     assert (
         "SqsFifoPartialProcessor" in (tmp_path / "inventory/src/inventory/handlers/consumer.py").read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scripts.sync_questions import COOKIECUTTER_JSON, cookiecutter_json, prompt, questions
-from tests.rendering import render_cookiecutter, tree_differences
+from tests.rendering import DEFAULT_OPTIONS, OPTIONS, render_cookiecutter, tree_differences
 
 # A valid answer other than the default for every question.
 ALTERNATIVES: dict[str, object] = {
@@ -56,6 +56,11 @@ def test_cookiecutter_asks_the_yes_no_questions_as_text_so_the_shared_rules_see_
 
 def test_the_alternatives_cover_every_question() -> None:
     assert set(ALTERNATIVES) == set(questions())
+
+
+def test_the_options_the_quickstart_verifies_in_full_are_the_defaults() -> None:
+    # The render matrix leaves the default combination's full check to the quickstart's test.
+    assert {name: questions()[name]["default"] for name in OPTIONS} == DEFAULT_OPTIONS
 
 
 @pytest.fixture(scope="module")

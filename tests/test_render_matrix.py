@@ -2,7 +2,8 @@
 
 Cheap checks on all combinations (and on the longest names the rules allow): both tools' trees are
 byte-identical, nothing is left unrendered, no folder is empty, an option that is off leaves no trace,
-and the rendered component passes its own ruff, mypy and unit tests as rendered.
+and the rendered component passes its own ruff, mypy and unit tests as rendered. That last, slower check
+runs on the combinations no other slow test takes through the component's `make verify`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tests.rendering import (
     LONGEST_NAMES,
     SUPPORTED_OPTION_SETS,
     UNSUPPORTED_OPTION_SETS,
+    VERIFIED_IN_FULL,
     option_id,
     render_cookiecutter,
     render_copier,
@@ -47,16 +49,25 @@ TRACES: dict[str, re.Pattern[str]] = {
     "fifo_buffering": re.compile(r"fifo", re.IGNORECASE),
 }
 
-COMBINATIONS = [
-    pytest.param(options, id=option_id(options), marks=pytest.mark.xdist_group(option_id(options)))
-    for options in SUPPORTED_OPTION_SETS
-] + [
-    pytest.param(
-        {**LONGEST_NAMES, "command_api": True, "consumer": True, "fifo_buffering": True},
-        id="longest-names",
-        marks=pytest.mark.xdist_group("longest-names"),
-    )
+LONGEST = {**LONGEST_NAMES, "command_api": True, "consumer": True, "fifo_buffering": True}
+
+
+def combination(answers: dict[str, object], name: str) -> object:
+    """A parameter of its own worker group: a worker checks one combination's renders together."""
+    return pytest.param(answers, id=name, marks=pytest.mark.xdist_group(name))
+
+
+COMBINATIONS = [combination(dict(options), option_id(options)) for options in SUPPORTED_OPTION_SETS] + [
+    combination(LONGEST, "longest-names")
 ]
+
+# The full-component check runs where no slow test runs the component's `make verify` (see
+# VERIFIED_IN_FULL in tests/rendering.py), and on the longest names: each combination once in full.
+CHECKED_HERE_IN_FULL = [
+    combination(dict(options), option_id(options))
+    for options in SUPPORTED_OPTION_SETS
+    if options not in VERIFIED_IN_FULL
+] + [combination(LONGEST, "longest-names")]
 
 
 @dataclass(frozen=True)
@@ -176,11 +187,13 @@ def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return scratch / "node_modules"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("answers", CHECKED_HERE_IN_FULL)
 def test_the_component_passes_its_own_lint_types_docs_unit_contract_and_stack_tests_as_rendered(
-    rendering: Rendering, tmp_path: Path, mypy_cache: Path, node_modules: Path
+    answers: dict[str, object], tmp_path: Path, mypy_cache: Path, node_modules: Path
 ) -> None:
-    # A copy: installing and testing add .venv and caches, which the other checks must not see.
-    component = Path(shutil.copytree(rendering.by_cookiecutter, tmp_path / rendering.by_cookiecutter.name))
+    # A render of its own: installing and testing add .venv and caches, which the other checks must not see.
+    component = render_cookiecutter(answers, tmp_path)
     run_in(component, "uv", "sync", "--locked", "--quiet")
     # The document validators (AsyncAPI parser, Backstage's validators) run on Node.
     (component / "node_modules").symlink_to(node_modules, target_is_directory=True)
