@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.guide import perform
 from tests.rendering import ROOT, follow, next_steps
 
 # The tools the README's quickstart asks for, and nothing else of this machine's PATH.
@@ -207,15 +208,6 @@ LISTED = """class VehicleListed(_Message):
 TITLE = "Title = Annotated[str, Field(min_length=1, max_length={})]"
 
 
-def complete(path: Path, blank: str, filled: str) -> None:
-    """Fill in a scaffold's blank, wherever ruff's formatting put its parts."""
-    text = path.read_text(encoding="utf-8")
-    pattern = re.escape(blank).replace(r"\(", r"\(\s*").replace(r"\)", r"\s*\)")
-    found, count = re.subn(pattern, lambda _: filled, text)
-    assert count == 1, f"{blank!r} is not once in {path}"
-    path.write_text(found, encoding="utf-8")
-
-
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} is not once in {path}"
@@ -224,8 +216,9 @@ def edit(path: Path, old: str, new: str) -> None:
 
 @pytest.mark.slow
 def test_a_squads_first_changes_pass_make_verify(quickstart: Quickstart) -> None:
-    """An enum and a nested model in a public event, its second version by the README's steps, and a
-    command and an event from the scaffolds, completed as they say: then one `make verify` for all."""
+    """An enum and a nested model in a public event, its second version by the README's steps, then the
+    onboarding guide performed as written (a command and an event from the scaffolds, a rule on time,
+    a route), with one `make verify` for all."""
     # The component the quickstart verified, its install and caches reused: only the changes are new.
     assert quickstart.result.returncode == 0, "the quickstart failed: see its test"
     component, env = quickstart.component, quickstart.env
@@ -270,27 +263,26 @@ def test_a_squads_first_changes_pass_make_verify(quickstart: Quickstart) -> None
     make("docs")
     make("release-contracts")
 
-    # A new command and event from the scaffolds, their blanks filled in as the printed steps say.
-    make("new-event", "NAME=VehicleReserved", "VISIBILITY=public")
-    make("new-command", "NAME=ReserveVehicle")
-    complete(
-        domain,
-        'raise NotImplementedError("evolve VehicleReserved: return the state after it")',
-        "current = _require_state(state, event.kind)\n"
-        '            return current.model_copy(update={"sequence": current.sequence + 1})',
-    )
-    complete(
-        domain,
-        'raise NotImplementedError("decide ReserveVehicle: return its events, or raise CommandRejected")',
-        "_require_listed(state, identity)\n            return [VehicleReserved(vehicle_id=identity)]",
-    )
-    tests = component / "tests" / "unit"
-    listed = 'domain.replay([domain.VehicleListed(vehicle_id="v-1042", title="Blue", price=1000)])'
-    complete(tests / "test_vehicle_reserved.py", "before = None", f"before = {listed}")
-    complete(tests / "test_reserve_vehicle.py", "state = None", f"state = {listed}")
-    make("docs")
-    make("release-contracts")
-    make("verify")
+    # The onboarding exercise, performed from docs/onboarding.md itself: its commands run, its code
+    # blocks applied where its comments say. It ends with `make verify` and a commit through the hooks.
+    guide = (component / "docs" / "onboarding.md").read_text(encoding="utf-8")
+    identity = {
+        "GIT_AUTHOR_NAME": "New Engineer",
+        "GIT_AUTHOR_EMAIL": "new@localhost",
+        "GIT_COMMITTER_NAME": "New Engineer",
+        "GIT_COMMITTER_EMAIL": "new@localhost",
+    }
+    ran = [command for command, _ in perform(guide, component, {**env, **identity})]
+    assert {"make new-event NAME=VehicleReserved VISIBILITY=public", "make verify"} <= set(ran), ran
+
+    def git(*arguments: str) -> str:
+        return subprocess.run(
+            ["git", *arguments], cwd=component, env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert git("branch", "--show-current") == "reserve-vehicle"
+    assert git("status", "--porcelain") == "", "the guide's commit holds every change"
+    assert git("log", "-1", "--format=%s") == "Reserve a Vehicle for a number of hours"
 
     events = component / "docs" / "events"
     assert {p.name for p in (events / "baseline").glob("VehicleListed.*")} == {

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.actionlint import lint_project
+from tests.guide import steps
 from tests.rendering import (
     BIN,
     LONGEST_NAMES,
@@ -169,6 +170,14 @@ def test_the_components_workflows_pass_actionlint_and_shellcheck(rendering: Rend
     # Each combination's own render: the workflows and composite actions as a squad gets them.
     # (tests/test_workflows.py shows that this check fails on a broken workflow.)
     assert lint_project(rendering.by_cookiecutter) == ""
+
+
+def test_the_onboarding_guide_says_where_each_block_goes_in_files_that_exist(rendering: Rendering) -> None:
+    # tests/test_quickstart.py performs the default component's guide; here every combination's reads.
+    guide = (rendering.by_cookiecutter / "docs" / "onboarding.md").read_text(encoding="utf-8")
+    edited = {step.path for step in steps(guide) if step.kind in {"replace", "after"}}
+    assert edited, "the guide edits the code"
+    assert [path for path in sorted(edited) if not (rendering.by_cookiecutter / path).is_file()] == []
 
 
 @pytest.fixture(scope="session")

@@ -223,6 +223,7 @@ def api_with(name: str) -> tuple[str, str]:
         ") -> Response[CommandAccepted]:\n"
         f"    command = domain.{name}(\n"
         f"        {IDENTITY}={IDENTITY},\n"
+        "        # Complete: the body's fields, as name=body.name\n"
         "    )\n"
         "    return _accepted(service().handle(command, _context(idempotency_key)))\n"
         "\n\n"
@@ -244,13 +245,18 @@ def command_test(name: str) -> str:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from {PACKAGE}.domain import {{ a }} as domain
+
+# The moment the command is decided at: the domain reads no clock, so a test sets it.
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def test_{function}_records_what_it_decides() -> None:
     # Complete: the state the command meets (None: before the first event; domain.replay([...]) for more).
     state = None
-    events = domain.decide(state, domain.{name}({IDENTITY}="v-1042"))
+    events = domain.decide(state, domain.{name}({IDENTITY}="v-1042"), NOW)
     # Complete: the events it records, e.g. `assert events == [domain.{AGGREGATE}Something(...)]`.
     assert events, "{name} records at least one event here"
 '''

@@ -56,10 +56,13 @@ class {{ A }}Service:
         *,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._max_attempts = max_attempts
         self._sleep = sleep
+        # The one clock of the command path: decide() gets its time from here (a test passes a fixed one).
+        self._clock = clock
 
     def handle(self, command: domain.{{ A }}Command, context: CommandContext) -> CommandResult:
         """Record the events ``command`` decides, or raise why not (the domain's or the store's reason)."""
@@ -69,8 +72,9 @@ class {{ A }}Service:
             snapshot = self._store.load(identity)
             state = None if snapshot is None else domain.{{ A }}.model_validate(snapshot.state)
             sequence = 0 if snapshot is None else snapshot.sequence
+            now = self._clock()
             try:
-                events = domain.decide(state, command)
+                events = domain.decide(state, command, now)
             except domain.CommandRejected:
                 # A repeat of a command that was recorded is not rejected: it gets its first result.
                 repeated = self._repeat_of(identity, context, fingerprint)
@@ -81,7 +85,7 @@ class {{ A }}Service:
                 # Nothing to record: a repeat still gets its first result, a new command an empty one.
                 repeated = self._repeat_of(identity, context, fingerprint)
                 return repeated or CommandResult(identity, sequence, ())
-            records = event_records(events, sequence, context)
+            records = event_records(events, sequence, context, occurred_at=now)
             new_state = domain.evolve(state, events[0])
             for event in events[1:]:
                 new_state = domain.evolve(new_state, event)
@@ -141,13 +145,16 @@ def event_records(
     events: list[domain.{{ A }}Event],
     sequence: int,
     context: CommandContext,
+    occurred_at: datetime,
 ) -> list[EventRecord]:
     """The records of a command's events, numbered after ``sequence``: what the store keeps and publishes.
+
+    They occurred when the command was decided: ``occurred_at`` is the time ``decide()`` was given.
 
     The contract tests build the publisher's messages from these too, so a pact is verified against
     the metadata the component really records.
     """
-    occurred_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    occurred = occurred_at.astimezone(UTC).isoformat(timespec="milliseconds")
     causation_id = context.idempotency_key or str(uuid.uuid4())
     records = []
     for offset, event in enumerate(events, start=1):
@@ -159,7 +166,7 @@ def event_records(
                 version=event_type.version,
                 visibility=event_type.visibility.value,
                 sequence=sequence + offset,
-                occurred_at=occurred_at,
+                occurred_at=occurred,
                 data=data,
                 correlation_id=context.correlation_id,
                 causation_id=causation_id,

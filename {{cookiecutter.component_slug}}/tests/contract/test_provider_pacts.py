@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def published_message(name: str) -> Message:
     # read as a current event first, as a late message would be, then published in every version).
     event = registry.from_data(event_type.name, event_type.version, registry.to_data(event_type.example))
     context = CommandContext(correlation_id="pact-verification", actor="pact-verifier")
-    (record,) = event_records([event], sequence=0, context=context)
+    (record,) = event_records([event], sequence=0, context=context, occurred_at=datetime.now(UTC))
     (version,) = [published for published in outbox(record) if published.version == event_type.version]
     outbound = OutboundEvent(
         aggregate="{{ cookiecutter.aggregate }}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -61,6 +62,15 @@ def test_commands_record_events_and_state(service: {{ A }}Service) -> None:
     ]
     assert history[1].data == {"{{ a }}_id": "v-1", "old_price": 1_250_000, "new_price": 999}
     assert {(r.correlation_id, r.actor) for r in history} == {("correlation-1", "tester")}
+
+
+def test_events_occur_at_the_time_the_service_decided_them(store: EventStore) -> None:
+    # One clock for the command path: the time decide() is given is the time its events record.
+    decided_at = datetime(2026, 3, 1, 9, 0, 0, 250_000, tzinfo=UTC)
+    service = {{ A }}Service(store, clock=lambda: decided_at)
+    service.handle(LISTING, context())
+    (listed,) = service.history("v-1")
+    assert listed.occurred_at == "2026-03-01T09:00:00.250+00:00"
 
 
 def test_a_rejected_command_records_nothing(service: {{ A }}Service, store: EventStore) -> None:

@@ -78,6 +78,7 @@ def test_a_bad_or_taken_name_is_refused_and_nothing_is_written(
 # Run in the copy: the scaffolded command (argv[1]) and event (argv[2]), as the domain sees them.
 INSPECT = """
 import json, sys, typing
+from datetime import UTC, datetime
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 from {{ cookiecutter.package_name }}.events import registry
 
@@ -92,11 +93,12 @@ def refusal(call):
     return None
 
 command, event = getattr(domain, sys.argv[1]), getattr(domain, sys.argv[2])
+NOW = datetime.now(UTC)
 print(json.dumps({
     "commands": members(domain.{{ A }}Command),
     "events": members(domain.{{ A }}Event),
     "registered": [(t.name, t.version, t.visibility.value) for t in registry.EVENT_TYPES],
-    "decide": refusal(lambda: domain.decide(None, command({{ a }}_id="v-1"))),
+    "decide": refusal(lambda: domain.decide(None, command({{ a }}_id="v-1"), NOW)),
     "evolve": refusal(lambda: domain.evolve(None, event({{ a }}_id="v-1"))),
 }))
 """

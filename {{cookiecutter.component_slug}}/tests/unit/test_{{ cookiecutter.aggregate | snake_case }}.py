@@ -2,12 +2,16 @@
 {%- set a = cookiecutter.aggregate | snake_case -%}
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from pydantic import ValidationError
 
 # The module, not its names: tests read as `domain.decide(...)`, close to how the handlers use it.
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 
+# The moment each command is decided at: the domain reads no clock (see decide()).
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 LISTING = domain.List{{ A }}(
     {{ a }}_id="v-1",
     title="Blue hatchback",
@@ -21,16 +25,16 @@ LISTED = domain.{{ A }}Listed(
 
 
 def listed_state() -> domain.{{ A }} | None:
-    return domain.replay(domain.decide(None, LISTING))
+    return domain.replay(domain.decide(None, LISTING, NOW))
 
 
 def test_listing_a_new_one_records_one_listed_event() -> None:
-    assert domain.decide(None, LISTING) == [LISTED]
+    assert domain.decide(None, LISTING, NOW) == [LISTED]
 
 
 def test_listing_twice_is_rejected() -> None:
     with pytest.raises(domain.CommandRejected, match="already listed"):
-        domain.decide(listed_state(), LISTING)
+        domain.decide(listed_state(), LISTING, NOW)
 
 
 def test_a_price_change_records_old_and_new_price() -> None:
@@ -38,7 +42,7 @@ def test_a_price_change_records_old_and_new_price() -> None:
         {{ a }}_id="v-1",
         price=1_199_900,
     )
-    assert domain.decide(listed_state(), change) == [
+    assert domain.decide(listed_state(), change, NOW) == [
         domain.{{ A }}PriceChanged(
             {{ a }}_id="v-1",
             old_price=1_250_000,
@@ -52,7 +56,7 @@ def test_the_same_price_again_records_nothing() -> None:
         {{ a }}_id="v-1",
         price=1_250_000,
     )
-    assert domain.decide(listed_state(), same_price) == []
+    assert domain.decide(listed_state(), same_price, NOW) == []
 
 
 def test_commands_on_an_unknown_one_are_rejected() -> None:
@@ -61,7 +65,7 @@ def test_commands_on_an_unknown_one_are_rejected() -> None:
         reason="sold elsewhere",
     )
     with pytest.raises(domain.CommandRejected, match="does not exist"):
-        domain.decide(None, withdrawal)
+        domain.decide(None, withdrawal, NOW)
 
 
 def test_a_withdrawn_one_accepts_no_price_change() -> None:
@@ -69,13 +73,13 @@ def test_a_withdrawn_one_accepts_no_price_change() -> None:
         {{ a }}_id="v-1",
         reason="sold elsewhere",
     )
-    history = [LISTED, *domain.decide(listed_state(), withdrawal)]
+    history = [LISTED, *domain.decide(listed_state(), withdrawal, NOW)]
     change = domain.Change{{ A }}Price(
         {{ a }}_id="v-1",
         price=1,
     )
     with pytest.raises(domain.CommandRejected, match="withdrawn"):
-        domain.decide(domain.replay(history), change)
+        domain.decide(domain.replay(history), change, NOW)
 
 
 def test_state_is_the_fold_of_its_events() -> None:

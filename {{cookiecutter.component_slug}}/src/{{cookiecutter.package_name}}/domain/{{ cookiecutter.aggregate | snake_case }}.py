@@ -3,7 +3,8 @@
 """The {{ A }} aggregate.
 
 The commands it accepts, the events it records and the state they build. Deciding a command is a pure
-function of the current state and the command; the state is a fold of the events. Events are small and
+function of the current state, the command and the time it is decided at; the state is a fold of the
+events. Events are small and
 specific (a price change, not an "updated" event with every field), so consumers subscribe to exactly
 the facts they need.
 """
@@ -11,6 +12,7 @@ the facts they need.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, TypeAlias, assert_never
 
@@ -115,8 +117,13 @@ class Unknown{{ A }}(CommandRejected):
 def decide(
     state: {{ A }} | None,
     command: {{ A }}Command,
+    now: datetime,
 ) -> list[{{ A }}Event]:
-    """The events ``command`` records against ``state`` (``None`` before the first event)."""
+    """The events ``command`` records against ``state`` (``None`` before the first event) at ``now``.
+
+    The time is passed in, never read here: a rule that depends on it (a reservation that expires)
+    stays a pure function, tested at any moment. The service reads its clock once per attempt.
+    """
     identity = command.{{ a }}_id
     match command:
         case List{{ A }}():
