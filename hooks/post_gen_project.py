@@ -13,6 +13,7 @@ template's own clone included), it still becomes a repository of its own, with a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,6 +22,10 @@ from pathlib import Path
 
 # Filled in by cookiecutter's rendering; under copier it stays as written and the argument decides.
 OWN_REPOSITORY_ANSWER = "{{ cookiecutter.own_repository }}"
+
+# Filled in by cookiecutter: its whole context, from which `.cruft.json` is written (cruft_record). Under
+# copier it stays as written, and copier keeps its own record (.copier-answers.yml).
+COOKIECUTTER_CONTEXT = r"""{{ cookiecutter | jsonify }}"""
 
 # Who the first commit is by when git has no identity yet (a new laptop, a CI runner).
 FALLBACK_IDENTITY = ("Backend component template", "backend-component-template@localhost")
@@ -80,6 +85,43 @@ def first_commit(directory: Path) -> str:
     return made
 
 
+def cruft_record(context: dict[str, object]) -> dict[str, object] | None:
+    """What `cruft update` needs to bring later template releases in (cruft's `.cruft.json`), or None
+    when the template's commit is unknown (a template folder that is not a git repository)."""
+    commit = context.get("_commit")
+    repo_dir = context.get("_repo_dir")
+    if not commit and isinstance(repo_dir, str):
+        head = git(Path(repo_dir), "rev-parse", "HEAD")
+        commit = head.stdout.strip() if head.returncode == 0 else None
+    if not commit:
+        return None
+    template = str(context["_template"])
+    if template.startswith("gh:"):
+        template = f"https://github.com/{template.removeprefix('gh:')}.git"
+    # Machine paths and cookiecutter's own prompts are not answers.
+    dropped = {"_output_dir", "_repo_dir"}
+    answers = {k: v for k, v in context.items() if not k.startswith("__") and k not in dropped}
+    answers.update(_template=template, _commit=commit)
+    return {
+        "template": template,
+        "commit": commit,
+        "checkout": context.get("_checkout"),
+        "context": {"cookiecutter": answers},
+        "directory": None,
+    }
+
+
+def write_cruft_record(directory: Path) -> str:
+    """Under cookiecutter, `.cruft.json` beside the component; what happened, in one line."""
+    if COOKIECUTTER_CONTEXT.startswith("{" + "{"):
+        return ""  # Rendered by copier: .copier-answers.yml is the record.
+    record = cruft_record(json.loads(COOKIECUTTER_CONTEXT))
+    if record is None:
+        return "no .cruft.json: the template is not a git repository (`cruft link` can record it later)"
+    (directory / ".cruft.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return ".cruft.json: the template release it was made from, for `cruft update`"
+
+
 def prepare_git(directory: Path, own: bool) -> str:
     if shutil.which("git") is None:
         return "git is not installed: install it, then run `git init -b main && git add --all && git commit`"
@@ -97,8 +139,11 @@ def prepare_git(directory: Path, own: bool) -> str:
 def main(argv: list[str]) -> int:
     component = Path.cwd()
     own = own_repository(argv)
+    record = write_cruft_record(component)
     git_status = prepare_git(component, own)
     print(f"\nRendered {component.name} in {component}\n  git: {git_status}")
+    if record:
+        print(f"  {record}")
     if os.environ.get("COMPONENT_NEXT_STEPS") == "off":
         # bootstrap.sh renders into a scratch folder, moves the result and prints its own next steps.
         return 0

@@ -24,7 +24,7 @@ BIN = Path(sys.executable).parent
 TEMPLATE_DIR = ROOT / "{{cookiecutter.component_slug}}"
 
 # Files each tool writes about itself; everything else must be byte-identical between the tools.
-TOOL_FILES = frozenset({".copier-answers.yml", ".git"})
+TOOL_FILES = frozenset({".copier-answers.yml", ".cruft.json", ".git"})
 
 OPTIONS = ("command_api", "consumer", "fifo_buffering")
 

@@ -8,6 +8,7 @@ runs on the combinations no other slow test takes through the component's `make 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -114,12 +115,19 @@ def test_both_tools_render_byte_identical_trees(rendering: Rendering) -> None:
 
 
 def test_each_tool_keeps_its_own_record_of_the_answers(rendering: Rendering) -> None:
+    # What `copier update` and `cruft update` read: the template, its commit and every answer.
     answers_file = (rendering.by_copier / ".copier-answers.yml").read_text(encoding="utf-8")
     assert "_src_path:" in answers_file
+    assert "_commit:" in answers_file
     for name, value in rendering.answers.items():
         assert f"{name}: " in answers_file, name
         if isinstance(value, str):
             assert value in answers_file, name
+    cruft = json.loads((rendering.by_cookiecutter / ".cruft.json").read_text(encoding="utf-8"))
+    assert re.fullmatch(r"[0-9a-f]{40}", cruft["commit"]), cruft["commit"]
+    assert cruft["template"] == cruft["context"]["cookiecutter"]["_template"]
+    assert {name: cruft["context"]["cookiecutter"][name] for name in rendering.answers} == rendering.answers
+    assert not (rendering.by_copier / ".cruft.json").exists()
 
 
 def test_nothing_is_left_unrendered(rendering: Rendering) -> None:
