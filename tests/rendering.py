@@ -162,17 +162,18 @@ def render_copier(
     return destination
 
 
-def tree(root: Path) -> Iterator[Path]:
-    """Every file and directory below ``root``, relative to it, without the tools' own files."""
+def tree(root: Path, ignore: frozenset[str] = frozenset()) -> Iterator[Path]:
+    """Every file and directory below ``root``, relative to it, without the tools' own files (and the
+    top-level names in ``ignore``)."""
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if relative.parts[0] not in TOOL_FILES:
+        if relative.parts[0] not in TOOL_FILES | ignore:
             yield relative
 
 
-def tree_differences(left: Path, right: Path) -> list[str]:
+def tree_differences(left: Path, right: Path, ignore: frozenset[str] = frozenset()) -> list[str]:
     """What differs between two rendered trees: paths on one side only, content or mode."""
-    left_paths, right_paths = set(tree(left)), set(tree(right))
+    left_paths, right_paths = set(tree(left, ignore)), set(tree(right, ignore))
     differences = [f"only in {left.name}: {path}" for path in sorted(left_paths - right_paths)]
     differences += [f"only in {right.name}: {path}" for path in sorted(right_paths - left_paths)]
     for path in sorted(left_paths & right_paths):
@@ -182,3 +183,35 @@ def tree_differences(left: Path, right: Path) -> list[str]:
         elif a.stat().st_mode != b.stat().st_mode:
             differences.append(f"mode differs: {path}")
     return differences
+
+
+def fresh_clone(destination: Path) -> Path:
+    """``git clone`` of this repository, with the working tree's uncommitted changes committed on top.
+
+    On CI the working tree is a clean clone and this is a plain clone of it; while the template is being
+    changed, it is the clone those changes will make once committed.
+    """
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(destination)], check=True)
+    changed = subprocess.run(
+        ["git", "ls-files", "--modified", "--others", "--deleted", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for relative in filter(None, changed):
+        source, target = ROOT / relative, destination / relative
+        if source.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        else:
+            target.unlink(missing_ok=True)
+    identity = ["-c", "user.name=template test", "-c", "user.email=template-test@localhost"]
+    subprocess.run(["git", "add", "--all"], cwd=destination, check=True)
+    if subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=destination, check=False).returncode:
+        subprocess.run(
+            ["git", *identity, "commit", "--quiet", "--no-verify", "-m", "Uncommitted changes"],
+            cwd=destination,
+            check=True,
+        )
+    return destination

@@ -26,44 +26,12 @@ from pathlib import Path
 import pytest
 
 from tests.guide import perform
-from tests.rendering import ROOT, follow, next_steps
+from tests.rendering import ROOT, follow, fresh_clone, next_steps
 
 # The tools the README's quickstart asks for, and nothing else of this machine's PATH.
 REQUIRED_TOOLS = ("python3", "git", "make", "node", "npm", "java")
 QUICKSTART_TIMEOUT_SECONDS = 20 * 60
 MACHINE_NETWORK = re.compile(r"PROXY|CERT|SSL|CA_BUNDLE|^PIP_", re.IGNORECASE)
-
-
-def fresh_clone(destination: Path) -> Path:
-    """``git clone`` of this repository, with the working tree's uncommitted changes committed on top.
-
-    On CI the working tree is a clean clone and this is a plain clone of it; while the template is being
-    changed, it is the clone those changes will make once committed.
-    """
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(destination)], check=True)
-    changed = subprocess.run(
-        ["git", "ls-files", "--modified", "--others", "--deleted", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for relative in filter(None, changed):
-        source, target = ROOT / relative, destination / relative
-        if source.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-        else:
-            target.unlink(missing_ok=True)
-    identity = ["-c", "user.name=quickstart test", "-c", "user.email=quickstart@localhost"]
-    subprocess.run(["git", "add", "--all"], cwd=destination, check=True)
-    if subprocess.run(["git", "diff", "--cached", "--quiet"], cwd=destination, check=False).returncode:
-        subprocess.run(
-            ["git", *identity, "commit", "--quiet", "--no-verify", "-m", "Uncommitted changes"],
-            cwd=destination,
-            check=True,
-        )
-    return destination
 
 
 def new_laptop_environment(home: Path) -> dict[str, str]:

@@ -189,11 +189,6 @@ def test_the_onboarding_guide_says_where_each_block_goes_in_files_that_exist(ren
 
 
 @pytest.fixture(scope="session")
-def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("mypy-cache")
-
-
-@pytest.fixture(scope="session")
 def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The component's locked Node packages, installed once: every combination locks the same ones."""
     scratch = tmp_path_factory.mktemp("node-tools")
@@ -219,7 +214,7 @@ def test_the_component_passes_its_own_lint_types_docs_unit_contract_and_stack_te
     # One mypy cache for every rendering this worker checks: mypy revalidates each module by content,
     # and without it each rendering type-checks aws-cdk-lib again (about two minutes on two cores).
     mypy_env = {**component_env(), "MYPY_CACHE_DIR": str(mypy_cache)}
-    folders = ("src", "tests", "benchmarks", "contracts", "infra", "local_deploy")
+    folders = ("src", "tests", "benchmarks", "contracts", "infra", "local_deploy", "scripts")
     run_in(component, "uv", "run", "--locked", "mypy", *folders, env=mypy_env)
     # The committed documents equal what the code generates, whatever the names; the gate passes.
     run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "docs", "--check")

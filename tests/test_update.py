@@ -1,0 +1,236 @@
+"""Year one: a component made from an older release of the template follows it to HEAD.
+
+A component is rendered from an older release of this repository (a commit in its history, so the test
+needs no tags), with copier and with cruft (cookiecutter underneath). A squad's commit adds a file of
+its own and changes a line the newer template changes too. `copier update` and `cruft update` then
+bring the component to HEAD: the squad's file survives, the clash is reported as a conflict (never
+silently lost) and the pre-commit hook refuses to commit it, and once it is resolved both tools have
+made the same component, which passes `make lint test-unit`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.rendering import BIN, ROOT, fresh_clone, tool_environment, tree_differences
+
+# Release 0.4.0 (CHANGELOG.md): the last release before `decide` took the time, so HEAD changes the
+# line of the squad's edit below.
+OLDER_RELEASE = ("0.4.0", "26723717d6dc2738dd34c4bc795b50e5617fb0f7")
+
+DOMAIN = Path("src/inventory/domain/vehicle.py")
+DECIDE_DOCSTRING = (
+    '    """The events ``command`` records against ``state`` (``None`` before the first event)."""\n'
+)
+SQUAD_DOCSTRING = (
+    '    """What the squad says decide does: the events ``command`` records against ``state``."""\n'
+)
+SQUAD_FILE = Path("docs/squad-notes.md")
+SQUAD_NOTES = "# Squad notes\n\nWho to call about the Vehicle catalogue.\n"
+CONFLICT = re.compile(r"^<<<<<<< [^\n]*\n(?:.*?\n)?=======\n(.*?)^>>>>>>> [^\n]*\n", re.DOTALL | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Updated:
+    """A component after an update to HEAD, and what the update tool printed."""
+
+    component: Path
+    output: str
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        command, cwd=cwd, env=env or tool_environment(), capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, (
+        f"{' '.join(command)} in {cwd}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    )
+    return done.stdout + done.stderr
+
+
+def squad_commit(component: Path) -> None:
+    """A change the newer template also touches, and one it does not, committed as a squad would."""
+    domain = component / DOMAIN
+    text = domain.read_text(encoding="utf-8")
+    assert text.count(DECIDE_DOCSTRING) == 1, "the older release's decide() docstring"
+    domain.write_text(text.replace(DECIDE_DOCSTRING, SQUAD_DOCSTRING), encoding="utf-8")
+    (component / SQUAD_FILE).write_text(SQUAD_NOTES, encoding="utf-8")
+    run(["git", "add", "--all"], component)
+    run(
+        ["git", "-c", "user.name=Squad", "-c", "user.email=squad@localhost", "commit", "-qm", "Ours"],
+        component,
+    )
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository as a squad's tools see it: a clone, with the older release in its history and
+    its tag (made here if the clone has no tags)."""
+    clone = fresh_clone(tmp_path_factory.mktemp("template") / "backend-component-template")
+    tag(clone, f"v{OLDER_RELEASE[0]}", OLDER_RELEASE[1])
+    return clone
+
+
+def tag(template: Path, name: str, commit: str) -> None:
+    run(["git", "tag", "--force", name, commit], template)
+
+
+@pytest.fixture(scope="module")
+def by_copier(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Updated:
+    component = tmp_path_factory.mktemp("copier") / "inventory"
+    env = {**tool_environment(), "COMPONENT_NEXT_STEPS": "off"}
+    copier = str(BIN / "copier")
+    run(
+        [
+            copier,
+            "copy",
+            "--trust",
+            "--defaults",
+            "--vcs-ref",
+            OLDER_RELEASE[1],
+            str(template),
+            str(component),
+        ],
+        component.parent,
+        env,
+    )
+    squad_commit(component)
+    output = run([copier, "update", "--trust", "--defaults", "--vcs-ref", "HEAD"], component, env)
+    return Updated(component, output)
+
+
+@pytest.fixture(scope="module")
+def by_cruft(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Updated:
+    folder = tmp_path_factory.mktemp("cruft")
+    env = {**tool_environment(), "COMPONENT_NEXT_STEPS": "off"}
+    cruft = str(BIN / "cruft")
+    run(
+        [
+            cruft,
+            "create",
+            str(template),
+            "--checkout",
+            OLDER_RELEASE[1],
+            "--no-input",
+            "--output-dir",
+            str(folder),
+        ],
+        folder,
+        env,
+    )
+    component = folder / "inventory"
+    # By hand, as CHANGELOG.md says for components made before 0.5.0: cruft's own record, and the
+    # renders' git folders left out of its comparison.
+    record = json.loads((component / ".cruft.json").read_text(encoding="utf-8"))
+    record["skip"] = [".git", ".cruft.json"]
+    (component / ".cruft.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    squad_commit(component)
+    output = run([cruft, "update", "--checkout", "HEAD", "--skip-apply-ask"], component, env)
+    return Updated(component, output)
+
+
+def test_the_changelog_says_what_to_do_by_hand_for_cruft() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {OLDER_RELEASE[0]} " in changelog
+    assert '"skip": [".git", ".cruft.json"]' in changelog
+
+
+def resolve_taking_the_templates_side(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    resolved, conflicts = CONFLICT.subn(lambda match: match.group(1), text)
+    assert conflicts >= 1, f"no conflict markers in {path}"
+    path.write_text(resolved, encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_copier_and_cruft_updates_keep_the_squads_work_report_the_clash_and_end_in_one_component(
+    by_copier: Updated, by_cruft: Updated, template: Path, mypy_cache: Path
+) -> None:
+    for updated in (by_copier, by_cruft):
+        component = updated.component
+        # The change the template does not touch survives as the squad wrote it.
+        assert (component / SQUAD_FILE).read_text(encoding="utf-8") == SQUAD_NOTES
+        # The clash is a conflict, in the file and in git's index: never a silent choice of one side.
+        domain = (component / DOMAIN).read_text(encoding="utf-8")
+        assert SQUAD_DOCSTRING in domain
+        assert re.search(r"^<<<<<<< ", domain, re.MULTILINE), updated.output
+        unmerged = run(["git", "diff", "--name-only", "--diff-filter=U"], component).split()
+        assert unmerged == [str(DOMAIN)], updated.output
+    # cruft says so too; copier leaves it to git (`git status`: both modified).
+    assert "src/inventory/domain/vehicle.py' with conflicts" in by_cruft.output, by_cruft.output
+    for updated in (by_copier, by_cruft):
+        # The rest of the update is there: a file HEAD added, and HEAD's side of a file both changed.
+        assert (updated.component / "docs" / "onboarding.md").is_file()
+        assert "now: datetime," in (updated.component / DOMAIN).read_text(encoding="utf-8")
+
+    # The component's hooks refuse to commit the conflict markers.
+    component = by_copier.component
+    env = {key: value for key, value in tool_environment().items() if key != "VIRTUAL_ENV"}
+    run(["make", "install"], component, env)
+    hook = subprocess.run(
+        ["uv", "run", "--locked", "pre-commit", "run", "no-conflict-markers", "--all-files"],
+        cwd=component,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert hook.returncode == 1, hook.stdout + hook.stderr
+    assert str(DOMAIN) in hook.stdout, hook.stdout
+
+    # Resolved (here, taking the template's side), both tools have made the same component...
+    for updated in (by_copier, by_cruft):
+        resolve_taking_the_templates_side(updated.component / DOMAIN)
+        run(["git", "add", str(DOMAIN)], updated.component)
+    # (The copier one was installed to run its hook: its virtual environment is not a difference.)
+    assert tree_differences(by_cruft.component, by_copier.component, frozenset({".venv"})) == []
+    # ...each recording the release it now follows...
+    head = run(["git", "rev-parse", "HEAD"], template).strip()
+    assert json.loads((by_cruft.component / ".cruft.json").read_text(encoding="utf-8"))["commit"] == head
+    answers = (by_copier.component / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert OLDER_RELEASE[1][:7] not in answers
+    # ...which passes the component's own lint and unit tests.
+    run(["make", "lint", "test-unit"], component, {**env, "MYPY_CACHE_DIR": str(mypy_cache)})
+
+    # The drift check: on the newest release, then told of a newer one and how to update to it.
+    head = run(["git", "rev-parse", "HEAD"], template).strip()
+    tag(template, "v99.0.0", head)
+    assert "up to date" in run(["make", "--no-print-directory", "template-status"], component, env)
+    run(
+        [
+            "git",
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@localhost",
+            "commit",
+            "-qm",
+            "Next",
+            "--allow-empty",
+        ],
+        template,
+    )
+    tag(template, "v99.1.0", "HEAD")
+    for updated, how in (
+        (by_copier, "copier update --trust --vcs-ref v99.1.0"),
+        (by_cruft, "cruft update --checkout v99.1.0"),
+    ):
+        drift = subprocess.run(
+            [sys.executable, "scripts/template_status.py"],
+            cwd=updated.component,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert drift.returncode == 1, drift.stdout + drift.stderr
+        assert "the template has a newer release: v99.1.0 (this component was made from release 99.0.0)" in (
+            drift.stderr
+        )
+        assert how in drift.stderr

@@ -1,0 +1,163 @@
+"""`make template-status`: is this component made from the template's newest release?
+
+It reads the record of the release the component was made from (`.copier-answers.yml`, written by
+copier; `.cruft.json`, written for cookiecutter and cruft), lists the template's release tags
+(`git ls-remote --tags`, `v<major>.<minor>.<patch>`) and says whether a newer release is out and how to
+update to it. Exit status: 0 up to date, 1 a newer release is out, 2 it cannot tell (no record, or the
+template cannot be reached).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+RELEASE_TAG = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
+# `git describe` as copier records a commit after a release: v0.4.0-3-gabc1234.
+AFTER_RELEASE = re.compile(r"(v?\d+\.\d+\.\d+)-\d+-g([0-9a-f]+)")
+
+Version = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Record:
+    """Where the template is, the commit (or tag) the component was made from, and which tool made it."""
+
+    tool: str
+    template: str
+    commit: str
+
+
+@dataclass(frozen=True)
+class Release:
+    version: Version
+    tag: str
+    commit: str
+
+
+class CannotTell(Exception):
+    """The status cannot be known; the message says why and what to do."""
+
+
+def read_record(root: Path) -> Record:
+    answers = root / ".copier-answers.yml"
+    if answers.is_file():
+        values = {}
+        for line in answers.read_text(encoding="utf-8").splitlines():
+            key, separator, value = line.partition(":")
+            if separator and not line.startswith((" ", "#")):
+                values[key.strip()] = value.strip().strip("'\"")
+        if "_src_path" in values and "_commit" in values:
+            return Record("copier", values["_src_path"], values["_commit"])
+    cruft = root / ".cruft.json"
+    if cruft.is_file():
+        state = json.loads(cruft.read_text(encoding="utf-8"))
+        return Record("cruft", state["template"], state["commit"])
+    raise CannotTell(
+        "no record of the template: neither .copier-answers.yml (with _src_path and _commit) nor "
+        ".cruft.json is here; record it with `cruft link <template>`"
+    )
+
+
+def git_url(template: str) -> str:
+    if template.startswith("gh:"):
+        return f"https://github.com/{template.removeprefix('gh:')}.git"
+    return template
+
+
+def releases(template: str) -> list[Release]:
+    """The template's release tags, oldest first; an annotated tag counts at the commit it points to."""
+    git = shutil.which("git")
+    if git is None:
+        raise CannotTell("git is not installed, so the template's releases cannot be listed: install it")
+    listed = subprocess.run(  # noqa: S603 - git, found on PATH, with the recorded template as one argument
+        [git, "ls-remote", "--tags", git_url(template)],
+        capture_output=True,
+        text=True,
+        check=False,
+        # Never wait for a password: an unreachable template is reported, not prompted for.
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+    )
+    if listed.returncode != 0:
+        raise CannotTell(
+            f"cannot list the template's releases at {template}: {listed.stderr.strip()}; "
+            "check the address and your access to it"
+        )
+    commits: dict[str, str] = {}
+    for line in listed.stdout.splitlines():
+        commit, _, ref = line.partition("\t")
+        name = ref.removeprefix("refs/tags/")
+        peeled = name.endswith("^{}")
+        name = name.removesuffix("^{}")
+        if RELEASE_TAG.fullmatch(name) and (peeled or name not in commits):
+            commits[name] = commit
+    found = [Release(version(tag), tag, commit) for tag, commit in commits.items()]
+    return sorted(found, key=lambda release: release.version)
+
+
+def version(tag: str) -> Version:
+    match = RELEASE_TAG.fullmatch(tag)
+    if match is None:
+        raise ValueError(f"{tag!r} is not a release tag (v<major>.<minor>.<patch>)")
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
+
+
+def made_from(commit: str, known: list[Release]) -> Version | None:
+    """The release the component was made from (or made after), if the record names one."""
+    if RELEASE_TAG.fullmatch(commit):
+        return version(commit)
+    after = AFTER_RELEASE.fullmatch(commit)
+    # A commit after a release may be a later release itself, tagged since.
+    sha = after.group(2) if after is not None else commit
+    for release in reversed(known):
+        if release.commit.startswith(sha) or sha.startswith(release.commit):
+            return release.version
+    return None if after is None else version(after.group(1))
+
+
+def status(root: Path) -> tuple[int, str]:
+    record = read_record(root)
+    known = releases(record.template)
+    if not known:
+        raise CannotTell(
+            f"the template at {record.template} has no release tags (v<major>.<minor>.<patch>) yet"
+        )
+    newest = known[-1]
+    made = made_from(record.commit, known)
+    if made is not None and made >= newest.version:
+        return 0, f"up to date: made from the template's newest release, {newest.tag} ({record.template})"
+    update = (
+        f"copier update --trust --vcs-ref {newest.tag}"
+        if record.tool == "copier"
+        else f"cruft update --checkout {newest.tag}"
+    )
+    origin = "release " + ".".join(map(str, made)) if made is not None else f"commit {record.commit}"
+    return 1, (
+        f"the template has a newer release: {newest.tag} (this component was made from {origin}).\n"
+        "Read what it brings and what to do by hand in the template's CHANGELOG.md; then, on a clean\n"
+        "branch:\n"
+        f"  {update}\n"
+        "resolve any conflicts it reports (pre-commit refuses conflict markers and .rej files), then\n"
+        "  make verify"
+    )
+
+
+def main() -> int:
+    try:
+        code, message = status(Path.cwd())
+    except CannotTell as error:
+        print(f"template status unknown: {error}", file=sys.stderr)
+        return 2
+    print(message, file=sys.stderr if code else sys.stdout)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""`make template-status` against a template repository made here, with the records both tools write."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "template_status.py"
+IDENTITY = ["-c", "user.name=Template", "-c", "user.email=template@localhost", "-c", "commit.gpgsign=false"]
+
+
+def git(directory: Path, *arguments: str) -> str:
+    done = subprocess.run(
+        ["git", *IDENTITY, *arguments], cwd=directory, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    """A template with release v0.1.0 (an annotated tag), then v0.2.0 (a lightweight one)."""
+    repository = tmp_path / "template"
+    repository.mkdir()
+    git(repository, "init", "--quiet", "--initial-branch=main")
+    for release, annotated in (("v0.1.0", True), ("v0.2.0", False)):
+        git(repository, "commit", "--quiet", "--allow-empty", "-m", release)
+        git(repository, "tag", *(["-a", "-m", release] if annotated else []), release)
+    return repository
+
+
+def status(component: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT)], cwd=component, capture_output=True, text=True, check=False
+    )
+
+
+def copier_component(tmp_path: Path, template: Path, commit: str) -> Path:
+    component = tmp_path / "component"
+    component.mkdir(exist_ok=True)
+    answers = f"# Written by copier\n_commit: '{commit}'\n_src_path: {template}\naggregate: Thing\n"
+    (component / ".copier-answers.yml").write_text(answers, encoding="utf-8")
+    return component
+
+
+@pytest.mark.parametrize("commit", ["v0.1.0", "v0.1.0-4-g1234abc"])
+def test_a_copier_component_behind_the_newest_release_is_told_how_to_update(
+    commit: str, template: Path, tmp_path: Path
+) -> None:
+    result = status(copier_component(tmp_path, template, commit))
+    assert result.returncode == 1, result.stderr
+    assert (
+        "the template has a newer release: v0.2.0 (this component was made from release 0.1.0)"
+        in result.stderr
+    )
+    assert "copier update --trust --vcs-ref v0.2.0" in result.stderr
+    assert "CHANGELOG.md" in result.stderr
+
+
+@pytest.mark.parametrize("commit", ["v0.2.0", "v0.2.0-1-g1234abc"])
+def test_a_component_on_or_after_the_newest_release_is_up_to_date(
+    commit: str, template: Path, tmp_path: Path
+) -> None:
+    result = status(copier_component(tmp_path, template, commit))
+    assert result.returncode == 0, result.stderr
+    assert "up to date: made from the template's newest release, v0.2.0" in result.stdout
+
+
+def test_a_cruft_record_names_its_commit_which_is_matched_to_its_release(
+    template: Path, tmp_path: Path
+) -> None:
+    component = tmp_path / "component"
+    component.mkdir()
+    first_release = git(template, "rev-list", "-n", "1", "v0.1.0")
+    record = {"template": str(template), "commit": first_release, "context": {"cookiecutter": {}}}
+    (component / ".cruft.json").write_text(json.dumps(record), encoding="utf-8")
+    result = status(component)
+    assert result.returncode == 1, result.stderr
+    assert "(this component was made from release 0.1.0)" in result.stderr
+    assert "cruft update --checkout v0.2.0" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (None, "no record of the template: neither .copier-answers.yml"),
+        ("_commit: v0.1.0\n_src_path: {missing}\n", "cannot list the template's releases at"),
+    ],
+)
+def test_what_it_cannot_tell_it_says_with_status_2(answers: str | None, message: str, tmp_path: Path) -> None:
+    component = tmp_path / "component"
+    component.mkdir()
+    if answers is not None:
+        text = answers.format(missing=tmp_path / "no-such-template")
+        (component / ".copier-answers.yml").write_text(text, encoding="utf-8")
+    result = status(component)
+    assert result.returncode == 2
+    assert f"template status unknown: {message}" in result.stderr
