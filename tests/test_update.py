@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +135,16 @@ def by_cruft(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Update
     squad_commit(component)
     output = run([cruft, "update", "--checkout", "HEAD", "--skip-apply-ask"], component, env)
     return Updated(component, output)
+
+
+def test_the_newest_release_in_the_changelog_is_the_templates_version() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = re.search(r"^## (\d+\.\d+\.\d+) \(", changelog, re.MULTILINE)
+    assert newest is not None, "CHANGELOG.md: `## <version> (<date>)` for each release"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["version"] == newest.group(1), (
+        "release: the version in pyproject.toml, a CHANGELOG section, a tag"
+    )
 
 
 def test_the_changelog_says_what_to_do_by_hand_for_cruft() -> None:
