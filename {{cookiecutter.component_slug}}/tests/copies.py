@@ -14,7 +14,8 @@ from pathlib import Path
 
 from contracts import schemas
 
-FOLDERS = ("src", "contracts", "docs", "tests")
+# The docs command draws the README's flow from the stack: the CDK app and the owner it tags it with.
+FOLDERS = ("src", "contracts", "docs", "tests", "infra", ".github")
 FILES = ("pyproject.toml", "README.md", "Makefile")
 
 
