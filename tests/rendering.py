@@ -124,10 +124,11 @@ def cookiecutter_config() -> Path:
 
 
 def run_cookiecutter(
-    answers: Answers, output_dir: Path, template: str = str(ROOT)
+    answers: Answers, output_dir: Path, template: str = str(ROOT), checkout: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     command = [str(BIN / "cookiecutter"), "--config-file", str(cookiecutter_config()), "--no-input", template]
     command += ["--output-dir", str(output_dir)]
+    command += ["--checkout", checkout] if checkout else []
     command += [f"{name}={_as_text(value)}" for name, value in answers.items()]
     return subprocess.run(command, capture_output=True, text=True, env=tool_environment(), check=False)
 
@@ -144,9 +145,11 @@ def run_copier(
     return subprocess.run(command, capture_output=True, text=True, env=tool_environment(), check=False)
 
 
-def render_cookiecutter(answers: Answers, output_dir: Path, template: str = str(ROOT)) -> Path:
+def render_cookiecutter(
+    answers: Answers, output_dir: Path, template: str = str(ROOT), checkout: str | None = None
+) -> Path:
     """Render with cookiecutter into ``output_dir`` and return the component's directory."""
-    result = run_cookiecutter(answers, output_dir, template)
+    result = run_cookiecutter(answers, output_dir, template, checkout)
     if result.returncode != 0:
         raise AssertionError(f"cookiecutter failed:\n{result.stdout}\n{result.stderr}")
     (component,) = [path for path in output_dir.iterdir() if path.is_dir()]

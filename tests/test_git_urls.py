@@ -1,21 +1,35 @@
-"""Squads render from the template's git URL, not a checkout: both tools must work from one."""
+"""Squads render a release from the template's git URL, not a checkout: both tools must work from one."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 from tests.rendering import ROOT, render_cookiecutter, render_copier, tree_differences
 
+# A release newer than any the repository has: the one both documented commands must render.
+NEWEST = "v99.0.0"
 
-def test_both_tools_render_the_same_component_from_a_git_url(tmp_path: Path) -> None:
-    # A bare clone of the committed template stands in for gh:org/backend-component-template.
+
+def test_both_tools_render_the_same_release_from_a_git_url(tmp_path: Path) -> None:
+    # A bare clone of the committed template stands in for gh:org/backend-component-template, with its
+    # HEAD released as the newest tag.
     repository = tmp_path / "backend-component-template.git"
     subprocess.run(["git", "clone", "--quiet", "--bare", str(ROOT), str(repository)], check=True)
+    subprocess.run(["git", "tag", NEWEST, "HEAD"], cwd=repository, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repository, capture_output=True, text=True, check=True
+    ).stdout.strip()
     url = f"git+file://{repository}"
-    by_cookiecutter = render_cookiecutter({"aggregate": "Listing"}, tmp_path / "cookiecutter", url)
-    # Exactly the documented command: `copier copy --trust --defaults <url> <dest>`, no --vcs-ref.
+    # Exactly the documented commands: `cookiecutter <url> --checkout <release>`, and
+    # `copier copy --trust --defaults <url> <dest>` with no --vcs-ref, which takes the newest release tag.
+    by_cookiecutter = render_cookiecutter({"aggregate": "Listing"}, tmp_path / "cookiecutter", url, NEWEST)
     by_copier = render_copier({"aggregate": "Listing"}, tmp_path / "copier", url, vcs_ref=None)
     assert by_cookiecutter.name == "inventory"
     assert (by_cookiecutter / "src" / "inventory" / "domain" / "listing.py").is_file()
     assert tree_differences(by_cookiecutter, by_copier) == []
+    # Each records the release for its update command.
+    assert "_commit: v99.0.0" in (by_copier / ".copier-answers.yml").read_text(encoding="utf-8")
+    cruft = json.loads((by_cookiecutter / ".cruft.json").read_text(encoding="utf-8"))
+    assert (cruft["commit"], cruft["checkout"]) == (head, NEWEST)
