@@ -99,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         outputs["Region"] = REGION
         outputs_file = Path(arguments.outputs)
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
-        outputs_file.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
+        # What runs where is printed before the outputs are written: whoever waits for the outputs (the
+        # end-to-end tests, a Ctrl-C right after start) finds the report already out.
         print(_report(stack, deployment, servers, {% if cookiecutter.command_api %}api, {% endif %}time.monotonic() - started, outputs_file), flush=True)
+        outputs_file.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
         while True:
             if deployment.poll() == 0:
                 time.sleep(IDLE_SECONDS)
