@@ -92,6 +92,12 @@ def as_arguments(options: dict[str, bool]) -> list[str]:
     return [f"{name}={str(value).lower()}" for name, value in options.items()]
 
 
+def shared_mypy_cache(mypy_cache: Path) -> dict[str, str]:
+    """The worker's mypy cache (tests/conftest.py) for the component's `make verify`: only a type check
+    of aws-cdk-lib is saved, the result is the same."""
+    return {"MYPY_CACHE_DIR": str(mypy_cache)}
+
+
 def assert_verified(result: subprocess.CompletedProcess[str], tool: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     for step in (f"render ({tool})", "make install", "make verify"):
@@ -101,9 +107,17 @@ def assert_verified(result: subprocess.CompletedProcess[str], tool: str) -> None
 
 
 @pytest.mark.slow
-def test_all_options_off_component_installs_lints_and_tests_green_with_copier(tmp_path: Path) -> None:
+def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
+    tmp_path: Path, mypy_cache: Path
+) -> None:
     result = bootstrap(
-        "--tool", "copier", "--output-dir", str(tmp_path), *as_arguments(ALL_OFF_OPTIONS), cwd=tmp_path
+        "--tool",
+        "copier",
+        "--output-dir",
+        str(tmp_path),
+        *as_arguments(ALL_OFF_OPTIONS),
+        cwd=tmp_path,
+        env=shared_mypy_cache(mypy_cache),
     )
     assert_verified(result, "copier")
     component = tmp_path / "inventory"
@@ -113,9 +127,15 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier(tm
 
 
 @pytest.mark.slow
-def test_fifo_component_installs_lints_and_tests_green(tmp_path: Path) -> None:
+def test_fifo_component_installs_lints_and_tests_green(tmp_path: Path, mypy_cache: Path) -> None:
     # The only combination whose consumer runs on a FIFO queue: its integration tests run here.
-    result = bootstrap("--output-dir", str(tmp_path), *as_arguments(FIFO_OPTIONS), cwd=tmp_path)
+    result = bootstrap(
+        "--output-dir",
+        str(tmp_path),
+        *as_arguments(FIFO_OPTIONS),
+        cwd=tmp_path,
+        env=shared_mypy_cache(mypy_cache),
+    )
     assert_verified(result, "cookiecutter")
     assert (
         "SqsFifoPartialProcessor" in (tmp_path / "inventory/src/inventory/handlers/consumer.py").read_text()
