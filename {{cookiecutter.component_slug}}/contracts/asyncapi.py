@@ -29,7 +29,7 @@ from {{ cookiecutter.package_name }}.handlers.consumer import SOURCES, SUBSCRIBE
 {%- endif %}
 from {{ cookiecutter.package_name }}.settings import REGION, STAGES, PublisherSettings
 
-from contracts import events_page, schemas
+from contracts import events_page, schemas, versions
 
 DOCUMENT = schemas.ROOT / "docs" / "events" / "asyncapi.yaml"
 VERSION = "3.0.0"
@@ -71,6 +71,9 @@ def info() -> dict[str, Any]:
             "name": f"{ORGANISATION}/{TEAM}",
             "url": f"https://github.com/orgs/{ORGANISATION}/teams/{TEAM}",
         },
+        # The component's name in the catalogue and in pacts: a consumer that subscribes from this
+        # document names its pacts' provider with it (contracts/producers.py).
+        "x-component": versions.PROVIDER,
     }
 
 

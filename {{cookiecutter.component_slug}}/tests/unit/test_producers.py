@@ -1,0 +1,101 @@
+{%- set A = cookiecutter.aggregate -%}
+"""Reading a producer's published AsyncAPI document (contracts/producers.py), with this component's own
+document standing in for another squad's: every public event version is found as it was generated, and
+what cannot be subscribed to is refused with the reason."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from {{ cookiecutter.package_name }}.events import registry
+from {{ cookiecutter.package_name }}.events.registry import PUBLISHED, Visibility
+
+from contracts import asyncapi, producers, schemas
+
+LISTED = "{{ A }}Listed"
+WITHDRAWN = "{{ A }}Withdrawn"
+# This component, as the producer its own document names.
+PRODUCER = "{{ cookiecutter.component_slug }}"
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return asyncapi.build()
+
+
+def test_each_public_event_version_is_offered_as_it_was_generated(document: dict[str, Any]) -> None:
+    public = [t for t in PUBLISHED if t.visibility is Visibility.PUBLIC]
+    assert public, "the component publishes public events"
+    for event_type in public:
+        offered = producers.choose(document, event_type.name, event_type.version)
+        assert (offered.producer, offered.source) == (PRODUCER, registry.SOURCE)
+        assert (offered.name, offered.version) == (event_type.name, event_type.version)
+        generated = {k: v for k, v in schemas.data_schema(event_type).items() if k != "$schema"}
+        assert offered.schema == generated
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "refusal"),
+    [
+        ("NoSuchEvent", 1, f"{PRODUCER} sends no event NoSuchEvent; its public events: {LISTED} v1"),
+        (LISTED, 9, f"{PRODUCER} sends {LISTED} in v1, not v9: choose one of those"),
+        (WITHDRAWN, 1, f"{WITHDRAWN} is private to {PRODUCER}: it goes to"),
+    ],
+)
+def test_what_cannot_be_subscribed_to_is_refused_with_the_reason(
+    name: str, version: int, refusal: str, document: dict[str, Any]
+) -> None:
+    with pytest.raises(producers.ContractRefused) as refused:
+        producers.choose(document, name, version)
+    assert str(refused.value).startswith(refusal)
+
+
+def test_a_nested_models_references_are_local_again(document: dict[str, Any]) -> None:
+    # As the document holds a schema with $defs (an enum or nested model): rebased under components.
+    nested = {
+        "title": LISTED,
+        "x-version": 1,
+        "x-visibility": "public",
+        "type": "object",
+        "properties": {"size": {"$ref": "#/$defs/Size"}},
+        "$defs": {"Size": {"type": "object", "properties": {"length_mm": {"type": "integer"}}}},
+    }
+    changed = copy.deepcopy(document)
+    changed["components"]["schemas"][f"{LISTED}.v1"] = asyncapi.rebase(
+        nested, f"#/components/schemas/{LISTED}.v1/"
+    )
+    assert producers.choose(changed, LISTED, 1).schema == nested
+
+
+def test_the_producer_is_named_from_the_title_when_the_document_does_not_say(
+    document: dict[str, Any],
+) -> None:
+    other = copy.deepcopy(document)
+    del other["info"]["x-component"]
+    other["info"]["title"] = "Vehicle Pricing"
+    assert producers.choose(other, LISTED, 1).producer == "vehicle-pricing"
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("asyncapi: 2.6.0\ninfo: {}\n", "is not an AsyncAPI 3 document (asyncapi: '2.6.0')"),
+        ("asyncapi: [unclosed\n", "is not YAML"),
+        (None, "is not a file: give the producer's docs/events/asyncapi.yaml"),
+    ],
+)
+def test_a_document_that_is_no_asyncapi_3_is_refused(text: str | None, refusal: str, tmp_path: Path) -> None:
+    path = tmp_path / "asyncapi.yaml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(producers.ContractRefused, match=refusal.replace("(", r"\(").replace(")", r"\)")):
+        producers.load(str(path))
+
+
+def test_the_committed_document_loads_as_written() -> None:
+    loaded = producers.load(str(asyncapi.DOCUMENT))
+    assert producers.offered(loaded) == producers.offered(asyncapi.build())
