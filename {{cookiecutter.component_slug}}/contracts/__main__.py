@@ -18,8 +18,14 @@ from contracts import (
     released,
     scaffold,
     schemas,
+{%- if cookiecutter.consumer %}
+    subscribe,
+{%- endif %}
     versions,
 )
+{%- if cookiecutter.consumer %}
+from contracts.producers import ContractRefused
+{%- endif %}
 
 
 def shown(path: Path) -> str:
@@ -155,6 +161,28 @@ def scaffolded(what: str, make: Callable[[], tuple[list[Path], list[str]]]) -> i
     return 0
 
 
+{%- if cookiecutter.consumer %}
+
+
+def subscribed(contract: str, event: str, version: str) -> int:
+    if not version.isdigit() or int(version) < 1:
+        print(
+            f"subscribe: VERSION must be a whole number from 1, not {version!r}; nothing was written",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        written, steps = subscribe.subscribe(contract, event, int(version))
+    except ContractRefused as refusal:
+        print(f"subscribe: {refusal}; nothing was written", file=sys.stderr)
+        return 1
+    print(f"wrote {', '.join(shown(path) for path in written)}")
+    print("Next:")
+    print("\n".join(f"  {number}. {step}" for number, step in enumerate(steps, start=1)))
+    return 0
+{%- endif %}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m contracts", description="Event contracts")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -175,6 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     event_parser = commands.add_parser("new-event", help="scaffold an event of the aggregate")
     event_parser.add_argument("name", help="PascalCase, e.g. {{ cookiecutter.aggregate }}Reserved")
     event_parser.add_argument("--visibility", default="", help="public or private")
+{%- if cookiecutter.consumer %}
+    subscribe_parser = commands.add_parser("subscribe", help="subscribe to another component's event")
+    subscribe_parser.add_argument("contract", help="the producer's AsyncAPI document: a path or http(s) URL")
+    subscribe_parser.add_argument("event", help="the event's name, its detail-type")
+    subscribe_parser.add_argument("--version", default="1", help="the version to read (default 1)")
+{%- endif %}
     arguments = parser.parse_args(argv)
     if arguments.command == "docs":
         return docs(arguments.check)
@@ -193,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         return scaffolded("new-event", lambda: scaffold.new_event(name, visibility))
     if arguments.command == "retire-version":
         return retire_version(arguments.event, arguments.version)
+{%- if cookiecutter.consumer %}
+    if arguments.command == "subscribe":
+        return subscribed(arguments.contract, arguments.event, arguments.version)
+{%- endif %}
     return check() if arguments.command == "check" else release()
 
 

@@ -71,7 +71,7 @@ def info() -> dict[str, Any]:
             "name": f"{ORGANISATION}/{TEAM}",
             "url": f"https://github.com/orgs/{ORGANISATION}/teams/{TEAM}",
         },
-        # The component's name in the catalogue and in pacts: a consumer that subscribes from this
+        # The component's name in Backstage and in pacts: a consumer that subscribes from this
         # document names its pacts' provider with it (contracts/producers.py).
         "x-component": versions.PROVIDER,
     }

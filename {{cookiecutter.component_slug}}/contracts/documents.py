@@ -2,8 +2,8 @@
 
 docs/events/asyncapi.yaml goes through the official AsyncAPI parser and catalog-info.yaml through
 Backstage's entity validators and default policies (contracts/validate-documents.mjs, on Node, with the
-versions pinned in package.json). The catalog's YAML is read here, with PyYAML (installed with
-pre-commit), so the Node script needs no YAML parser that package.json does not declare.
+versions pinned in package.json). The catalog's YAML is read here, with PyYAML (a pinned
+development dependency), so the Node script needs no YAML parser that package.json does not declare.
 """
 
 from __future__ import annotations

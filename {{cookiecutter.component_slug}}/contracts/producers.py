@@ -49,17 +49,26 @@ class OfferedEvent:
 
 def load(location: str) -> dict[str, Any]:
     """The AsyncAPI 3 document at ``location`` (a file or an http(s) URL), parsed."""
+    return parse(text_of(location), location)
+
+
+def text_of(location: str) -> str:
+    """The text at ``location``: a file, or an http(s) URL."""
     if location.startswith(("https://", "http://")):
         try:
             with urllib.request.urlopen(location, timeout=FETCH_SECONDS) as response:  # noqa: S310 - http(s) only
-                text = response.read().decode("utf-8")
+                text: str = response.read().decode("utf-8")
         except OSError as error:
             raise ContractRefused(f"{location} could not be fetched ({error}): check the URL") from error
-    else:
-        path = Path(location)
-        if not path.is_file():
-            raise ContractRefused(f"{location} is not a file: give the producer's docs/events/asyncapi.yaml")
-        text = path.read_text(encoding="utf-8")
+        return text
+    path = Path(location)
+    if not path.is_file():
+        raise ContractRefused(f"{location} is not a file: give the producer's docs/events/asyncapi.yaml")
+    return path.read_text(encoding="utf-8")
+
+
+def parse(text: str, location: str) -> dict[str, Any]:
+    """``text`` read as an AsyncAPI 3 document, or refused saying what it is instead."""
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
