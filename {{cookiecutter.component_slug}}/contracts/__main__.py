@@ -149,10 +149,15 @@ def retire_version(event: str, version: str) -> int:
     return 0
 
 
-def scaffolded(what: str, make: Callable[[], tuple[list[Path], list[str]]]) -> int:
+def scaffolded(
+    what: str,
+    make: Callable[[], tuple[list[Path], list[str]]],
+    refusals: tuple[type[Exception], ...] = (scaffold.Refused, versions.Refused),
+) -> int:
+    """Run a command that writes code; print what it wrote and the steps left, or why it wrote nothing."""
     try:
         written, steps = make()
-    except (scaffold.Refused, versions.Refused) as refusal:
+    except refusals as refusal:
         print(f"{what}: {refusal}; nothing was written", file=sys.stderr)
         return 1
     print(f"wrote {', '.join(shown(path) for path in written)}")
@@ -171,15 +176,11 @@ def subscribed(contract: str, event: str, version: str) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        written, steps = subscribe.subscribe(contract, event, int(version))
-    except ContractRefused as refusal:
-        print(f"subscribe: {refusal}; nothing was written", file=sys.stderr)
-        return 1
-    print(f"wrote {', '.join(shown(path) for path in written)}")
-    print("Next:")
-    print("\n".join(f"  {number}. {step}" for number, step in enumerate(steps, start=1)))
-    return 0
+    return scaffolded(
+        "subscribe",
+        lambda: subscribe.subscribe(contract, event, int(version)),
+        (ContractRefused,),
+    )
 {%- endif %}
 
 
