@@ -106,7 +106,14 @@ def assert_verified(result: subprocess.CompletedProcess[str], tool: str) -> None
         )
 
 
+# The two full checks run one after the other on one worker: the second type-checks against the mypy
+# cache the first filled (most of a cold `make verify` on two cores), and the quickstart's full checks
+# take the other worker meanwhile.
+FULL_CHECKS = pytest.mark.xdist_group("bootstrap-full-checks")
+
+
 @pytest.mark.slow
+@FULL_CHECKS
 def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
     tmp_path: Path, mypy_cache: Path
 ) -> None:
@@ -127,6 +134,7 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
 
 
 @pytest.mark.slow
+@FULL_CHECKS
 def test_fifo_component_installs_lints_and_tests_green(tmp_path: Path, mypy_cache: Path) -> None:
     # The only combination whose consumer runs on a FIFO queue: its integration tests run here.
     result = bootstrap(

@@ -31,6 +31,10 @@ from tests.rendering import ROOT, follow, fresh_clone, next_steps
 # The tools the README's quickstart asks for, and nothing else of this machine's PATH.
 REQUIRED_TOOLS = ("python3", "git", "make", "node", "npm", "java")
 QUICKSTART_TIMEOUT_SECONDS = 20 * 60
+
+# One worker for the module: its tests share the quickstart's component (a module fixture), which a
+# second worker would build again.
+pytestmark = pytest.mark.xdist_group("quickstart")
 MACHINE_NETWORK = re.compile(r"PROXY|CERT|SSL|CA_BUNDLE|^PIP_", re.IGNORECASE)
 
 
