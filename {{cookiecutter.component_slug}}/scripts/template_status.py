@@ -110,12 +110,20 @@ def version(tag: str) -> Version:
 
 
 def made_from(commit: str, known: list[Release]) -> Version | None:
-    """The release the component was made from (or made after), if the record names one."""
-    if RELEASE_TAG.fullmatch(commit):
-        return version(commit)
+    """The release the component was made from (or made after), if the record names one.
+
+    The record names a tag, a commit after one (as `git describe` writes it), or a commit. A commit two
+    tags point to is made from the newer of the two.
+    """
     after = AFTER_RELEASE.fullmatch(commit)
-    # A commit after a release may be a later release itself, tagged since.
-    sha = after.group(2) if after is not None else commit
+    if RELEASE_TAG.fullmatch(commit):
+        tagged = [release.commit for release in known if release.tag == commit]
+        if not tagged:
+            return version(commit)
+        sha = tagged[0]
+    else:
+        # A commit after a release may be a later release itself, tagged since.
+        sha = after.group(2) if after is not None else commit
     for release in reversed(known):
         if release.commit.startswith(sha) or sha.startswith(release.commit):
             return release.version

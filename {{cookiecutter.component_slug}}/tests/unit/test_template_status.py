@@ -69,6 +69,14 @@ def test_a_component_on_or_after_the_newest_release_is_up_to_date(
     assert "up to date: made from the template's newest release, v0.2.0" in result.stdout
 
 
+def test_a_release_tagged_again_later_is_the_newer_release(template: Path, tmp_path: Path) -> None:
+    # Two tags on one commit: a component made from the first is on the second too.
+    git(template, "tag", "v0.3.0", "v0.2.0")
+    result = status(copier_component(tmp_path, template, "v0.2.0"))
+    assert result.returncode == 0, result.stderr
+    assert "up to date: made from the template's newest release, v0.3.0" in result.stdout
+
+
 def test_a_cruft_record_names_its_commit_which_is_matched_to_its_release(
     template: Path, tmp_path: Path
 ) -> None:
