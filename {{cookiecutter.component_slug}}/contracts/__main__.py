@@ -7,25 +7,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from contracts import (
-    asyncapi,
-    compatibility,
-    events_page,
-{%- if cookiecutter.command_api %}
-    openapi,
-{%- endif %}
-    readme,
-    released,
-    scaffold,
-    schemas,
-{%- if cookiecutter.consumer %}
-    subscribe,
-{%- endif %}
-    versions,
-)
-{%- if cookiecutter.consumer %}
-from contracts.producers import ContractRefused
-{%- endif %}
+# Each command imports what it needs when it runs: a scaffold or a refusal need not wait for the
+# document builders (the AsyncAPI and OpenAPI ones import the handlers and their validators).
+from contracts import schemas
 
 
 def shown(path: Path) -> str:
@@ -35,6 +19,8 @@ def shown(path: Path) -> str:
 
 def documents() -> dict[Path, str]:
     """Every generated document but the schemas, with its content as the code defines it today."""
+    from contracts import asyncapi, events_page{% if cookiecutter.command_api %}, openapi{% endif %}, readme
+
     return {
         events_page.PAGE: events_page.render(),
         asyncapi.DOCUMENT: asyncapi.render(),
@@ -71,6 +57,8 @@ def docs(check: bool) -> int:
 
 def check() -> int:
     """Refuse a break of the baseline's versions, and a baseline that no longer holds what was released."""
+    from contracts import compatibility, released, versions
+
     found = compatibility.breaks(schemas.read(schemas.BASELINE), schemas.current_public())
     problems = [compatibility.report(found)] if found else []
     base = released.base()
@@ -102,6 +90,8 @@ def release() -> int:
     The gate compares each version with the schema it was released with, for as long as it is published:
     compatible additions since (an optional field) are checked against that first promise, not folded in.
     """
+    from contracts import versions
+
     if check() != 0:
         print("refused: a released version may not change incompatibly; add a new version", file=sys.stderr)
         return 1
@@ -118,6 +108,8 @@ def release() -> int:
 
 
 def new_version(event: str) -> int:
+    from contracts import versions
+
     try:
         current = versions.current_entry(event)
         written = versions.new_version(event)
@@ -138,6 +130,8 @@ def retire_version(event: str, version: str) -> int:
             file=sys.stderr,
         )
         return 2
+    from contracts import versions
+
     try:
         changed = versions.retire(event, int(version))
     except versions.Refused as refusal:
@@ -152,12 +146,15 @@ def retire_version(event: str, version: str) -> int:
 def scaffolded(
     what: str,
     make: Callable[[], tuple[list[Path], list[str]]],
-    refusals: tuple[type[Exception], ...] = (scaffold.Refused, versions.Refused),
+    refusals: tuple[type[Exception], ...] = (),
 ) -> int:
     """Run a command that writes code; print what it wrote and the steps left, or why it wrote nothing."""
+    from contracts import scaffold, versions
+
+    caught = refusals or (scaffold.Refused, versions.Refused)
     try:
         written, steps = make()
-    except refusals as refusal:
+    except caught as refusal:
         print(f"{what}: {refusal}; nothing was written", file=sys.stderr)
         return 1
     print(f"wrote {', '.join(shown(path) for path in written)}")
@@ -176,6 +173,9 @@ def subscribed(contract: str, event: str, version: str) -> int:
             file=sys.stderr,
         )
         return 2
+    from contracts import subscribe
+    from contracts.producers import ContractRefused
+
     return scaffolded(
         "subscribe",
         lambda: subscribe.subscribe(contract, event, int(version)),
@@ -216,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "new-version":
         return new_version(arguments.event)
     if arguments.command == "new-command":
+        from contracts import scaffold
+
         name = arguments.name
 {%- if cookiecutter.command_api %}
         route = arguments.route == "yes"
@@ -224,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         return scaffolded("new-command", lambda: scaffold.new_command(name))
 {%- endif %}
     if arguments.command == "new-event":
+        from contracts import scaffold
+
         name, visibility = arguments.name, arguments.visibility
         return scaffolded("new-event", lambda: scaffold.new_event(name, visibility))
     if arguments.command == "retire-version":
