@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pact import match
+from pydantic import BaseModel
 
 from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.events.registry import PUBLISHED, EventType
@@ -52,18 +54,34 @@ def routing(event_type: EventType) -> dict[str, object]:
 
 
 def expected_envelope(event_type: EventType) -> dict[str, Any]:
-    """What a consumer needs of the event: the whole metadata and every required field of the data.
+    """What a consumer needs of one of this component's events (see ``envelope_of``)."""
+    example = event_type.example.model_dump(mode="json")
+    return envelope_of(event_type.name, event_type.version, event_type.model, example)
+
+
+def envelope_of(
+    name: str, version: int, model: type[BaseModel], example: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What a consumer needs of an event: the whole metadata and every required field of the data.
 
     Values are matched by type (by format for ids and times), except the event's name and version,
     which must be exactly these. Optional fields are left out: a consumer that needs one adds it.
+    ``model`` is the event's model (the registry's, or one `make subscribe` generated from another
+    component's contract) and ``example`` its data, as the producer shows it.
     """
-    example = event_type.example.model_dump(mode="json")
-    required = event_type.model.model_json_schema().get("required", [])
+    required = [field for field in model.model_json_schema().get("required", []) if field != "kind"]
+    missing = [field for field in required if field not in example]
+    if missing:
+        raise LookupError(
+            f"the example of {name} v{version} lacks its required {', '.join(missing)}: a pact is built on "
+            "the producer's example (for another component's event, its contract's; run `make subscribe` "
+            "again once the producer publishes a complete one)"
+        )
     return {
         "metadata": {
             "event_id": match.uuid("5f0c7e6a-2d7e-4c1e-9a55-2b1d3f6c9e01"),
-            "name": event_type.name,
-            "version": event_type.version,
+            "name": name,
+            "version": version,
             "occurred_at": match.regex("2026-01-15T09:30:00.000+00:00", regex=TIMESTAMP),
             "aggregate": match.str("{{ cookiecutter.aggregate }}"),
             "aggregate_id": match.str("v-1042"),
@@ -72,7 +90,7 @@ def expected_envelope(event_type: EventType) -> dict[str, Any]:
             "causation_id": match.str("a-causation-id"),
             "actor": match.str("an-actor"),
         },
-        "data": {name: match.like(example[name]) for name in required if name != "kind"},
+        "data": {field: match.like(example[field]) for field in required},
     }
 
 
