@@ -27,8 +27,14 @@ from local_deploy import dynamodb_local, moto_server
 {%- if cookiecutter.command_api %}
 from local_deploy.api import LocalApi, routes
 {%- endif %}
-from local_deploy.deploy import EMULATED, NOT_EMULATED, NOT_EMULATED_SETTINGS, LocalDeployment
-from local_deploy.servers import LocalServer
+from local_deploy.deploy import (
+    EMULATED,
+    NOT_EMULATED,
+    NOT_EMULATED_SETTINGS,
+    AlreadyDeployed,
+    LocalDeployment,
+)
+from local_deploy.servers import LocalServer, answers
 from local_deploy.template import Stack, TemplateError, stack_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-port", type=int, default=0, help="port of the local API (default: a free one)")
 {%- endif %}
     parser.add_argument("--outputs", default=".local/outputs.json", help="where to write the stack's outputs")
+    parser.add_argument(
+        "--join",
+        default="",
+        metavar="FILE",
+        help="deploy onto the emulators of another component's running local deploy (its outputs file)",
+    )
     arguments = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -51,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"no synthesized stack in {arguments.assembly}: run `make synth` first ({error})", file=sys.stderr
         )
+        return 2
+    try:
+        joined = _joined(arguments.join)
+    except ValueError as refusal:
+        print(f"local deploy cannot join {arguments.join}: {refusal}", file=sys.stderr)
         return 2
     # Dummy credentials: the emulators accept any, and nothing here may reach a real account.
     os.environ.update(
@@ -66,16 +83,19 @@ def main(argv: list[str] | None = None) -> int:
 {%- endif %}
     try:
         started = time.monotonic()
-        scratch = Path(tempfile.mkdtemp(prefix="local-deploy-"))
-        database = dynamodb_local.start(scratch)
-        servers.append(database)
-        events = moto_server.start(scratch)
-        servers.append(events)
+        if joined:
+            endpoints = joined
+        else:
+            scratch = Path(tempfile.mkdtemp(prefix="local-deploy-"))
+            servers.append(dynamodb_local.start(scratch))
+            servers.append(moto_server.start(scratch))
+            endpoints = {"dynamodb": servers[0].endpoint, "eventbridge": servers[1].endpoint}
+            endpoints["sqs"] = endpoints["eventbridge"]
         os.environ.update(
-            AWS_ENDPOINT_URL_DYNAMODB=database.endpoint,
-            AWS_ENDPOINT_URL_DYNAMODB_STREAMS=database.endpoint,
-            AWS_ENDPOINT_URL_EVENTBRIDGE=events.endpoint,
-            AWS_ENDPOINT_URL_SQS=events.endpoint,
+            AWS_ENDPOINT_URL_DYNAMODB=endpoints["dynamodb"],
+            AWS_ENDPOINT_URL_DYNAMODB_STREAMS=endpoints["dynamodb"],
+            AWS_ENDPOINT_URL_EVENTBRIDGE=endpoints["eventbridge"],
+            AWS_ENDPOINT_URL_SQS=endpoints["sqs"],
         )
         stack = Stack.load(template, region=REGION)
         deployment = LocalDeployment(stack)
@@ -89,19 +109,22 @@ def main(argv: list[str] | None = None) -> int:
 {%- else %}
         outputs = _outputs(stack)
 {%- endif %}
-        outputs["Endpoints"] = {
-            "dynamodb": database.endpoint,
-            "eventbridge": events.endpoint,
-            "sqs": events.endpoint,
-        }
+        outputs["Endpoints"] = endpoints
         # Which processes to look for if the local deploy ever left one behind; the tests check it never does.
+        # A deploy that joined another's emulators started none.
         outputs["Processes"] = {server.name: server.process.pid for server in servers}
         outputs["Region"] = REGION
         outputs_file = Path(arguments.outputs)
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
         # What runs where is printed before the outputs are written: whoever waits for the outputs (the
         # end-to-end tests, a Ctrl-C right after start) finds the report already out.
-        print(_report(stack, deployment, servers, {% if cookiecutter.command_api %}api, {% endif %}time.monotonic() - started, outputs_file), flush=True)
+        if joined:
+            emulators = [f"  those of {arguments.join}: {', '.join(sorted(set(endpoints.values())))}"]
+        else:
+            emulators = [f"  {s.name:<16} {s.endpoint:<24} pid {s.process.pid}" for s in servers]
+        seconds = time.monotonic() - started
+        report = _report(stack, deployment, emulators, {% if cookiecutter.command_api %}api, {% endif %}seconds, outputs_file, joined=bool(joined))
+        print(report, flush=True)
         outputs_file.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
         while True:
             if deployment.poll() == 0:
@@ -112,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     except TemplateError as error:
         print(f"local deploy refused the template: {error}", file=sys.stderr)
         return 1
+    except AlreadyDeployed as error:
+        print(f"local deploy stopped: {error}", file=sys.stderr)
+        return 1
     finally:
 {%- if cookiecutter.command_api %}
         if api is not None:
@@ -119,6 +145,29 @@ def main(argv: list[str] | None = None) -> int:
 {%- endif %}
         for server in reversed(servers):
             server.stop()
+
+
+def _joined(outputs_file: str) -> dict[str, str]:
+    """The emulators' endpoints of the running local deploy whose outputs are in ``outputs_file``."""
+    if not outputs_file:
+        return {}
+    try:
+        endpoints = json.loads(Path(outputs_file).read_text(encoding="utf-8"))["Endpoints"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(
+            "name the outputs file of a running local deploy (`make local` in the other component writes "
+            f".local/outputs.json there) ({error})"
+        ) from error
+    wanted = ("dynamodb", "eventbridge", "sqs")
+    if not isinstance(endpoints, dict) or not all(isinstance(endpoints.get(name), str) for name in wanted):
+        raise ValueError(f"its Endpoints must name {', '.join(wanted)}")
+    for name in wanted:
+        if not answers(endpoints[name]):
+            raise ValueError(
+                f"nothing answers at {endpoints[name]} ({name}): is that local deploy still running? "
+                "Start it first (`make local` there), then this one"
+            )
+    return {name: endpoints[name] for name in wanted}
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -149,12 +198,14 @@ def _outputs(stack: Stack) -> dict[str, Any]:
 def _report(
     stack: Stack,
     deployment: LocalDeployment,
-    servers: list[LocalServer],
+    emulators: list[str],
 {%- if cookiecutter.command_api %}
     api: LocalApi | None,
 {%- endif %}
     seconds: float,
     outputs_file: Path,
+    *,
+    joined: bool,
 ) -> str:
     counts: dict[str, int] = {}
     for resource in stack.resources.values():
@@ -174,15 +225,19 @@ def _report(
     lines += [f"  {setting}" for setting in NOT_EMULATED_SETTINGS]
     if deployment.imported_buses:
         lines += ["", "Imported buses, created as local stand-ins: " + ", ".join(deployment.imported_buses)]
-    lines += ["", "Emulators:"]
-    lines += [f"  {server.name:<16} {server.endpoint:<24} pid {server.process.pid}" for server in servers]
+    if deployment.joined_buses:
+        lines += ["", "Imported buses, found on the emulators already: " + ", ".join(deployment.joined_buses)]
+    lines += ["", "Emulators:", *emulators]
     lines += ["", "Event sources:"] + [f"  {poller.description}" for poller in deployment.pollers]
 {%- if cookiecutter.command_api %}
     if api is not None:
         lines += ["", f"API: {api.url}"] + [f"  {r.method:<6} {r.resource_path}" for r in api.routes]
 {%- endif %}
     lines += [f"  {problem}" for problem in deployment.problems]
-    lines += ["", "Ctrl-C stops everything."]
+    if joined:
+        lines += ["", "Ctrl-C stops this component; the emulators run on with the deploy that started them."]
+    else:
+        lines += ["", "Ctrl-C stops everything."]
     return "\n".join(lines)
 
 

@@ -76,6 +76,10 @@ NOT_QUEUE_ATTRIBUTES = {
 }
 
 
+class AlreadyDeployed(RuntimeError):
+    """The stack's resources exist on the emulators already: a second deploy would mix with the first."""
+
+
 @dataclass(frozen=True)
 class Function:
     logical_id: str
@@ -99,6 +103,8 @@ class LocalDeployment:
         self.pollers: list[Poller] = []
         self.queues_by_arn: dict[str, str] = {}
         self.imported_buses: list[str] = []
+        # Imported buses another component's local deploy on the same emulators created first (--join).
+        self.joined_buses: list[str] = []
         self.problems: list[str] = []
         self._dynamodb = boto3.client("dynamodb")
         self._events = boto3.client("events")
@@ -147,7 +153,13 @@ class LocalDeployment:
         view = properties.get("StreamSpecification", {}).get("StreamViewType")
         if view is not None:
             request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
-        description = self._dynamodb.create_table(**request)["TableDescription"]
+        try:
+            description = self._dynamodb.create_table(**request)["TableDescription"]
+        except self._dynamodb.exceptions.ResourceInUseException as exists:
+            raise AlreadyDeployed(
+                f"table {name} exists on the emulators already: this component's local deploy runs there "
+                "already (stop it first), or two components joined with the same table names"
+            ) from exists
         ttl = properties.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             self._dynamodb.update_time_to_live(
@@ -217,7 +229,11 @@ class LocalDeployment:
         for policy in self.stack.of_type("AWS::IAM::Policy"):
             text = json.dumps(self._resolvable(policy.properties.get("PolicyDocument", {})))
             wanted |= {found.split('"')[0] for found in text.split(EVENT_BUS_ARN)[1:]}
+        existing = {bus["Name"] for bus in self._events.list_event_buses().get("EventBuses", [])}
         for name in sorted(wanted - own - {"default"}):
+            if name in existing:
+                self.joined_buses.append(name)
+                continue
             self._events.create_event_bus(Name=name)
             self.imported_buses.append(name)
 

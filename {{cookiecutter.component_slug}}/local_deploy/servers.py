@@ -50,6 +50,16 @@ PROBE: dict[str, Any] = {
 }
 
 
+def answers(endpoint: str) -> bool:
+    """Whether a server listens at ``endpoint`` (``http://host:port``): another deploy's emulator, say."""
+    host, _, port = endpoint.removeprefix("http://").rstrip("/").rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))

@@ -179,6 +179,48 @@ def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> 
         assert _still_running(started["Processes"].values()) == []
 
 
+def test_a_second_component_joins_the_emulators_of_a_running_local_deploy(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    with process_group(_local_deploy(first, first / "outputs.json"), stdout=subprocess.DEVNULL) as host:
+        hosted = _started(host, first / "outputs.json")
+        joining = [*_local_deploy(second, second / "outputs.json"), "--join", str(first / "outputs.json")]
+        with process_group(joining, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as guest:
+            joined = _started(guest, second / "outputs.json")
+
+            guest.send_signal(signal.SIGINT)
+            printed = guest.communicate(timeout=30)[0].decode()
+
+        assert guest.returncode == 0, printed
+        assert joined["Endpoints"] == hosted["Endpoints"]
+        assert joined["Processes"] == {}, "a deploy that joins starts no emulator"
+        assert f"Emulators:\n  those of {first / 'outputs.json'}" in printed
+        # Stopping the guest stopped only the guest: the host's emulators run on.
+        emulators = list(hosted["Processes"].values())
+        assert _still_running(emulators) == emulators
+        host.send_signal(signal.SIGINT)
+        host.communicate(timeout=30)
+        assert _still_running(emulators, within=5) == []
+
+
+def test_joining_a_local_deploy_that_is_not_running_says_to_start_it_first(tmp_path: Path) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    stopped = dict.fromkeys(("dynamodb", "eventbridge", "sqs"), f"http://127.0.0.1:{port}")
+    outputs = tmp_path / "other-outputs.json"
+    outputs.write_text(json.dumps({"Endpoints": stopped}), encoding="utf-8")
+    command = [*_local_deploy(tmp_path, tmp_path / "outputs.json"), "--join", str(outputs)]
+
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    assert refused.returncode == 2
+    assert f"nothing answers at http://127.0.0.1:{port}" in refused.stderr
+    assert "Start it first (`make local` there)" in refused.stderr
+    assert not (tmp_path / "outputs.json").exists()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux has a parent-death signal")
 def test_the_emulators_stop_when_the_local_deploy_is_killed_outright(tmp_path: Path) -> None:
     outputs = tmp_path / "outputs.json"
