@@ -12,10 +12,13 @@ in Lambda: the service's event records and the publisher's PutEvents entry.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -151,9 +154,50 @@ def known(text: str) -> bool:
     return True
 
 
-def test_the_publisher_honours_every_pact(published_contract: Path) -> None:
+def test_the_publisher_honours_every_pact(published_contract: Path, tmp_path: Path) -> None:
     broker = bool(os.environ.get("PACT_BROKER_BASE_URL"))
-    verify(published_message, [published_contract, *pacts.pact_files()], broker=broker)
+    shared = pacts.shared_pact_files(tmp_path, os.environ.get("PACT_SOURCES", ""))
+    verify(published_message, [published_contract, *pacts.pact_files(), *shared], broker=broker)
+
+
+def test_pacts_from_a_consumer_s_folder_or_url_are_verified_without_a_broker(tmp_path: Path) -> None:
+    """PACT_SOURCES: another squad's pacts/ folder, and a pact file served over HTTP."""
+    folder, served = tmp_path / "consumer-pacts", tmp_path / "served"
+    folder.mkdir()
+    served.mkdir()
+    listed = next(t for t in registry.PUBLISHED if t.visibility is registry.Visibility.PUBLIC)
+    for consumer, where in (("squad-a", folder), ("squad-b", served)):
+        pact = Pact(consumer, pacts.PROVIDER).with_specification("V4")
+        (
+            pact.upon_receiving(pacts.description(listed), "Async")
+            .with_body(pacts.expected_envelope(listed), content_type="application/json")
+            .with_metadata(pacts.routing(listed))
+        )
+        pact.write_file(where, overwrite=True)
+    elsewhere = Pact("squad-a", "another-producer").with_specification("V4")
+    elsewhere.upon_receiving("a ShipmentDispatched v1 event", "Async").with_body({"shipment_id": "s-1"})
+    elsewhere.write_file(folder, overwrite=True)
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=served)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/squad-b-{pacts.PROVIDER}.json"
+        shared = pacts.shared_pact_files(tmp_path, f"{folder} {url}")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    # The pact for another producer in the same folder is left out; the two for this one are verified.
+    assert [json.loads(path.read_text(encoding="utf-8"))["consumer"]["name"] for path in shared] == [
+        "squad-a",
+        "squad-b",
+    ]
+    verify(published_message, shared)
+
+
+def test_a_pact_source_that_is_neither_folder_nor_url_is_named(tmp_path: Path) -> None:
+    with pytest.raises(LookupError, match=r"PACT_SOURCES: \.\./pricing/pact is neither a folder nor an http"):
+        pacts.shared_pact_files(tmp_path, "../pricing/pact")
 
 
 def test_a_publisher_that_drops_a_field_fails_verification_with_the_verifiers_report(
