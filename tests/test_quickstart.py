@@ -26,7 +26,25 @@ from pathlib import Path
 import pytest
 
 from tests.guide import perform
-from tests.rendering import ROOT, follow, fresh_clone, next_steps
+from tests.rendering import (
+    ROOT,
+    follow,
+    fresh_clone,
+    next_steps,
+    render_cookiecutter,
+    render_copier,
+    tree_differences,
+)
+from tests.two_components import (
+    EVENT,
+    FLOW,
+    PRICING,
+    PRODUCER,
+    complete_the_projection,
+    json_lines,
+    running,
+    started,
+)
 
 # The tools the README's quickstart asks for, and nothing else of this machine's PATH.
 REQUIRED_TOOLS = ("python3", "git", "make", "node", "npm", "java")
@@ -155,6 +173,130 @@ def test_the_readme_quickstart_works_as_written_on_a_new_laptop(quickstart: Quic
     assert commit.returncode == 0, hooks_report
     assert re.search(r"^ruff format\.+Passed$", hooks_report, re.MULTILINE), hooks_report
     assert re.search(r"^mypy\.+Passed$", hooks_report, re.MULTILINE), hooks_report
+
+
+@pytest.mark.slow
+def test_two_squads_components_work_together_on_one_local_bus(quickstart: Quickstart) -> None:
+    """Issue 13's proof: a consumer subscribes from the producer's contract; both pass `make lint test`
+    (the producer in the quickstart's `make verify`); on one set of emulators a command to the producer
+    ends in the consumer's projection under the producer's correlation id; the producer verifies the
+    consumer's pact, and fails it, naming the field, once a released field is renamed."""
+    assert quickstart.result.returncode == 0, "the quickstart failed: see its test"
+    producer, env = quickstart.component, quickstart.env
+    # The consumer squad's component, from the same clone: both tools write the same bytes.
+    squad = quickstart.root / "pricing-squad"
+    consumer = render_cookiecutter(PRICING, squad / "cookiecutter", template=str(quickstart.clone))
+    by_copier = render_copier(PRICING, squad / "copier" / consumer.name, template=str(quickstart.clone))
+    assert tree_differences(consumer, by_copier) == []
+
+    def make(component: Path, *arguments: str) -> str:
+        done = subprocess.run(
+            ["make", *arguments],
+            cwd=component,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        assert done.returncode == 0, (
+            f"make {' '.join(arguments)} in {component.name}:\n{done.stdout[-5000:]}\n{done.stderr[-5000:]}"
+        )
+        return done.stdout
+
+    contract = producer / "docs" / "events" / "asyncapi.yaml"
+    make(consumer, "install")
+    subscribed = make(consumer, "subscribe", f"CONTRACT={contract}", f"EVENT={EVENT}", "VERSION=1")
+    assert f"the consumer's rule now matches {EVENT} v1 from source example-org.inventory" in subscribed
+    complete_the_projection(consumer)
+    make(consumer, "docs")
+
+    # The producer's local deploy starts (its synth beside the consumer's checks), then the consumer's
+    # joins its emulators, as the component README says.
+    producer_outputs, consumer_outputs = (
+        producer / ".local" / "outputs.json",
+        consumer / ".local" / "outputs.json",
+    )
+    producer_outputs.unlink(missing_ok=True)
+    with running(["make", "local"], producer, env, squad / "producer-local.log") as producer_local:
+        make(consumer, "lint", "test")
+        started(producer_local, producer_outputs, squad / "producer-local.log")
+        joining = ["make", "local", f"JOIN={producer_outputs}"]
+        with running(joining, consumer, env, squad / "consumer-local.log") as consumer_local:
+            joined = started(consumer_local, consumer_outputs, squad / "consumer-local.log")
+            local = {
+                **env,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_REGION": "eu-west-2",
+            }
+            flow = subprocess.run(
+                [
+                    "scripts/uv",
+                    "run",
+                    "--locked",
+                    "python",
+                    "-c",
+                    FLOW,
+                    str(producer_outputs),
+                    str(consumer_outputs),
+                ],
+                cwd=producer,
+                env=local,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+        assert consumer_local.returncode == 0, (squad / "consumer-local.log").read_text()[-4000:]
+    assert flow.returncode == 0, flow.stdout[-3000:] + flow.stderr[-3000:]
+    seen = json.loads(flow.stdout.strip().splitlines()[-1])
+    assert joined["Processes"] == {}, "the consumer's deploy started no emulator of its own"
+    assert seen["entry"] is not None, f"{seen['identity']} never reached the consumer's projection"
+    assert seen["entry"]["title"] == {"S": "Two squads"}
+    assert seen["entry"]["price"] == {"N": "1500"}
+    # The consumer's logs carry the producer's correlation id: the API request's, through the event.
+    consumer_log = (squad / "consumer-local.log").read_text(encoding="utf-8")
+    applied = [r for r in json_lines(consumer_log) if r.get("message") == "event applied"]
+    assert [r.get("correlation_id") for r in applied] == [seen["correlation_id"]], consumer_log[-3000:]
+    assert "Imported buses, found on the emulators already: shared-dev" in consumer_log
+
+    # The consumer's pact, written by its `make test`, names the producer; the producer verifies it from
+    # the consumer's pacts/ folder, no broker between them.
+    pact_file = consumer / "pacts" / "pricing-catalogue-inventory.json"
+    pact = json.loads(pact_file.read_text(encoding="utf-8"))
+    assert (pact["consumer"]["name"], pact["provider"]["name"]) == ("pricing-catalogue", PRODUCER)
+    verified = make(producer, "test-contract", f"PACT_SOURCES={consumer / 'pacts'}")
+    assert re.search(r"\d+ passed", verified), verified[-2000:]
+
+    # A breaking change in the producer, its own schema gate skipped (only the verification runs): the
+    # released field `title` renamed wherever the code says it.
+    for path in (producer / "src").rglob("*.py"):
+        path.write_text(re.sub(r"\btitle\b", "headline", path.read_text(encoding="utf-8")), encoding="utf-8")
+    try:
+        broken = subprocess.run(
+            [
+                "scripts/uv",
+                "run",
+                "--locked",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "tests/contract/test_provider_pacts.py::test_the_publisher_honours_every_pact",
+            ],
+            cwd=producer,
+            env={**env, "PACT_SOURCES": str(consumer / "pacts")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        subprocess.run(["git", "checkout", "--", "src"], cwd=producer, env=env, check=True)
+    assert broken.returncode == 1, broken.stdout[-3000:]
+    assert "a VehicleListed v1 event" in broken.stdout
+    assert "Actual map is missing the following keys: title" in broken.stdout, broken.stdout[-3000:]
 
 
 # The edits a squad makes to its first public event, then its first breaking change, by the README's steps.

@@ -221,6 +221,10 @@ class ComponentStack(Stack):
         )
         rule_resource = cast(events.CfnRule, self.consumer_rule.node.default_child)
         rule_resource.add_property_override("EventPattern", consumer.EVENT_PATTERN)
+        # An override is merged into the placeholder, key by key: a pattern of `$or` alternatives alone
+        # (several sources or versions) must not keep the placeholder's top-level `source`.
+        if "source" not in consumer.EVENT_PATTERN:
+            rule_resource.add_property_deletion_override("EventPattern.source")
         self.consumer = self._function("Consumer", "consumer", timeout=consumer_timeout)
         self.consumer.add_environment("TABLE_NAME", self.table.table_name)
         self.consumer.add_environment("IDEMPOTENCY_TABLE_NAME", self.idempotency_table.table_name)

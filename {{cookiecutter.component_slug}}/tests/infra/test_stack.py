@@ -9,15 +9,28 @@ from __future__ import annotations
 import importlib
 import json
 from importlib import metadata
+{%- if cookiecutter.consumer %}
+from pathlib import Path
+{%- endif %}
 from typing import Any
 
 import pytest
+{%- if cookiecutter.consumer %}
+from aws_cdk import App
+from aws_cdk.assertions import Match, Template
+{%- else %}
 from aws_cdk.assertions import Match
+{%- endif %}
 
 from {{ cookiecutter.package_name }} import settings
 from {{ cookiecutter.package_name }}.handlers import {% if cookiecutter.command_api %}api, {% endif %}{% if cookiecutter.consumer %}consumer, {% endif %}publisher
 
+{% if cookiecutter.consumer -%}
+from infra.app import build
+from tests.infra.conftest import DEV, Synthesized, validation_report
+{%- else -%}
 from tests.infra.conftest import Synthesized, validation_report
+{%- endif %}
 {%- if cookiecutter.consumer %}
 from tests.integration import infrastructure
 {%- endif %}
@@ -173,6 +186,23 @@ def test_the_rule_routes_the_consumers_pattern_from_the_shared_bus_to_its_queue(
 {%- if cookiecutter.fifo_buffering %}
     assert target["SqsParameters"] == {"MessageGroupId": "{{ cookiecutter.component_slug }}"}
 {%- endif %}
+
+
+def test_a_pattern_of_alternatives_is_the_rule_s_whole_pattern(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Two sources (a subscription to another component's event, ADR 20): the pattern is `$or` alone, and
+    # the construct's placeholder (a top-level `source`) must not stay merged beside it.
+    alternatives = consumer.event_pattern(
+        [("example-org.one", "ThingListed", 1), ("example-org.two", "ThingSold", 2)]
+    )
+    assert set(alternatives) == {"$or"}
+    monkeypatch.setattr(consumer, "EVENT_PATTERN", alternatives)
+
+    stack = build(App(outdir=str(tmp_path)), DEV)
+
+    (rule,) = Template.from_stack(stack).find_resources("AWS::Events::Rule").values()
+    assert rule["Properties"]["EventPattern"] == alternatives
 
 
 def test_the_consumer_queue_redrives_to_its_dlq_after_the_tested_maximum_receives(dev: Synthesized) -> None:
