@@ -21,6 +21,7 @@ synthesized template; the integration tests give them directly.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -93,6 +94,8 @@ class StreamMapping:
         self._bisect = bisect_on_error
         self._context = context or LambdaContext()
         self._iterators: dict[str, str] = {}
+        # The sequence number of the last record read from each shard: where a renewed iterator resumes.
+        self._last_read: dict[str, str] = {}
         self.invocations = 0
 
     def poll(self) -> int:
@@ -108,16 +111,44 @@ class StreamMapping:
         for shard in shards:
             shard_id = shard["ShardId"]
             if shard_id not in self._iterators:
-                self._iterators[shard_id] = self._streams.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
+                self._iterators[shard_id] = self._iterator(shard_id)
+            renewed = False
             while True:
-                page = self._streams.get_records(ShardIterator=self._iterators[shard_id], Limit=1000)
+                try:
+                    page = self._streams.get_records(ShardIterator=self._iterators[shard_id], Limit=1000)
+                except (
+                    self._streams.exceptions.ExpiredIteratorException,
+                    self._streams.exceptions.TrimmedDataAccessException,
+                ):
+                    # An iterator expires (15 minutes on AWS), and DynamoDB Local's can report "trimmed"
+                    # for a young, idle stream, notably once another table is created beside it: resume
+                    # after the last record read, as Lambda's mapping does; once per poll, then next poll.
+                    if renewed:
+                        break
+                    self._iterators[shard_id], renewed = self._iterator(shard_id), True
+                    continue
                 self._iterators[shard_id] = page.get("NextShardIterator", self._iterators[shard_id])
+                if page["Records"]:
+                    self._last_read[shard_id] = page["Records"][-1]["dynamodb"]["SequenceNumber"]
                 records += [self._lambda_record(record) for record in page["Records"]]
                 if not page["Records"]:
                     break
         return records
+
+    def _iterator(self, shard_id: str) -> str:
+        """An iterator from just after the last record read from the shard, or its oldest record."""
+        last = self._last_read.get(shard_id)
+        if last is not None:
+            with contextlib.suppress(self._streams.exceptions.TrimmedDataAccessException):
+                return self._streams.get_shard_iterator(
+                    StreamArn=self._arn,
+                    ShardId=shard_id,
+                    ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                    SequenceNumber=last,
+                )["ShardIterator"]
+        return self._streams.get_shard_iterator(
+            StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
 
     def _lambda_record(self, record: Any) -> dict[str, Any]:
         change = dict(record["dynamodb"])

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 
 from local_deploy.deploy import LocalDeployment
 from local_deploy.processes import process_group, spawn
@@ -121,6 +122,35 @@ def test_the_stream_mapping_uses_the_template_s_batch_size(
     deployment.poll()
 
     assert batches == BATCHES
+
+
+def test_a_stream_iterator_reported_trimmed_resumes_after_the_last_record_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Injected: DynamoDB Local raises this now and then on a young, idle stream (notably when another
+    # component's tables are created beside it), but not on demand.
+    deployment = deploy(tmp_path, template(10))
+    write(deployment, "a")
+    deployment.poll()
+    # Every AWS call of a botocore client passes here; the type stubs do not list it.
+    make_api_call = BaseClient._make_api_call  # type: ignore[attr-defined]
+    trimmed: list[str] = []
+
+    def once_trimmed(client: Any, operation: str, request: Any) -> Any:
+        if operation == "GetRecords" and not trimmed:
+            trimmed.append(request["ShardIterator"])
+            error = {"Error": {"Code": "TrimmedDataAccessException", "Message": "past the oldest record"}}
+            raise client.exceptions.TrimmedDataAccessException(error, operation)
+        return make_api_call(client, operation, request)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", once_trimmed)
+    write(deployment, "b")
+
+    deployment.poll()
+
+    assert trimmed, "the fault was injected"
+    # "a" is not delivered again and "b" is not lost: the new iterator starts after "a".
+    assert BATCHES == [["a"], ["b"]]
 
 
 def test_the_filter_retries_and_on_failure_queue_come_from_the_template(tmp_path: Path) -> None:
