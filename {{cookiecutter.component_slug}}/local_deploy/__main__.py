@@ -139,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"local deploy stopped: {error}", file=sys.stderr)
         return 1
     finally:
+        # A second Ctrl-C, or the same one passed on by `uv run`, must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 {%- if cookiecutter.command_api %}
         if api is not None:
             api.stop()
