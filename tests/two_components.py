@@ -70,7 +70,8 @@ deadline, item = time.monotonic() + 60, None
 while item is None and time.monotonic() < deadline:
     item = dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
     time.sleep(0.3)
-print(json.dumps({"identity": identity, "correlation_id": stored.correlation_id, "entry": item}))
+entry = None if item is None else json.loads(item["state"]["S"])
+print(json.dumps({"identity": identity, "correlation_id": stored.correlation_id, "entry": entry}))
 """
 
 
