@@ -175,6 +175,23 @@ def test_the_readme_quickstart_works_as_written_on_a_new_laptop(quickstart: Quic
     assert re.search(r"^mypy\.+Passed$", hooks_report, re.MULTILINE), hooks_report
 
 
+def make_in(component: Path, env: dict[str, str], *arguments: str) -> str:
+    """`make ARGUMENTS` in the component, as the squad runs it; its output, or a failure that shows it."""
+    done = subprocess.run(
+        ["make", *arguments],
+        cwd=component,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert done.returncode == 0, (
+        f"make {' '.join(arguments)} in {component.name}:\n{done.stdout[-5000:]}\n{done.stderr[-5000:]}"
+    )
+    return done.stdout
+
+
 @pytest.mark.slow
 def test_two_squads_components_work_together_on_one_local_bus(quickstart: Quickstart) -> None:
     """Issue 13's proof: a consumer subscribes from the producer's contract; both pass `make lint test`
@@ -190,19 +207,7 @@ def test_two_squads_components_work_together_on_one_local_bus(quickstart: Quicks
     assert tree_differences(consumer, by_copier) == []
 
     def make(component: Path, *arguments: str) -> str:
-        done = subprocess.run(
-            ["make", *arguments],
-            cwd=component,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        assert done.returncode == 0, (
-            f"make {' '.join(arguments)} in {component.name}:\n{done.stdout[-5000:]}\n{done.stderr[-5000:]}"
-        )
-        return done.stdout
+        return make_in(component, env, *arguments)
 
     contract = producer / "docs" / "events" / "asyncapi.yaml"
     make(consumer, "install")
@@ -346,19 +351,7 @@ def test_a_squads_first_changes_pass_make_verify(quickstart: Quickstart) -> None
         assert step in readme, f"the README's steps name {step!r}"
 
     def make(*targets: str) -> str:
-        done = subprocess.run(
-            ["make", *targets],
-            cwd=component,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=False,
-        )
-        assert done.returncode == 0, (
-            f"make {' '.join(targets)}:\n{done.stdout[-5000:]}\n{done.stderr[-5000:]}"
-        )
-        return done.stdout
+        return make_in(component, env, *targets)
 
     # A compatible change to released version 1: an optional enum and an optional nested model.
     domain = component / "src" / "inventory" / "domain" / "vehicle.py"
