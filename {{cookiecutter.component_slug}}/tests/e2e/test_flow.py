@@ -42,6 +42,9 @@ from {{ cookiecutter.package_name }}.service import {{ A }}Service
 from {{ cookiecutter.package_name }}.store.event_store import EventStore
 {%- endif %}
 
+{% if cookiecutter.consumer -%}
+from scripts import redrive
+{% endif -%}
 from tests.e2e.conftest import PATIENCE_SECONDS, Deployment
 
 T = TypeVar("T")
@@ -255,9 +258,18 @@ def test_a_poison_message_ends_in_the_dead_letter_queue(deployment: Deployment) 
 {%- if cookiecutter.fifo_buffering %}
     message |= {"MessageGroupId": "e2e", "MessageDeduplicationId": marker}
 {%- endif %}
-    sqs.send_message(**message)
+    sent = sqs.send_message(**message)["MessageId"]
 
     dead_letters = deployment.outputs["ConsumerDlqUrl"]
+    queues = redrive.Queues(dead_letters=dead_letters, source=queue_url)
+
+    def listed() -> redrive.Redrive | None:
+        looked = redrive.redrive(sqs, queues, dry_run=True, limit=100)
+        return looked if f"{sent} (not an event)" in looked.seen else None
+
+    # As `make redrive DRY_RUN=1` shows it on this deployment: listed, moved nowhere.
+    looked = eventually(listed, "the poison message in the DLQ, as a dry-run redrive lists it")
+    assert looked.moved == []
     dead = eventually(
         lambda: received(deployment, dead_letters, lambda body: body.get("marker") == marker) or None,
         "the poison message in the DLQ",
