@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.service import {{ A }}Service
 from local_deploy.mappings import StreamMapping
 from tests.integration import faults
 from tests.integration.infrastructure import EventFlow, bodies
+from tests.observability import emitted, log_lines
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -127,12 +128,17 @@ def test_only_the_refused_entries_are_sent_again(
 
 
 def test_events_that_cannot_be_published_end_in_the_failure_queue(
-    service: {{ A }}Service, stream: StreamMapping, sqs: SQSClient, flow: EventFlow
+    service: {{ A }}Service,
+    stream: StreamMapping,
+    sqs: SQSClient,
+    flow: EventFlow,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     stored = record_history(service, aggregates=2)
     client = publisher.publisher().client
     faults.inject(client, "PutEvents", faults.partial_put_events(set(range(10))), times=1_000)
-    stream.poll()
+    with log_lines(publisher.logger) as lines:
+        stream.poll()
     shared, component = on_buses(sqs, flow)
     failures = bodies(sqs, flow.stream_failures)
     assert shared == []
@@ -140,6 +146,14 @@ def test_events_that_cannot_be_published_end_in_the_failure_queue(
     assert len(failures) == 1
     assert failures[0]["DDBStreamBatchInfo"]["batchSize"] == stored
     assert stream.invocations == 4, "the first try and the mapping's 3 retries"
+    # Each try counted its failure and published nothing; each logged where it stopped, and whose it is.
+    assert emitted(capsys.readouterr().out) == {
+        "EventsPublished": ("Count", [0.0] * 4),
+        "PublishFailures": ("Count", [float(stored)] * 4),
+    }
+    stopped = [line for line in lines if line["message"].startswith("publishing stopped")]
+    assert len(stopped) == 4
+    assert all(line["correlation_id"] == "correlation-1" for line in stopped)
 
 
 @pytest.mark.parametrize("entries", [1, 10, 11, 25])
@@ -154,3 +168,25 @@ def publisher_batches(entries: list[Any]) -> list[list[int]]:
     from {{ cookiecutter.package_name }}.events.publisher import batches
 
     return batches(entries)
+
+
+def test_each_event_published_is_logged_and_counted(
+    service: {{ A }}Service,
+    stream: StreamMapping,
+    sqs: SQSClient,
+    flow: EventFlow,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stored = record_history(service)
+    with log_lines(publisher.logger) as lines:
+        stream.poll()
+
+    assert emitted(capsys.readouterr().out) == {"EventsPublished": ("Count", [float(stored)])}
+    logged = [line for line in lines if line["message"] == "event published"]
+    assert len(logged) == stored
+    for line in logged:
+        assert (line["correlation_id"], line["aggregate_id"]) == ("correlation-1", "v-0")
+        assert {"event_id", "event", "version", "bus"} <= set(line)
+        assert "data" not in line, "never the event's data"
+    assert {line["bus"] for line in logged} == {flow.shared_bus, flow.component_bus}
+    on_buses(sqs, flow)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -19,8 +20,13 @@ from {{ cookiecutter.package_name }}.clients import eventbridge_client
 from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.events.publisher import EventPublisher
 from {{ cookiecutter.package_name }}.events.registry import Visibility
-from {{ cookiecutter.package_name }}.settings import PublisherSettings
-from {{ cookiecutter.package_name }}.store.event_store import OUTBOUND_PREFIX, SORT_KEY, outbound_event
+from {{ cookiecutter.package_name }}.settings import METRICS_NAMESPACE, PublisherSettings
+from {{ cookiecutter.package_name }}.store.event_store import (
+    OUTBOUND_PREFIX,
+    SORT_KEY,
+    OutboundEvent,
+    outbound_event,
+)
 
 # The event source mapping's filter (the stack reads it from here): inserted OUTBOUND items only.
 STREAM_FILTER: dict[str, Any] = {
@@ -35,6 +41,9 @@ MAXIMUM_RETRY_ATTEMPTS = 3
 MAXIMUM_RECORD_AGE_SECONDS = 3600
 
 logger = Logger()
+# Under the component's namespace (embedded metric format): events published, and events a batch left
+# unpublished for the stream to retry.
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 @functools.cache
@@ -47,22 +56,40 @@ def publisher() -> EventPublisher:
     )
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     sequence_numbers: list[str] = []
-    entries = []
+    outbound_events = []
     for record in event.get("Records", []):
         outbound = outbound_event(record["dynamodb"].get("NewImage", {}))
         if record.get("eventName") != "INSERT" or outbound is None:
             continue
         sequence_numbers.append(record["dynamodb"]["SequenceNumber"])
-        entries.append(publisher().entry(outbound))
+        outbound_events.append(outbound)
+    entries = [publisher().entry(outbound) for outbound in outbound_events]
     failed = publisher().publish(entries)
+    published = len(entries) if failed is None else failed
+    for outbound, entry in zip(outbound_events[:published], entries, strict=False):
+        logger.info("event published", extra={**described(outbound), "bus": entry.get("EventBusName")})
+    metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=published)
     if failed is None:
-        logger.info("events published", extra={"count": len(entries)})
         return {"batchItemFailures": []}
+    metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=len(entries) - failed)
     logger.warning(
         "publishing stopped at a failed event; the stream retries from it",
-        extra={"published": failed, "pending": len(entries) - failed},
+        extra={**described(outbound_events[failed]), "published": failed, "pending": len(entries) - failed},
     )
     return {"batchItemFailures": [{"itemIdentifier": sequence_numbers[failed]}]}
+
+
+def described(outbound: OutboundEvent) -> dict[str, Any]:
+    """What the logs say of an event: which one and whose journey it is on, never its data."""
+    record = outbound.record
+    return {
+        "event_id": record.event_id,
+        "event": record.name,
+        "version": record.version,
+        "aggregate_id": outbound.aggregate_id,
+        "correlation_id": record.correlation_id,
+    }
