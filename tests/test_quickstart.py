@@ -50,8 +50,9 @@ from tests.two_components import (
 REQUIRED_TOOLS = ("python3", "git", "make", "node", "npm", "java")
 QUICKSTART_TIMEOUT_SECONDS = 20 * 60
 
-# One worker for the module: its tests share the quickstart's component (a module fixture), which a
-# second worker would build again.
+# One worker for the module: its tests share the quickstart's component (a session fixture), which a
+# second worker would build again. They run in file order: the two-squads test uses the component as the
+# quickstart left it, before the squad's first changes.
 pytestmark = pytest.mark.xdist_group("quickstart")
 MACHINE_NETWORK = re.compile(r"PROXY|CERT|SSL|CA_BUNDLE|^PIP_", re.IGNORECASE)
 
@@ -93,7 +94,9 @@ class Quickstart:
         return self.clone / "build" / "inventory"
 
 
-@pytest.fixture(scope="module")
+# Session-scoped, not module-scoped: the worker that runs this group may run another module's tests
+# between two of these, and a module fixture would be torn down there and the quickstart run again.
+@pytest.fixture(scope="session")
 def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Quickstart:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "\n./bootstrap.sh   #" in readme, "the README's first command is `./bootstrap.sh`"
