@@ -29,6 +29,10 @@ MAX_STACK_NAME = 128
 _NOT_ALLOWED = re.compile(r"[^a-z0-9]+")
 
 
+# An address SNS can send to: one @, a dot in the domain, no spaces. (SNS confirms it by mail.)
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 class BadContext(ValueError):
     """A context value the app cannot deploy: the message says which and why."""
 
@@ -43,6 +47,9 @@ class Deployment:
     account: str | None = None
     region: str = REGION
     component: str = COMPONENT
+    # Who is told when an alarm fires (an email subscription to the stack's alarm topic); none by default,
+    # e.g. `-c alarm_email=squad-oncall@example.org` on the production stage.
+    alarm_email: str = ""
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -52,6 +59,11 @@ class Deployment:
             object.__setattr__(self, "shared_bus_name", shared)
         if self.branch is not None and not branch_slug(self.branch, 1):
             raise BadContext(f"branch={self.branch!r} has no letter or digit to name a stack after")
+        if self.alarm_email and not EMAIL.fullmatch(self.alarm_email):
+            raise BadContext(
+                f"alarm_email={self.alarm_email!r} is not an email address; name one like "
+                "squad-oncall@example.org, or leave it out for no subscription"
+            )
         if self.is_production and self.branch:
             raise BadContext("stage=prod is deployed from the main line only: drop the branch context")
 
@@ -74,6 +86,7 @@ class Deployment:
             # Unset offline (synth needs no account); `cdk deploy` sets it from the credentials.
             account=environ.get("CDK_DEFAULT_ACCOUNT"),
             region=text("region") or REGION,
+            alarm_email=text("alarm_email") or "",
         )
 
     @property

@@ -28,15 +28,19 @@ from aws_cdk import (
 from aws_cdk import aws_apigateway as apigateway
 {%- endif %}
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 {%- if cookiecutter.consumer %}
 from aws_cdk import aws_events_targets as targets
 {%- endif %}
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as sns_subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
@@ -257,6 +261,7 @@ class ComponentStack(Stack):
         self.api = self._rest_api()
 {%- endif %}
 
+        self.alarm_topic = self._alarm_topic(deployment, removal)
         self._alarms()
         self._outputs()
 
@@ -419,7 +424,26 @@ class ComponentStack(Stack):
         return rest_api
 {%- endif %}
 
+    def _alarm_topic(self, deployment: Deployment, removal: RemovalPolicy) -> sns.Topic:
+        """The one topic every alarm notifies, encrypted, TLS only; the stage's subscriber, if named.
+
+        Its key is the stack's own: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
+        """
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description=f"Encrypts the alarm notifications of {self.stack_name}",
+            enable_key_rotation=True,
+            removal_policy=removal,
+        )
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey")
+        topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
+        if deployment.alarm_email:
+            topic.add_subscription(sns_subscriptions.EmailSubscription(deployment.alarm_email))
+        return topic
+
     def _alarms(self) -> None:
+        notify = cloudwatch_actions.SnsAction(self.alarm_topic)
         period = Duration.minutes(5)
         functions = {"Publisher": self.publisher}
 {%- if cookiecutter.consumer %}
@@ -429,7 +453,7 @@ class ComponentStack(Stack):
         functions["Api"] = self.api_function
 {%- endif %}
         for name, function in functions.items():
-            function.metric_errors(period=period, statistic="Sum").create_alarm(
+            alarm = function.metric_errors(period=period, statistic="Sum").create_alarm(
                 self,
                 f"{name}Errors",
                 threshold=1,
@@ -438,7 +462,8 @@ class ComponentStack(Stack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description=f"{name} function errors",
             )
-        self.publisher.metric("IteratorAge", period=period, statistic="Maximum").create_alarm(
+            alarm.add_alarm_action(notify)
+        iterator_age = self.publisher.metric("IteratorAge", period=period, statistic="Maximum").create_alarm(
             self,
             "StreamIteratorAge",
             threshold=ITERATOR_AGE_ALARM.to_milliseconds(),
@@ -447,13 +472,14 @@ class ComponentStack(Stack):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description="The oldest unpublished stream record is older than the alarm's limit",
         )
+        iterator_age.add_alarm_action(notify)
         queues = {"StreamFailures": self.stream_failures}
 {%- if cookiecutter.consumer %}
         queues["ConsumerDlq"] = self.consumer_dlq
 {%- endif %}
         for name, queue in queues.items():
             waiting = queue.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum")
-            waiting.create_alarm(
+            depth = waiting.create_alarm(
                 self,
                 f"{name}Depth",
                 threshold=1,
@@ -462,6 +488,7 @@ class ComponentStack(Stack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description=f"Messages waiting in {name}: each is work that was given up on",
             )
+            depth.add_alarm_action(notify)
 
     def _outputs(self) -> None:
         # What the end-to-end tests and operators look up: stable keys, whatever the stack is called.
@@ -471,6 +498,7 @@ class ComponentStack(Stack):
             "SharedBusName": self.shared_bus.event_bus_name,
             "StreamFailuresQueueUrl": self.stream_failures.queue_url,
             "PublisherFunctionName": self.publisher.function_name,
+            "AlarmTopicArn": self.alarm_topic.topic_arn,
         }
 {%- if cookiecutter.consumer %}
         outputs["IdempotencyTableName"] = self.idempotency_table.table_name

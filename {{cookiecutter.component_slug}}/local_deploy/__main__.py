@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         help="deploy onto the emulators of another component's running local deploy (its outputs file)",
     )
     arguments = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         template = stack_template(Path(arguments.assembly))
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"local deploy stopped: {error}", file=sys.stderr)
         return 1
     finally:
-        # A second Ctrl-C, or the same one passed on by `uv run`, must not cut the clean-up short.
+        # Whatever ended the run (an error too): no signal may cut the clean-up short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
 {%- if cookiecutter.command_api %}
@@ -174,6 +175,10 @@ def _joined(outputs_file: str) -> dict[str, str]:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C or SIGTERM: stop. Any later one (a second Ctrl-C, or `uv run` passing the first one on) is
+    ignored from this moment, so it cannot cut the clean-up short, however long that takes to begin."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

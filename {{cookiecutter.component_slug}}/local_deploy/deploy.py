@@ -49,6 +49,10 @@ NOT_EMULATED = {
     "AWS::SQS::QueuePolicy": "queue policies (TLS only) are not enforced by moto",
     "AWS::Logs::LogGroup": "function logs go to this terminal, as JSON",
     "AWS::CloudWatch::Alarm": "no metrics locally",
+    "AWS::SNS::Topic": "the alarm topic: no alarms fire locally",
+    "AWS::SNS::TopicPolicy": "the alarm topic's TLS-only policy",
+    "AWS::SNS::Subscription": "the alarm topic's subscriber",
+    "AWS::KMS::Key": "the alarm topic's key (encryption is not emulated)",
 {%- if cookiecutter.command_api %}
     "AWS::ApiGateway::Deployment": "the local API serves the current routes",
     "AWS::ApiGateway::RequestValidator": "the handler validates requests itself (Powertools)",

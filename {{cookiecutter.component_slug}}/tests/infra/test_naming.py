@@ -55,6 +55,7 @@ def test_the_context_chooses_the_deployment() -> None:
         ({"stage": "test"}, "stage='test' is not valid; allowed: dev, prod"),
         ({"stage": "prod", "branch": "feature/x"}, "stage=prod is deployed from the main line only"),
         ({"stage": "dev", "branch": "///"}, "has no letter or digit"),
+        ({"stage": "prod", "alarm_email": "oncall"}, "alarm_email='oncall' is not an email address"),
     ],
 )
 def test_a_context_that_cannot_be_deployed_is_refused(context: dict[str, str], message: str) -> None:

@@ -9,28 +9,19 @@ from __future__ import annotations
 import importlib
 import json
 from importlib import metadata
-{%- if cookiecutter.consumer %}
 from pathlib import Path
-{%- endif %}
 from typing import Any
 
 import pytest
-{%- if cookiecutter.consumer %}
 from aws_cdk import App
 from aws_cdk.assertions import Match, Template
-{%- else %}
-from aws_cdk.assertions import Match
-{%- endif %}
 
 from {{ cookiecutter.package_name }} import settings
 from {{ cookiecutter.package_name }}.handlers import {% if cookiecutter.command_api %}api, {% endif %}{% if cookiecutter.consumer %}consumer, {% endif %}publisher
 
-{% if cookiecutter.consumer -%}
 from infra.app import build
-from tests.infra.conftest import DEV, Synthesized, validation_report
-{%- else -%}
-from tests.infra.conftest import Synthesized, validation_report
-{%- endif %}
+from infra.naming import Deployment
+from tests.infra.conftest import {% if cookiecutter.consumer %}DEV, {% endif %}Synthesized, validation_report
 {%- if cookiecutter.consumer %}
 from tests.integration import infrastructure
 {%- endif %}
@@ -444,8 +435,34 @@ def test_a_message_in_a_last_stop_queue_raises_an_alarm(dev: Synthesized, queue:
     )
 
 
+def test_every_alarm_notifies_the_encrypted_tls_only_alarm_topic(dev: Synthesized) -> None:
+    topic = logical_id(dev, "AWS::SNS::Topic", "AlarmTopic")
+    key = logical_id(dev, "AWS::KMS::Key", "AlarmTopicKey")
+    encryption = dev.one("AWS::SNS::Topic", "AlarmTopic")["Properties"]["KmsMasterKeyId"]
+    assert encryption == {"Fn::GetAtt": [key, "Arn"]}
+    assert dev.one("AWS::KMS::Key", "AlarmTopicKey")["Properties"]["EnableKeyRotation"] is True
+    (policy,) = dev.resources("AWS::SNS::TopicPolicy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert len(alarms(dev)) >= 4
+    for alarm in alarms(dev):
+        assert alarm["AlarmActions"] == [{"Ref": topic}], alarm["AlarmDescription"]
+    assert dev.resources("AWS::SNS::Subscription") == {}, "no subscriber unless the context names one"
+
+
+def test_an_alarm_email_from_the_context_subscribes_to_the_topic(tmp_path: Path) -> None:
+    deployment = Deployment(stage="prod", alarm_email="squad-oncall@example.org")
+
+    stack = build(App(outdir=str(tmp_path)), deployment)
+
+    (subscription,) = Template.from_stack(stack).find_resources("AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "squad-oncall@example.org"
+
+
 def test_the_outputs_an_end_to_end_test_needs(dev: Synthesized) -> None:
-    expected = {"TableName", "ComponentBusName", "SharedBusName", "StreamFailuresQueueUrl"}
+    expected = {"TableName", "ComponentBusName", "SharedBusName", "StreamFailuresQueueUrl", "AlarmTopicArn"}
     expected |= {"PublisherFunctionName"}
 {%- if cookiecutter.consumer %}
     expected |= {"IdempotencyTableName", "ConsumerQueueUrl", "ConsumerDlqUrl", "ConsumerFunctionName"}
