@@ -1,1 +1,1 @@
-"""Commands a squad runs by hand: the template status, and (with the consumer) the DLQ redrive."""
+"""Commands a squad runs by hand, each behind a make target (`make help` lists them)."""

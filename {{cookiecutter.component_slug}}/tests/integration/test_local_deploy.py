@@ -170,9 +170,9 @@ def test_the_filter_retries_and_on_failure_queue_come_from_the_template(tmp_path
 
 
 def test_a_resource_type_it_neither_runs_nor_lists_is_refused_by_name(tmp_path: Path) -> None:
-    document = template(10, extra={"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}})
+    document = template(10, extra={"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}}})
 
-    with pytest.raises(TemplateError, match="neither emulates nor lists: AWS::SNS::Topic"):
+    with pytest.raises(TemplateError, match="neither emulates nor lists: AWS::S3::Bucket"):
         deploy(tmp_path, document)
 
 
