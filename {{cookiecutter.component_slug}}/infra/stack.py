@@ -46,6 +46,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from {{ cookiecutter.package_name }}.handlers import {% if cookiecutter.command_api %}api, {% endif %}{% if cookiecutter.consumer %}consumer, {% endif %}publisher
+from {{ cookiecutter.package_name }}.settings import METRICS_NAMESPACE
 from {{ cookiecutter.package_name }}.store.event_store import EXPIRES_AT, PARTITION_KEY, SORT_KEY
 
 from infra.naming import Deployment
@@ -263,6 +264,7 @@ class ComponentStack(Stack):
 
         self.alarm_topic = self._alarm_topic(deployment, removal)
         self._alarms()
+        self._dashboard()
         self._outputs()
 
     # ---------------------------------------------------------------- building blocks
@@ -453,6 +455,16 @@ class ComponentStack(Stack):
         functions["Api"] = self.api_function
 {%- endif %}
         for name, function in functions.items():
+            throttled = function.metric_throttles(period=period, statistic="Sum").create_alarm(
+                self,
+                f"{name}Throttles",
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"{name} function throttled: its concurrency is used up",
+            )
+            throttled.add_alarm_action(notify)
             alarm = function.metric_errors(period=period, statistic="Sum").create_alarm(
                 self,
                 f"{name}Errors",
@@ -489,6 +501,94 @@ class ComponentStack(Stack):
                 alarm_description=f"Messages waiting in {name}: each is work that was given up on",
             )
             depth.add_alarm_action(notify)
+        publish_failures = self.component_metric("PublishFailures", period, "Sum").create_alarm(
+            self,
+            "PublishFailures",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="Events a publisher batch could not send; the stream retries them",
+        )
+        publish_failures.add_alarm_action(notify)
+{%- if cookiecutter.consumer %}
+        event_age = self.component_metric("EventAge", period, "Maximum").create_alarm(
+            self,
+            "ConsumedEventAge",
+            threshold=consumer.EVENT_AGE_ALARM_SECONDS,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="The consumer applies events this long after they happened: it lags behind",
+        )
+        event_age.add_alarm_action(notify)
+        silence = consumer.SILENCE_ALARM_MINUTES.get(self.deployment.stage)
+        if silence is not None:
+            quiet = Duration.minutes(silence)
+            no_events = self.component_metric("EventsApplied", quiet, "Sum").create_alarm(
+                self,
+                "NoEventConsumed",
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                # No data is the silence this alarm is for.
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+                alarm_description=f"No event consumed for {silence} minutes: have the producers stopped?",
+            )
+            no_events.add_alarm_action(notify)
+{%- endif %}
+
+    def _dashboard(self) -> None:
+        """One page for the component: what came in, what went out, what waits, and how late."""
+        period = Duration.minutes(5)
+
+        def counts(*names: str) -> list[cloudwatch.IMetric]:
+            return [self.component_metric(name, period, "Sum") for name in names]
+
+        queues = [self.stream_failures{% if cookiecutter.consumer %}, self.consumer_dlq{% endif %}]
+        widgets: list[cloudwatch.IWidget] = [
+{%- if cookiecutter.command_api %}
+            cloudwatch.GraphWidget(
+                title="Commands",
+                left=counts("CommandsAccepted", "CommandsRejected", "CommandsConflicted", "CommandsFailed"),
+            ),
+{%- endif %}
+            cloudwatch.GraphWidget(
+                title="Events published",
+                left=counts("EventsPublished", "PublishFailures"),
+            ),
+{%- if cookiecutter.consumer %}
+            cloudwatch.GraphWidget(
+                title="Events consumed",
+                left=counts("EventsApplied", "DuplicatesSkipped", "MessagesRefused", "EventsFailed"),
+            ),
+{%- endif %}
+            cloudwatch.GraphWidget(
+                title="Waiting in the last-stop queues",
+                left=[queue.metric_approximate_number_of_messages_visible(period=period) for queue in queues],
+            ),
+            cloudwatch.GraphWidget(
+                title="Stream iterator age (ms)",
+                left=[self.publisher.metric("IteratorAge", period=period, statistic="Maximum")],
+            ),
+{%- if cookiecutter.consumer %}
+            cloudwatch.GraphWidget(
+                title="Consumed event age (s)",
+                left=[self.component_metric("EventAge", period, "Maximum")],
+            ),
+{%- endif %}
+        ]
+        cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self.stack_name, widgets=[widgets])
+
+    def component_metric(self, name: str, period: Duration, statistic: str) -> cloudwatch.Metric:
+        """A metric the functions emit (Powertools, embedded metric format) under the component's name."""
+        return cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name=name,
+            dimensions_map={"service": self.deployment.component},
+            period=period,
+            statistic=statistic,
+        )
 
     def _outputs(self) -> None:
         # What the end-to-end tests and operators look up: stable keys, whatever the stack is called.

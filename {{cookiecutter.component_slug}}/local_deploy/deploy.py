@@ -49,6 +49,7 @@ NOT_EMULATED = {
     "AWS::SQS::QueuePolicy": "queue policies (TLS only) are not enforced by moto",
     "AWS::Logs::LogGroup": "function logs go to this terminal, as JSON",
     "AWS::CloudWatch::Alarm": "no metrics locally",
+    "AWS::CloudWatch::Dashboard": "no metrics locally",
     "AWS::SNS::Topic": "the alarm topic: no alarms fire locally",
     "AWS::SNS::TopicPolicy": "the alarm topic's TLS-only policy",
     "AWS::SNS::Subscription": "the alarm topic's subscriber",

@@ -414,6 +414,71 @@ def test_function_errors_raise_an_alarm(dev: Synthesized, function: str) -> None
     )
 
 
+@pytest.mark.parametrize("function", ["Publisher"{% if cookiecutter.consumer %}, "Consumer"{% endif %}{% if cookiecutter.command_api %}, "Api"{% endif %}])
+def test_a_throttled_function_raises_an_alarm(dev: Synthesized, function: str) -> None:
+    name = logical_id(dev, FUNCTION, function)
+    assert any(
+        alarm["MetricName"] == "Throttles"
+        and alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}]
+        for alarm in alarms(dev)
+    )
+
+
+def component_alarm(synthesized: Synthesized, metric: str) -> dict[str, Any] | None:
+    """The alarm on one of the metrics the functions emit (their namespace, the service dimension)."""
+    found = [
+        alarm
+        for alarm in alarms(synthesized)
+        if alarm.get("Namespace") == settings.METRICS_NAMESPACE and alarm["MetricName"] == metric
+    ]
+    for alarm in found:
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": synthesized.deployment.component}]
+    return found[0] if found else None
+
+
+def test_a_publish_failure_raises_an_alarm(dev: Synthesized) -> None:
+    alarm = component_alarm(dev, "PublishFailures")
+    assert alarm is not None
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Sum", 1)
+{%- if cookiecutter.consumer %}
+
+
+def test_a_consumed_event_older_than_the_consumer_s_limit_raises_an_alarm(dev: Synthesized) -> None:
+    alarm = component_alarm(dev, "EventAge")
+    assert alarm is not None
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Maximum", consumer.EVENT_AGE_ALARM_SECONDS)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_silence_raises_an_alarm_on_the_stages_that_ask_for_it(
+    stacks: dict[str, Synthesized], stage: str
+) -> None:
+    (synthesized,) = [s for s in stacks.values() if s.deployment.stage == stage and not s.deployment.branch]
+    alarm = component_alarm(synthesized, "EventsApplied")
+    minutes = consumer.SILENCE_ALARM_MINUTES.get(stage)
+    if minutes is None:
+        assert alarm is None, f"no silence alarm on {stage}"
+        return
+    assert alarm is not None
+    assert alarm["Period"] * alarm["EvaluationPeriods"] == minutes * 60 <= 24 * 60 * 60
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
+    assert alarm["TreatMissingData"] == "breaching", "no data is the silence the alarm is for"
+{%- endif %}
+
+
+def test_the_dashboard_shows_every_metric_the_functions_emit(dev: Synthesized) -> None:
+    body = json.dumps(dev.one("AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"])
+    emitted = ["EventsPublished", "PublishFailures", "IteratorAge", "ApproximateNumberOfMessagesVisible"]
+{%- if cookiecutter.command_api %}
+    emitted += ["CommandsAccepted", "CommandsRejected", "CommandsConflicted", "CommandsFailed"]
+{%- endif %}
+{%- if cookiecutter.consumer %}
+    emitted += ["EventsApplied", "DuplicatesSkipped", "MessagesRefused", "EventsFailed", "EventAge"]
+{%- endif %}
+    missing = [name for name in emitted if f'\\"{name}\\"' not in body]
+    assert missing == []
+
+
 def test_the_streams_iterator_age_raises_an_alarm(dev: Synthesized) -> None:
     name = logical_id(dev, FUNCTION, "Publisher")
     assert any(
