@@ -445,7 +445,6 @@ class ComponentStack(Stack):
         return topic
 
     def _alarms(self) -> None:
-        notify = cloudwatch_actions.SnsAction(self.alarm_topic)
         period = Duration.minutes(5)
         functions = {"Publisher": self.publisher}
 {%- if cookiecutter.consumer %}
@@ -455,88 +454,84 @@ class ComponentStack(Stack):
         functions["Api"] = self.api_function
 {%- endif %}
         for name, function in functions.items():
-            throttled = function.metric_throttles(period=period, statistic="Sum").create_alarm(
-                self,
+            throttles = function.metric_throttles(period=period, statistic="Sum")
+            self._alarm(
                 f"{name}Throttles",
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=f"{name} function throttled: its concurrency is used up",
+                throttles,
+                1,
+                f"{name} function throttled: its concurrency is used up",
             )
-            throttled.add_alarm_action(notify)
-            alarm = function.metric_errors(period=period, statistic="Sum").create_alarm(
-                self,
-                f"{name}Errors",
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=f"{name} function errors",
-            )
-            alarm.add_alarm_action(notify)
-        iterator_age = self.publisher.metric("IteratorAge", period=period, statistic="Maximum").create_alarm(
-            self,
+            errors = function.metric_errors(period=period, statistic="Sum")
+            self._alarm(f"{name}Errors", errors, 1, f"{name} function errors")
+        self._alarm(
             "StreamIteratorAge",
-            threshold=ITERATOR_AGE_ALARM.to_milliseconds(),
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="The oldest unpublished stream record is older than the alarm's limit",
+            self.publisher.metric("IteratorAge", period=period, statistic="Maximum"),
+            ITERATOR_AGE_ALARM.to_milliseconds(),
+            "The oldest unpublished stream record is older than the alarm's limit",
         )
-        iterator_age.add_alarm_action(notify)
         queues = {"StreamFailures": self.stream_failures}
 {%- if cookiecutter.consumer %}
         queues["ConsumerDlq"] = self.consumer_dlq
 {%- endif %}
         for name, queue in queues.items():
             waiting = queue.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum")
-            depth = waiting.create_alarm(
-                self,
+            self._alarm(
                 f"{name}Depth",
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=f"Messages waiting in {name}: each is work that was given up on",
+                waiting,
+                1,
+                f"Messages waiting in {name}: each is work that was given up on",
             )
-            depth.add_alarm_action(notify)
-        publish_failures = self.component_metric("PublishFailures", period, "Sum").create_alarm(
-            self,
+        self._alarm(
             "PublishFailures",
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="Events a publisher batch could not send; the stream retries them",
+            self.component_metric("PublishFailures", period, "Sum"),
+            1,
+            "Events a publisher batch could not send; the stream retries them",
         )
-        publish_failures.add_alarm_action(notify)
 {%- if cookiecutter.consumer %}
-        event_age = self.component_metric("EventAge", period, "Maximum").create_alarm(
-            self,
+        self._alarm(
             "ConsumedEventAge",
-            threshold=consumer.EVENT_AGE_ALARM_SECONDS,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="The consumer applies events this long after they happened: it lags behind",
+            self.component_metric("EventAge", period, "Maximum"),
+            consumer.EVENT_AGE_ALARM_SECONDS,
+            "The consumer applies events this long after they happened: it lags behind",
         )
-        event_age.add_alarm_action(notify)
         silence = consumer.SILENCE_ALARM_MINUTES.get(self.deployment.stage)
         if silence is not None:
-            quiet = Duration.minutes(silence)
-            no_events = self.component_metric("EventsApplied", quiet, "Sum").create_alarm(
-                self,
+            self._alarm(
                 "NoEventConsumed",
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                # No data is the silence this alarm is for.
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-                alarm_description=f"No event consumed for {silence} minutes: have the producers stopped?",
+                self.component_metric("EventsApplied", Duration.minutes(silence), "Sum"),
+                1,
+                f"No event consumed for {silence} minutes: have the producers stopped?",
+                below=True,
             )
-            no_events.add_alarm_action(notify)
 {%- endif %}
+
+    def _alarm(
+        self,
+        construct_id: str,
+        metric: cloudwatch.Metric,
+        threshold: float,
+        description: str,
+        *,
+        below: bool = False,
+    ) -> None:
+        """An alarm on one period of ``metric`` that notifies the alarm topic: at or over ``threshold``, or,
+        ``below``, under it, where no data counts as under (silence is what such an alarm is for)."""
+        alarm = metric.create_alarm(
+            self,
+            construct_id,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=(
+                cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+                if below
+                else cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+            ),
+            treat_missing_data=(
+                cloudwatch.TreatMissingData.BREACHING if below else cloudwatch.TreatMissingData.NOT_BREACHING
+            ),
+            alarm_description=description,
+        )
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
 
     def _dashboard(self) -> None:
         """One page for the component: what came in, what went out, what waits, and how late."""
