@@ -94,22 +94,11 @@ class Quickstart:
         return self.clone / "build" / "inventory"
 
 
-# Session-scoped, and kept on disk: pytest-xdist has been seen to set this fixture up twice on the
-# worker that runs the group (the squad's-changes test's setup took as long as the quickstart itself),
-# so a second setup finds the first run's record in the worker's base folder and reuses it.
 @pytest.fixture(scope="session")
 def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Quickstart:
-    root = tmp_path_factory.getbasetemp() / "quickstart"
-    record = root / "quickstart.json"
-    if record.is_file():
-        kept = json.loads(record.read_text(encoding="utf-8"))
-        result = subprocess.CompletedProcess(
-            ["./bootstrap.sh"], kept["returncode"], kept["stdout"], kept["stderr"]
-        )
-        return Quickstart(root, kept["env"], Path(kept["clone"]), kept["template_head"], result)
+    root = tmp_path_factory.mktemp("quickstart")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "\n./bootstrap.sh   #" in readme, "the README's first command is `./bootstrap.sh`"
-    shutil.rmtree(root, ignore_errors=True)  # A run stopped half-way leaves no record to trust.
     home = root / "home"
     home.mkdir(parents=True)
     env = new_laptop_environment(home)
@@ -126,15 +115,6 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Quickstart:
         timeout=QUICKSTART_TIMEOUT_SECONDS,
         check=False,
     )
-    kept = {
-        "env": env,
-        "clone": str(clone),
-        "template_head": template_head,
-        "returncode": result.returncode,
-        "stdout": result.stdout,
-        "stderr": result.stderr,
-    }
-    record.write_text(json.dumps(kept), encoding="utf-8")
     return Quickstart(root, env, clone, template_head, result)
 
 
