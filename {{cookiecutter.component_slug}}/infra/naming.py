@@ -3,6 +3,7 @@
     cdk synth -c stage=dev                        -> {{ cookiecutter.component_slug }}-dev
     cdk synth -c stage=dev -c branch=feature/x    -> {{ cookiecutter.component_slug }}-dev-feature-x
     cdk synth -c stage=prod                       -> {{ cookiecutter.component_slug }}-prod
+    cdk synth -c stage=dev -c tracing=on          -> the dev stack, its functions traced in X-Ray
 
 One stack per stage and branch, so parallel deploys of different branches never collide; production
 is one stack, never a branch's.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Environment
 
-from {{ cookiecutter.package_name }}.settings import REGION, STAGES, PublisherSettings
+from {{ cookiecutter.package_name }}.settings import REGION, STAGES, TRACED_STAGES, PublisherSettings
 
 COMPONENT = "{{ cookiecutter.component_slug }}"
 PRODUCTION = "prod"
@@ -50,6 +51,9 @@ class Deployment:
     # Who is told when an alarm fires (an email subscription to the stack's alarm topic); none by default,
     # e.g. `-c alarm_email=squad-oncall@example.org` on the production stage.
     alarm_email: str = ""
+    # Whether the functions send traces to X-Ray: the stage's setting (settings.TRACED_STAGES) unless
+    # the context says otherwise for this one deploy (`-c tracing=on` or `off`).
+    tracing: bool | None = None
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -63,6 +67,10 @@ class Deployment:
             raise BadContext(
                 f"alarm_email={self.alarm_email!r} is not an email address; name one like "
                 "squad-oncall@example.org, or leave it out for no subscription"
+            )
+        if unknown := sorted(TRACED_STAGES - set(STAGES)):
+            raise BadContext(
+                f"settings.TRACED_STAGES names {unknown}, which are not stages ({', '.join(STAGES)})"
             )
         if self.is_production and self.branch:
             raise BadContext("stage=prod is deployed from the main line only: drop the branch context")
@@ -87,7 +95,12 @@ class Deployment:
             account=environ.get("CDK_DEFAULT_ACCOUNT"),
             region=text("region") or REGION,
             alarm_email=text("alarm_email") or "",
+            tracing=switch(text("tracing")),
         )
+
+    @property
+    def traced(self) -> bool:
+        return self.stage in TRACED_STAGES if self.tracing is None else self.tracing
 
     @property
     def is_production(self) -> bool:
@@ -103,6 +116,17 @@ class Deployment:
     @property
     def environment(self) -> Environment:
         return Environment(account=self.account, region=self.region)
+
+
+def switch(value: str | None) -> bool | None:
+    """An on/off context value (``-c tracing=on``); None when it is not given."""
+    if value is None:
+        return None
+    if value.lower() not in ("on", "off"):
+        raise BadContext(
+            f"tracing={value!r} is not valid; allowed: on, off (or leave it out for the stage's)"
+        )
+    return value.lower() == "on"
 
 
 def branch_slug(branch: str, limit: int) -> str:

@@ -48,6 +48,7 @@ from constructs import Construct
 from {{ cookiecutter.package_name }}.handlers import {% if cookiecutter.command_api %}api, {% endif %}{% if cookiecutter.consumer %}consumer, {% endif %}publisher
 from {{ cookiecutter.package_name }}.settings import METRICS_NAMESPACE
 from {{ cookiecutter.package_name }}.store.event_store import EXPIRES_AT, PARTITION_KEY, SORT_KEY
+from {{ cookiecutter.package_name }}.tracing import TRACING_VARIABLE
 
 from infra.naming import Deployment
 
@@ -324,8 +325,21 @@ class ComponentStack(Stack):
             environment={
                 "POWERTOOLS_SERVICE_NAME": self.deployment.component,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
+                **({TRACING_VARIABLE: "on"} if self.deployment.traced else {}),
             },
+            # Off unless the stage traces (settings.TRACED_STAGES, or `-c tracing=on`): see tracing.py.
+            tracing=lambda_.Tracing.ACTIVE if self.deployment.traced else lambda_.Tracing.DISABLED,
         )
+        if self.deployment.traced:
+            Validations.of(role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-IAM5[Resource::*]",
+                    reason=(
+                        "xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level "
+                        "permissions."
+                    ),
+                ),
+            )
         Validations.of(function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",

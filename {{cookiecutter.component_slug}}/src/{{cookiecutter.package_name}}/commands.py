@@ -23,6 +23,8 @@ class CommandResult:
     sequence: int
     events: tuple[str, ...]
     repeated: bool = False
+    # The ids of the events this command recorded, for the logs and traces (a repeat recorded none).
+    event_ids: tuple[str, ...] = ()
 
 
 class ConflictPersisted(Exception):

@@ -108,7 +108,12 @@ class {{ A }}Service:
             except ConcurrencyConflict:
                 self._sleep(full_jitter(attempt, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS))
                 continue
-            return CommandResult(identity, sequence + len(events), tuple(r.name for r in records))
+            return CommandResult(
+                identity,
+                sequence + len(events),
+                tuple(r.name for r in records),
+                event_ids=tuple(r.event_id for r in records),
+            )
         raise ConflictPersisted(
             f"{identity} changed under {self._max_attempts} attempts in a row; send the command again",
         )

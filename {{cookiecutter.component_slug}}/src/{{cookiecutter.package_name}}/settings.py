@@ -17,6 +17,10 @@ STAGES = ("dev", "prod")
 SHARED_BUS_PREFIX = "shared"
 # The CloudWatch namespace of the component's metrics (Powertools, embedded metric format).
 METRICS_NAMESPACE = "{{ cookiecutter.component_slug }}"
+# The stages whose functions send traces to AWS X-Ray (tracing.py): none until a squad needs them, say
+# {"prod"} while chasing a slow path. Traces cost per trace recorded, and the X-Ray SDK's import adds to
+# every cold start of a traced stage (`make bench`).
+TRACED_STAGES: frozenset[str] = frozenset()
 
 
 class MissingSetting(RuntimeError):

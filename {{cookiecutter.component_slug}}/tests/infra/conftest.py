@@ -1,4 +1,4 @@
-"""The stacks, synthesized once for the whole run: dev, prod and a branch's dev stack in one app.
+"""The stacks, synthesized once for the whole run: dev, prod, a branch's dev stack and a traced one.
 
 Synthesizing runs the cdk-nag checks: an unacknowledged finding fails the fixture, so every test here
 errors until it is fixed or acknowledged with a reason. It runs the CDK's built-in template validator
@@ -22,6 +22,8 @@ from infra.naming import Deployment
 DEV = Deployment(stage="dev")
 PROD = Deployment(stage="prod")
 BRANCH = Deployment(stage="dev", branch="feature/Reserve-a-car")
+# A deploy with X-Ray tracing switched on (`-c tracing=on`): cdk-nag checks it as it checks the others.
+TRACED = Deployment(stage="dev", branch="traced", tracing=True)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Synthesized:
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
     outdir = tmp_path_factory.mktemp("cdk.out")
     app = App(outdir=str(outdir))
-    built = {deployment.stack_name: build(app, deployment) for deployment in (DEV, PROD, BRANCH)}
+    built = {deployment.stack_name: build(app, deployment) for deployment in (DEV, PROD, BRANCH, TRACED)}
     check(app)
     assembly = app.synth()
     return {
@@ -72,6 +74,11 @@ def dev(stacks: dict[str, Synthesized]) -> Synthesized:
 @pytest.fixture(scope="session")
 def prod(stacks: dict[str, Synthesized]) -> Synthesized:
     return stacks[PROD.stack_name]
+
+
+@pytest.fixture(scope="session")
+def traced(stacks: dict[str, Synthesized]) -> Synthesized:
+    return stacks[TRACED.stack_name]
 
 
 def validation_report(outdir: Path) -> dict[str, Any]:

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from infra import naming
 from infra.app import owning_team
 from infra.naming import MAX_STACK_NAME, BadContext, Deployment, branch_slug
-from tests.infra.conftest import BRANCH, DEV, PROD, Synthesized
+from tests.infra.conftest import BRANCH, DEV, PROD, TRACED, Synthesized
 
 # CloudFormation's rule for stack names.
 STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
@@ -25,7 +26,7 @@ def test_a_branch_gets_a_stack_of_its_own() -> None:
 
 
 def test_the_synthesized_stacks_are_named_per_stage_and_branch(stacks: dict[str, Synthesized]) -> None:
-    assert set(stacks) == {DEV.stack_name, PROD.stack_name, BRANCH.stack_name}
+    assert set(stacks) == {DEV.stack_name, PROD.stack_name, BRANCH.stack_name, TRACED.stack_name}
     for name, synthesized in stacks.items():
         assert synthesized.deployment.stack_name == name
         assert STACK_NAME.match(name)
@@ -49,6 +50,15 @@ def test_the_context_chooses_the_deployment() -> None:
     assert Deployment.from_context({"stage": "prod"}, environ=account).account == "123456789012"
 
 
+def test_tracing_follows_the_stage_unless_the_context_switches_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not Deployment.from_context({"stage": "prod"}, environ={}).traced, "no stage traces by default"
+    assert Deployment.from_context({"stage": "dev", "tracing": "on"}, environ={}).traced
+    monkeypatch.setattr(naming, "TRACED_STAGES", frozenset({"prod"}))
+    assert Deployment(stage="prod").traced
+    assert not Deployment.from_context({"stage": "prod", "tracing": "OFF"}, environ={}).traced
+    assert not Deployment(stage="dev").traced
+
+
 @pytest.mark.parametrize(
     ("context", "message"),
     [
@@ -56,6 +66,7 @@ def test_the_context_chooses_the_deployment() -> None:
         ({"stage": "prod", "branch": "feature/x"}, "stage=prod is deployed from the main line only"),
         ({"stage": "dev", "branch": "///"}, "has no letter or digit"),
         ({"stage": "prod", "alarm_email": "oncall"}, "alarm_email='oncall' is not an email address"),
+        ({"stage": "dev", "tracing": "yes"}, "tracing='yes' is not valid; allowed: on, off"),
     ],
 )
 def test_a_context_that_cannot_be_deployed_is_refused(context: dict[str, str], message: str) -> None:

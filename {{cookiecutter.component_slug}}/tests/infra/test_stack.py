@@ -18,6 +18,7 @@ from aws_cdk.assertions import Match, Template
 
 from {{ cookiecutter.package_name }} import settings
 from {{ cookiecutter.package_name }}.handlers import {% if cookiecutter.command_api %}api, {% endif %}{% if cookiecutter.consumer %}consumer, {% endif %}publisher
+from {{ cookiecutter.package_name }}.tracing import TRACING_VARIABLE
 
 from infra.app import build
 from infra.naming import Deployment
@@ -288,6 +289,21 @@ def test_functions_log_as_json_to_their_own_group_with_a_retention(dev: Synthesi
         assert ref_name(logging["LogGroup"]) in dev.resources("AWS::Logs::LogGroup")
     for group in dev.resources("AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] == 30
+
+
+def test_functions_are_traced_only_where_the_deployment_traces(dev: Synthesized, traced: Synthesized) -> None:
+    assert not dev.deployment.traced, "off unless a stage or the context switches it on"
+    for function in dev.resources(FUNCTION).values():
+        assert "TracingConfig" not in function["Properties"]
+        assert TRACING_VARIABLE not in function["Properties"]["Environment"]["Variables"]
+    for function in traced.resources(FUNCTION).values():
+        assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
+        assert function["Properties"]["Environment"]["Variables"][TRACING_VARIABLE] == "on"
+    # X-Ray's two write actions have no resource-level permissions; nothing else joins them on "*".
+    for statement in statements(traced):
+        if statement["Effect"] == "Allow" and "*" in as_list(statement.get("Resource", [])):
+            actions = set(as_list(statement["Action"]))
+            assert actions <= {"dynamodb:ListStreams", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
 def environment(synthesized: Synthesized, prefix: str) -> dict[str, str]:

@@ -27,6 +27,7 @@ from {{ cookiecutter.package_name }}.store.event_store import (
     OutboundEvent,
     outbound_event,
 )
+from {{ cookiecutter.package_name }}.tracing import Tracing
 
 # The event source mapping's filter (the stack reads it from here): inserted OUTBOUND items only.
 STREAM_FILTER: dict[str, Any] = {
@@ -44,6 +45,8 @@ logger = Logger()
 # Under the component's namespace (embedded metric format): events published, and events a batch left
 # unpublished for the stream to retry.
 metrics = Metrics(namespace=METRICS_NAMESPACE)
+# X-Ray traces where the stage switches them on (tracing.py).
+tracing = Tracing()
 
 
 @functools.cache
@@ -56,8 +59,9 @@ def publisher() -> EventPublisher:
     )
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
+@tracing.handler
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     sequence_numbers: list[str] = []
     outbound_events = []
@@ -72,6 +76,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     published = len(entries) if failed is None else failed
     for outbound, entry in zip(outbound_events[:published], entries, strict=False):
         logger.info("event published", extra={**described(outbound), "bus": entry.get("EventBusName")})
+        tracing.mark(
+            f"published {outbound.record.name}",
+            aggregate_id=outbound.aggregate_id,
+            event_id=outbound.record.event_id,
+        )
     metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=published)
     if failed is None:
         return {"batchItemFailures": []}
