@@ -106,16 +106,20 @@ def service(store: EventStore) -> {{ A }}Service:
 {%- if cookiecutter.consumer %}
 
 
-@pytest.fixture
-def idempotency_table(client: DynamoDBClient) -> Iterator[str]:
+def create_idempotency_table(client: DynamoDBClient, name: str) -> None:
     """Powertools' idempotency table: key ``id``, as its DynamoDB persistence layer expects."""
-    name = f"idempotency-{uuid.uuid4().hex[:12]}"
     client.create_table(
         TableName=name,
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+@pytest.fixture
+def idempotency_table(client: DynamoDBClient) -> Iterator[str]:
+    name = f"idempotency-{uuid.uuid4().hex[:12]}"
+    create_idempotency_table(client, name)
     yield name
     client.delete_table(TableName=name)
 {%- endif %}

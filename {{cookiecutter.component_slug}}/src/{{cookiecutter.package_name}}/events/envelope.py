@@ -3,8 +3,8 @@
 On the bus, an event is ``source`` = this component's event source, ``detail-type`` = the event's name,
 ``detail`` = ``{"metadata": {...}, "data": {...}}``. The metadata carries what an audit or a consumer
 needs (which event, which version, when, which aggregate at which sequence, the correlation and
-causation ids, who acted); the data is the domain event's own fields. Nothing of the table (``_pk``,
-``_seq``, DynamoDB types) is ever in it.
+causation ids, who acted, and when it was replayed, if it was); the data is the domain event's own
+fields. Nothing of the table (``_pk``, ``_seq``, DynamoDB types) is ever in it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ class Metadata(BaseModel):
     correlation_id: str
     causation_id: str
     actor: str
+    # When `make replay` published the event again (ISO 8601, UTC); absent from its first publication.
+    # Its event id is the first one's: a consumer that applied the event skips the replay.
+    replayed_at: str | None = Field(
+        default=None,
+        description="When the event was published again by a replay; absent from its first publication",
+    )
 
 
 class Envelope(BaseModel):

@@ -74,8 +74,13 @@ class EventPublisher:
         """The EventBridge client it sends with (tests attach faults to it)."""
         return self._client
 
-    def entry(self, outbound: OutboundEvent) -> PutEventsRequestEntryTypeDef:
-        """The PutEvents entry of a stored event: public events to the shared bus, private ones to ours."""
+    def entry(
+        self, outbound: OutboundEvent, *, replayed_at: str | None = None
+    ) -> PutEventsRequestEntryTypeDef:
+        """The PutEvents entry of a stored event: public events to the shared bus, private ones to ours.
+
+        A replay (`make replay`) says when it was sent again; a first publication carries no such key.
+        """
         record = outbound.record
         envelope = Envelope(
             metadata=Metadata(
@@ -89,13 +94,16 @@ class EventPublisher:
                 correlation_id=record.correlation_id,
                 causation_id=record.causation_id,
                 actor=record.actor,
+                replayed_at=replayed_at,
             ),
             data=record.data,
         )
         return {
             "Source": self._source,
             "DetailType": record.name,
-            "Detail": envelope.model_dump_json(),
+            "Detail": envelope.model_dump_json(
+                exclude=None if replayed_at else {"metadata": {"replayed_at"}}
+            ),
             "EventBusName": self._buses[Visibility(record.visibility)],
         }
 

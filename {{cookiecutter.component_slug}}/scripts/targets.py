@@ -1,0 +1,70 @@
+"""Where the recovery tools act: the local deploy (its outputs file) or a deployed stack (its outputs).
+
+`make redrive` and `make replay` run the same code against both. The local deploy writes the stack's
+outputs, the emulators' endpoints and its region to ``.local/outputs.json``; a stack on AWS is found by
+name with your AWS credentials, and its outputs are read from CloudFormation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+LOCAL_OUTPUTS = Path(".local/outputs.json")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A deployment's outputs, and clients that reach its services."""
+
+    outputs: dict[str, Any]
+    # Empty for AWS; the emulators' endpoints for the local deploy.
+    endpoints: dict[str, str] = field(default_factory=dict)
+    region: str | None = None
+
+    def output(self, key: str) -> str:
+        try:
+            return str(self.outputs[key])
+        except KeyError:
+            raise SystemExit(
+                f"the deployment has no output {key}: was it deployed from this version of the component? "
+                "Deploy it again (`make local`, or `make deploy`), then run this again"
+            ) from None
+
+    def client(self, service: Any) -> Any:
+        """A boto3 client of ``service``: the emulator's, with its dummy credentials, or AWS's."""
+        if not self.endpoints:
+            return boto3.client(service)
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoints[ENDPOINT_OF.get(service, service)],
+            region_name=self.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the emulator's dummy credentials
+        )
+
+
+# The local deploy names each emulator's endpoint by the service it serves.
+ENDPOINT_OF = {"events": "eventbridge", "dynamodbstreams": "dynamodb"}
+
+
+def local(outputs_file: Path, tool: str) -> Target:
+    """The local deploy whose outputs are in ``outputs_file``."""
+    try:
+        outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SystemExit(
+            f"{tool}: no local deploy's outputs in {outputs_file} ({error}): start it with `make local`, "
+            "or name a deployed stack with TARGET=aws"
+        ) from error
+    return Target(outputs, endpoints=outputs["Endpoints"], region=outputs["Region"])
+
+
+def stack(stack_name: str) -> Target:
+    """A deployed stack, by name (your AWS credentials and region)."""
+    stacks = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    return Target({output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])})
