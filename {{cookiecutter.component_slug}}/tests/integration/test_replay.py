@@ -8,7 +8,9 @@ replay reads them back from the table's history and sends them through moto's re
 
 from __future__ import annotations
 
+{% if cookiecutter.consumer -%}
 import uuid
+{% endif -%}
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
