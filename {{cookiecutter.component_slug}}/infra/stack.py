@@ -104,6 +104,8 @@ class ComponentStack(Stack):
             Powertools.locked().parameter_name(RUNTIME, ARCHITECTURE),
         )
         self.powertools = lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", layer_arn)
+        # Each function's log group, by the function's construct id (the stack's outputs name them).
+        self.log_groups: dict[str, logs.LogGroup] = {}
         self.code = lambda_.Code.from_asset(
             str(SOURCE_DIR),
             exclude=["**/__pycache__", "**/*.pyc", "**/py.typed"],
@@ -302,6 +304,7 @@ class ComponentStack(Stack):
             retention=LOG_RETENTION,
             removal_policy=RemovalPolicy.RETAIN if self.deployment.is_production else RemovalPolicy.DESTROY,
         )
+        self.log_groups[construct_id] = log_group
         # A role of our own instead of AWSLambdaBasicExecutionRole: logs to this function's group only.
         role = iam.Role(
             self,
@@ -619,5 +622,8 @@ class ComponentStack(Stack):
         outputs["ApiUrl"] = self.api.url
         outputs["ApiFunctionName"] = self.api_function.function_name
 {%- endif %}
+        # Where a command's journey is searched by its correlation id (docs/runbook.md, tests/e2e).
+        for construct_id, log_group in self.log_groups.items():
+            outputs[f"{construct_id}LogGroupName"] = log_group.log_group_name
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

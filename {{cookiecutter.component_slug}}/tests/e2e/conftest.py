@@ -36,10 +36,43 @@ class Deployment:
     outputs: dict[str, Any]
     region: str
     endpoints: dict[str, str]
+    # The local deploy's output, where its functions log; None on AWS, where CloudWatch Logs has them.
+    log_path: Path | None = None
 
     def client(self, service: str) -> Any:
         endpoint = self.endpoints.get(service)
         return boto3.client(service, region_name=self.region, endpoint_url=endpoint)  # type: ignore[call-overload]
+
+    def log_lines(self, correlation_id: str) -> list[dict[str, Any]]:
+        """Every JSON log line of the component's functions that carries ``correlation_id``.
+
+        On AWS, as docs/runbook.md searches them: each function's log group (a stack output), filtered
+        on the correlation id.
+        """
+        if self.log_path is not None:
+            texts = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        else:
+            logs = self.client("logs")
+            texts = []
+            for key, group in self.outputs.items():
+                if not key.endswith("LogGroupName"):
+                    continue
+                # CloudWatch Logs' filter on a JSON field: { $.correlation_id = "..." }
+                pattern = " ".join(["{", f'$.correlation_id = "{correlation_id}"', "}"])
+                pages = logs.get_paginator("filter_log_events").paginate(
+                    logGroupName=group,
+                    filterPattern=pattern,
+                )
+                texts += [event["message"] for page in pages for event in page.get("events", [])]
+        found = []
+        for text in texts:
+            try:
+                line = json.loads(text)
+            except ValueError:
+                continue  # The local deploy's own report, or a line that is not JSON.
+            if isinstance(line, dict) and line.get("correlation_id") == correlation_id:
+                found.append(line)
+        return found
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +115,12 @@ def deployed_locally(scratch: Path) -> Iterator[Deployment]:
                     )
                 time.sleep(0.1)
             outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
-            yield Deployment(outputs=outputs, region=outputs["Region"], endpoints=local_endpoints(outputs))
+            yield Deployment(
+                outputs=outputs,
+                region=outputs["Region"],
+                endpoints=local_endpoints(outputs),
+                log_path=log_path,
+            )
         finally:
             # SIGTERM: the local deploy stops its emulators by PID before it exits. Whatever a stop that
             # fails or hangs leaves behind, the group kill ends.

@@ -42,6 +42,9 @@ from {{ cookiecutter.package_name }}.service import {{ A }}Service
 from {{ cookiecutter.package_name }}.store.event_store import EventStore
 {%- endif %}
 
+{% if cookiecutter.command_api -%}
+from local_deploy.api import REQUEST_ID_HEADER
+{% endif -%}
 {% if cookiecutter.consumer -%}
 from scripts import redrive
 {% endif -%}
@@ -121,7 +124,18 @@ def call(
     path: str,
     body: dict[str, Any] | None = None,
 ) -> tuple[int, Any]:
-    """A SigV4-signed request to the API (IAM authorisation), as another service makes it."""
+    """A SigV4-signed request to the API (IAM authorisation): its status and its body."""
+    status, answer, _ = send(deployment, method, path, body)
+    return status, answer
+
+
+def send(
+    deployment: Deployment,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+) -> tuple[int, Any, str]:
+    """A SigV4-signed request to the API, as another service makes it: status, body and request id."""
     url = deployment.outputs["ApiUrl"].rstrip("/") + path
     data = None if body is None else json.dumps(body).encode()
     request = AWSRequest(method=method, url=url, data=data, headers={"content-type": "application/json"})
@@ -131,19 +145,23 @@ def call(
     prepared = Request(url, data=data, method=method, headers=dict(request.headers.items()))  # noqa: S310
     try:
         with urlopen(prepared, timeout=30) as response:  # noqa: S310
-            return response.status, json.loads(response.read() or b"null")
+            request_id = response.headers.get(REQUEST_ID_HEADER, "")
+            return response.status, json.loads(response.read() or b"null"), request_id
     except HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+        return error.code, json.loads(error.read() or b"null"), error.headers.get(REQUEST_ID_HEADER, "")
 
 
-def list_one(deployment: Deployment, identity: str) -> None:
-    status, answer = call(
+def list_one(deployment: Deployment, identity: str) -> str:
+    """List ``identity`` through the API; the correlation id of its journey (API Gateway's request id)."""
+    status, answer, request_id = send(
         deployment,
         "POST",
         api.COLLECTION,
         {"{{ a }}_id": identity, "title": "End-to-end listing", "price": 1500},
     )
     assert status == 201, answer
+    assert request_id, f"API Gateway answers with the request id in {REQUEST_ID_HEADER}"
+    return request_id
 
 
 def change_price(deployment: Deployment, identity: str, price: int) -> None:
@@ -175,13 +193,16 @@ def service(deployment: Deployment) -> {{ A }}Service:
     return {{ A }}Service(EventStore(deployment.client("dynamodb"), deployment.outputs["TableName"]))
 
 
-def list_one(deployment: Deployment, identity: str) -> None:
+def list_one(deployment: Deployment, identity: str) -> str:
+    """List ``identity`` through the service; the correlation id of its journey."""
     command = domain.List{{ A }}(
         {{ a }}_id=identity,
         title="End-to-end listing",
         price=1500,
     )
-    service(deployment).handle(command, CommandContext(correlation_id=f"e2e-{identity}", actor="e2e"))
+    correlation_id = f"e2e-{identity}"
+    service(deployment).handle(command, CommandContext(correlation_id=correlation_id, actor="e2e"))
+    return correlation_id
 
 
 def change_price(deployment: Deployment, identity: str, price: int) -> None:
@@ -217,6 +238,40 @@ def test_a_command_s_event_is_published_to_the_shared_bus_in_every_published_ver
         assert event["source"] == registry.SOURCE
         assert event["detail-type"] == "{{ A }}Listed"
         assert event["detail"]["data"]["{{ a }}_id"] == identity
+
+
+def test_one_command_is_followed_by_its_correlation_id_through_every_log_and_its_event(
+    deployment: Deployment, tap: str
+) -> None:
+    # As docs/runbook.md follows a command: from the id its caller got back, through every function's log.
+    identity = f"e2e-{uuid.uuid4().hex[:12]}"
+    correlation_id = list_one(deployment, identity)
+
+    def about_it(body: dict[str, Any]) -> bool:
+        return bool(body["detail"]["metadata"]["aggregate_id"] == identity)
+
+    (event, *_) = eventually(lambda: received(deployment, tap, about_it) or None, f"{identity} listed")
+    metadata = event["detail"]["metadata"]
+    assert metadata["correlation_id"] == correlation_id, "the event carries the command's correlation id"
+    event_id = metadata["event_id"]
+    journey = {
+{%- if cookiecutter.command_api %}
+        "command accepted",
+{%- endif %}
+        "event published",
+{%- if cookiecutter.consumer %}
+        "event applied",
+{%- endif %}
+    }
+
+    def every_step() -> list[dict[str, Any]] | None:
+        lines = deployment.log_lines(correlation_id)
+        return lines if journey <= {line.get("message") for line in lines} else None
+
+    lines = eventually(every_step, f"the log lines of {correlation_id}: {sorted(journey)}")
+    for line in lines:
+        assert line["aggregate_id"] == identity, line
+        assert event_id in line.get("event_ids", [line.get("event_id")]), line
 {%- if cookiecutter.consumer %}
 
 

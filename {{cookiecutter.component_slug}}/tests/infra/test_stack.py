@@ -544,12 +544,13 @@ def test_an_alarm_email_from_the_context_subscribes_to_the_topic(tmp_path: Path)
 
 def test_the_outputs_an_end_to_end_test_needs(dev: Synthesized) -> None:
     expected = {"TableName", "ComponentBusName", "SharedBusName", "StreamFailuresQueueUrl", "AlarmTopicArn"}
-    expected |= {"PublisherFunctionName"}
+    expected |= {"PublisherFunctionName", "PublisherLogGroupName"}
 {%- if cookiecutter.consumer %}
     expected |= {"IdempotencyTableName", "ConsumerQueueUrl", "ConsumerDlqUrl", "ConsumerFunctionName"}
+    expected |= {"ConsumerLogGroupName"}
 {%- endif %}
 {%- if cookiecutter.command_api %}
-    expected |= {"ApiUrl", "ApiFunctionName"}
+    expected |= {"ApiUrl", "ApiFunctionName", "ApiLogGroupName"}
 {%- endif %}
 {%- if cookiecutter.command_api %}
     # (API Gateway adds an endpoint output of its own, under a generated name.)
