@@ -4,6 +4,7 @@
     cdk synth -c stage=dev -c branch=feature/x    -> {{ cookiecutter.component_slug }}-dev-feature-x
     cdk synth -c stage=prod                       -> {{ cookiecutter.component_slug }}-prod
     cdk synth -c stage=dev -c tracing=on          -> the dev stack, its functions traced in X-Ray
+    cdk synth -c stage=dev -c log_level=DEBUG     -> the dev stack, its functions logging at DEBUG
 
 One stack per stage and branch, so parallel deploys of different branches never collide; production
 is one stack, never a branch's.
@@ -30,6 +31,7 @@ MAX_STACK_NAME = 128
 _NOT_ALLOWED = re.compile(r"[^a-z0-9]+")
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # An address SNS can send to: one @, a dot in the domain, no spaces. (SNS confirms it by mail.)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -54,6 +56,9 @@ class Deployment:
     # Whether the functions send traces to X-Ray: the stage's setting (settings.TRACED_STAGES) unless
     # the context says otherwise for this one deploy (`-c tracing=on` or `off`).
     tracing: bool | None = None
+    # The functions' log level (Powertools reads POWERTOOLS_LOG_LEVEL): INFO unless the context says
+    # otherwise, e.g. `-c log_level=DEBUG` for a deploy that chases a problem.
+    log_level: str = "INFO"
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -72,6 +77,8 @@ class Deployment:
             raise BadContext(
                 f"settings.TRACED_STAGES names {unknown}, which are not stages ({', '.join(STAGES)})"
             )
+        if self.log_level not in LOG_LEVELS:
+            raise BadContext(f"log_level={self.log_level!r} is not valid; allowed: {', '.join(LOG_LEVELS)}")
         if self.is_production and self.branch:
             raise BadContext("stage=prod is deployed from the main line only: drop the branch context")
 
@@ -96,6 +103,7 @@ class Deployment:
             region=text("region") or REGION,
             alarm_email=text("alarm_email") or "",
             tracing=switch(text("tracing")),
+            log_level=(text("log_level") or "INFO").upper(),
         )
 
     @property

@@ -327,7 +327,7 @@ class ComponentStack(Stack):
             timeout=timeout,
             environment={
                 "POWERTOOLS_SERVICE_NAME": self.deployment.component,
-                "POWERTOOLS_LOG_LEVEL": "INFO",
+                "POWERTOOLS_LOG_LEVEL": self.deployment.log_level,
                 **({TRACING_VARIABLE: "on"} if self.deployment.traced else {}),
             },
             # Off unless the stage traces (settings.TRACED_STAGES, or `-c tracing=on`): see tracing.py.

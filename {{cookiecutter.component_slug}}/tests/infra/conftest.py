@@ -22,8 +22,8 @@ from infra.naming import Deployment
 DEV = Deployment(stage="dev")
 PROD = Deployment(stage="prod")
 BRANCH = Deployment(stage="dev", branch="feature/Reserve-a-car")
-# A deploy with X-Ray tracing switched on (`-c tracing=on`): cdk-nag checks it as it checks the others.
-TRACED = Deployment(stage="dev", branch="traced", tracing=True)
+# A deploy that chases a problem (`-c tracing=on -c log_level=DEBUG`): cdk-nag checks it as the others.
+TRACED = Deployment(stage="dev", branch="traced", tracing=True, log_level="DEBUG")
 
 
 @dataclass(frozen=True)

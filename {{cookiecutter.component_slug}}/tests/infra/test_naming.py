@@ -50,6 +50,11 @@ def test_the_context_chooses_the_deployment() -> None:
     assert Deployment.from_context({"stage": "prod"}, environ=account).account == "123456789012"
 
 
+def test_the_log_level_is_info_unless_the_context_names_another() -> None:
+    assert Deployment.from_context({"stage": "prod"}, environ={}).log_level == "INFO"
+    assert Deployment.from_context({"stage": "dev", "log_level": "debug"}, environ={}).log_level == "DEBUG"
+
+
 def test_tracing_follows_the_stage_unless_the_context_switches_it(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not Deployment.from_context({"stage": "prod"}, environ={}).traced, "no stage traces by default"
     assert Deployment.from_context({"stage": "dev", "tracing": "on"}, environ={}).traced
@@ -67,6 +72,7 @@ def test_tracing_follows_the_stage_unless_the_context_switches_it(monkeypatch: p
         ({"stage": "dev", "branch": "///"}, "has no letter or digit"),
         ({"stage": "prod", "alarm_email": "oncall"}, "alarm_email='oncall' is not an email address"),
         ({"stage": "dev", "tracing": "yes"}, "tracing='yes' is not valid; allowed: on, off"),
+        ({"stage": "dev", "log_level": "loud"}, "log_level='LOUD' is not valid; allowed: DEBUG, INFO"),
     ],
 )
 def test_a_context_that_cannot_be_deployed_is_refused(context: dict[str, str], message: str) -> None:

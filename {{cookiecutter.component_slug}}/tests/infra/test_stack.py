@@ -296,9 +296,11 @@ def test_functions_are_traced_only_where_the_deployment_traces(dev: Synthesized,
     for function in dev.resources(FUNCTION).values():
         assert "TracingConfig" not in function["Properties"]
         assert TRACING_VARIABLE not in function["Properties"]["Environment"]["Variables"]
+        assert function["Properties"]["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "INFO"
     for function in traced.resources(FUNCTION).values():
         assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
         assert function["Properties"]["Environment"]["Variables"][TRACING_VARIABLE] == "on"
+        assert function["Properties"]["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
     # X-Ray's two write actions have no resource-level permissions; nothing else joins them on "*".
     for statement in statements(traced):
         if statement["Effect"] == "Allow" and "*" in as_list(statement.get("Resource", [])):
