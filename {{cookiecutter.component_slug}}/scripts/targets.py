@@ -7,7 +7,10 @@ name with your AWS credentials, and its outputs are read from CloudFormation.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,3 +71,47 @@ def stack(stack_name: str) -> Target:
     """A deployed stack, by name (your AWS credentials and region)."""
     stacks = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     return Target({output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])})
+
+
+@contextlib.contextmanager
+def tap(sqs: Any, events: Any, bus: str, source: str, purpose: str) -> Iterator[str]:
+    """A queue of its own that receives every event of ``source`` on ``bus`` while the block runs.
+
+    For the end-to-end tests and `make load`, which watch what is published without touching the
+    component's own rules and queues; the rule and the queue are removed afterwards.
+    """
+    name = f"{purpose}-tap-{uuid.uuid4().hex[:12]}"
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
+    queue_arn = attributes["QueueArn"]
+    try:
+        allow_the_bus = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue_arn,
+                }
+            ],
+        }
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(allow_the_bus)})
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": [source]}))
+        try:
+            events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
+            yield queue_url
+        finally:
+            events.remove_targets(Rule=name, EventBusName=bus, Ids=["tap"])
+            events.delete_rule(Name=name, EventBusName=bus)
+    finally:
+        sqs.delete_queue(QueueUrl=queue_url)
+
+
+def take(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """The bodies of one receive from a tap (at most ten), removed from it."""
+    found = []
+    for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        found.append(json.loads(message["Body"]))
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return found

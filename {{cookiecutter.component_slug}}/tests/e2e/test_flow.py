@@ -15,15 +15,9 @@ from typing import Any, TypeVar
 {%- if cookiecutter.command_api %}
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
-
-import boto3
-import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-{%- else %}
-
-import pytest
 {%- endif %}
+
+import pytest
 
 {% if not cookiecutter.command_api -%}
 from {{ cookiecutter.package_name }}.commands import CommandContext
@@ -46,7 +40,12 @@ from {{ cookiecutter.package_name }}.store.event_store import EventStore
 from local_deploy.api import REQUEST_ID_HEADER
 {% endif -%}
 {% if cookiecutter.consumer -%}
-from scripts import redrive
+from scripts import redrive, targets
+{% else -%}
+from scripts import targets
+{% endif -%}
+{% if cookiecutter.command_api -%}
+from scripts.api_client import signed_request
 {% endif -%}
 from tests.e2e.conftest import PATIENCE_SECONDS, Deployment
 
@@ -68,37 +67,8 @@ def eventually(check: Callable[[], T | None], what: str, seconds: float = PATIEN
 def tap(deployment: Deployment) -> Iterator[str]:
     """A queue that receives every event this component publishes to the shared bus, for the test only."""
     sqs, events = deployment.client("sqs"), deployment.client("events")
-    name = f"e2e-tap-{uuid.uuid4().hex[:12]}"
-    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
-    queue_arn = attributes["QueueArn"]
-    sqs.set_queue_attributes(
-        QueueUrl=queue_url,
-        Attributes={
-            "Policy": json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "events.amazonaws.com"},
-                            "Action": "sqs:SendMessage",
-                            "Resource": queue_arn,
-                        }
-                    ],
-                }
-            )
-        },
-    )
-    bus = deployment.outputs["SharedBusName"]
-    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": [registry.SOURCE]}))
-    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
-    try:
+    with targets.tap(sqs, events, deployment.outputs["SharedBusName"], registry.SOURCE, "e2e") as queue_url:
         yield queue_url
-    finally:
-        events.remove_targets(Rule=name, EventBusName=bus, Ids=["tap"])
-        events.delete_rule(Name=name, EventBusName=bus)
-        sqs.delete_queue(QueueUrl=queue_url)
 
 
 def received(
@@ -107,14 +77,7 @@ def received(
     wanted: Callable[[dict[str, Any]], bool],
 ) -> list[dict[str, Any]]:
     """The ``wanted`` messages of one receive from the queue; every message looked at is removed."""
-    sqs = deployment.client("sqs")
-    found = []
-    for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        body: dict[str, Any] = json.loads(message["Body"])
-        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        if wanted(body):
-            found.append(body)
-    return found
+    return [body for body in targets.take(deployment.client("sqs"), queue_url) if wanted(body)]
 {%- if cookiecutter.command_api %}
 
 
@@ -137,18 +100,8 @@ def send(
 ) -> tuple[int, Any, str]:
     """A SigV4-signed request to the API, as another service makes it: status, body and request id."""
     url = deployment.outputs["ApiUrl"].rstrip("/") + path
-    data = None if body is None else json.dumps(body).encode()
-    request = AWSRequest(method=method, url=url, data=data, headers={"content-type": "application/json"})
-    credentials = boto3.Session().get_credentials()
-    assert credentials is not None, "the API needs signed requests: no AWS credentials found"
-    SigV4Auth(credentials, "execute-api", deployment.region).add_auth(request)
-    prepared = Request(url, data=data, method=method, headers=dict(request.headers.items()))  # noqa: S310
-    try:
-        with urlopen(prepared, timeout=30) as response:  # noqa: S310
-            request_id = response.headers.get(REQUEST_ID_HEADER, "")
-            return response.status, json.loads(response.read() or b"null"), request_id
-    except HTTPError as error:
-        return error.code, json.loads(error.read() or b"null"), error.headers.get(REQUEST_ID_HEADER, "")
+    answer = signed_request(url, method, deployment.region, body)
+    return answer.status, answer.body, answer.request_id
 
 
 def list_one(deployment: Deployment, identity: str) -> str:
