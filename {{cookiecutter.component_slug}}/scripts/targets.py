@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.credentials import Credentials
 
 LOCAL_OUTPUTS = Path(".local/outputs.json")
 
@@ -37,6 +38,10 @@ class Target:
                 f"the deployment has no output {key}: was it deployed from this version of the component? "
                 "Deploy it again (`make local`, or `make deploy`), then run this again"
             ) from None
+
+    def credentials(self) -> Credentials | None:
+        """What to sign requests with: the emulators' dummy credentials, or None for your own (AWS)."""
+        return Credentials("local", "local") if self.endpoints else None
 
     def client(self, service: Any) -> Any:
         """A boto3 client of ``service``: the emulator's, with its dummy credentials, or AWS's."""

@@ -40,9 +40,9 @@ from {{ cookiecutter.package_name }}.store.event_store import EventStore
 from local_deploy.api import REQUEST_ID_HEADER
 {% endif -%}
 {% if cookiecutter.consumer -%}
-from scripts import redrive, targets
+from scripts import load, redrive, targets
 {% else -%}
-from scripts import targets
+from scripts import load, targets
 {% endif -%}
 {% if cookiecutter.command_api -%}
 from scripts.api_client import signed_request
@@ -284,3 +284,21 @@ def test_a_poison_message_ends_in_the_dead_letter_queue(deployment: Deployment) 
     )
     assert [body["not"] for body in dead] == ["an event"]
 {%- endif %}
+
+
+def test_under_load_every_acknowledged_command_s_events_are_published{% if cookiecutter.consumer %}_and_consumed{% endif %}_once(
+    deployment: Deployment,
+) -> None:
+    # `make load`, briefly: two clients for three seconds, on this deployment.
+    target = targets.Target(deployment.outputs, deployment.outputs.get("Endpoints", {}), deployment.region)
+
+    done = load.run(target, clients=2, seconds=3, settle=PATIENCE_SECONDS, max_commands=500)
+
+    shown = load.report(done, "this deployment")
+    assert done.accepted, shown
+    assert done.events == len(done.accepted), shown
+    assert done.published_once, shown
+{%- if cookiecutter.consumer %}
+    assert done.consumed_events == done.events, shown
+{%- endif %}
+    assert done.complete, shown
