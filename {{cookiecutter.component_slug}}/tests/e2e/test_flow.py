@@ -7,7 +7,9 @@ Run against the local deploy (``make e2e-local``) or a stack on AWS (``make e2e`
 
 from __future__ import annotations
 
+{% if cookiecutter.consumer -%}
 import json
+{% endif -%}
 import time
 import uuid
 from collections.abc import Callable, Iterator
