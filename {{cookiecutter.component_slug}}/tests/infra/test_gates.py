@@ -48,3 +48,11 @@ def test_a_cfn_lint_finding_fails_the_lint(
 
 def test_no_template_to_lint_fails(tmp_path: Path) -> None:
     assert lint.main([tmp_path]) == 1
+
+
+def test_a_deploy_that_chases_a_problem_passes_cfn_lint_too(traced: Synthesized, tmp_path: Path) -> None:
+    # `make synth` lints the stages as they are; a deploy with `-c tracing=on -c log_level=DEBUG` adds
+    # tracing settings and X-Ray permissions, which must pass the same gate (cdk-nag checked them in synth).
+    template = tmp_path / "traced.template.json"
+    template.write_text(json.dumps(traced.json), encoding="utf-8")
+    assert lint.findings([template]) == {template: []}
