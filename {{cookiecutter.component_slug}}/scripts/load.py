@@ -2,21 +2,27 @@
 {%- set a = cookiecutter.aggregate | snake_case -%}
 """`make load [CLIENTS=4] [DURATION=20] [TARGET=aws STAGE=... BRANCH=...]`: drive a deployment, then count.
 
-CLIENTS clients send commands for DURATION seconds, each as fast as it is answered: a new {{ A }} is
-listed, its price changed three times (PRICE_CHANGES), then the next one. Then the tool waits, at most
-SETTLE seconds, until every acknowledged command's events have been published to the shared bus{% if cookiecutter.consumer %}
-and applied by the consumer{% endif %}.
-It prints commands per second, p50 and p99 latency, conflicts and refusals, the events published
-{%- if cookiecutter.consumer %} and consumed{% endif %}
-beside those the acknowledged commands recorded, and the lag after the last command, and exits 1 when
-a count does not match.
+CLIENTS clients send commands for DURATION seconds, each as fast as it is answered: a new
+{{ A }} is listed, its price changed three times (PRICE_CHANGES), then the next one.
+
+Then it waits, at most SETTLE seconds, until every acknowledged command's events have been
+{% if cookiecutter.consumer -%}
+published to the shared bus and applied by the consumer. It prints commands per second, p50 and p99
+latency, conflicts and refusals, the events published and consumed beside those the acknowledged
+commands recorded, and the lag after the last command, and exits 1 when a count does not match.
+{%- else -%}
+published to the shared bus. It prints commands per second, p50 and p99 latency, conflicts and
+refusals, the events published beside those the acknowledged commands recorded, and the lag after
+the last command, and exits 1 when a count does not match.
+{%- endif %}
 
 It watches the shared bus through a queue and a rule of its own, removed afterwards, and tells its
-{{ A }}s from any other by their ids (``load-<run>-<client>-<n>``). Bounded in clients, time and
-commands.
-{%- if cookiecutter.command_api %} On the local deploy the API is one execution environment, answering one request at
-a time: the figures are those of one environment.
-{%- endif %} docs/capacity.md says what the figures mean on AWS.
+own {{ A }}s from any other by their ids (``load-<run>-<client>-<n>``). It is bounded in clients,
+time and commands.
+{%- if cookiecutter.command_api %} On the local deploy the API is one execution environment, answering
+one request at a time: the figures are those of one environment.
+{%- endif %}
+docs/capacity.md says what the figures mean on AWS.
 """
 
 from __future__ import annotations

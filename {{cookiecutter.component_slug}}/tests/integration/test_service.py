@@ -53,8 +53,18 @@ def test_commands_record_events_and_state(service: {{ A }}Service) -> None:
     assert (state.price, sequence) == (999, 2)
     history = service.history("v-1")
     # Each result names the events it recorded, and their ids (which the API's log line carries).
-    assert listed == CommandResult("v-1", 1, ("{{ A }}Listed",), event_ids=(history[0].event_id,))
-    assert changed == CommandResult("v-1", 2, ("{{ A }}PriceChanged",), event_ids=(history[1].event_id,))
+    assert listed == CommandResult(
+        "v-1",
+        1,
+        ("{{ A }}Listed",),
+        event_ids=(history[0].event_id,),
+    )
+    assert changed == CommandResult(
+        "v-1",
+        2,
+        ("{{ A }}PriceChanged",),
+        event_ids=(history[1].event_id,),
+    )
     # The history keeps each event in the version the domain recorded it: the current one.
     current = {t.name: t.version for t in registry.PUBLISHED if t.current}
     assert [(r.sequence, r.name, r.version, r.visibility) for r in history] == [
