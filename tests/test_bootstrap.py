@@ -136,7 +136,9 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
 @pytest.mark.slow
 @FULL_CHECKS
 def test_fifo_component_installs_lints_and_tests_green(tmp_path: Path, mypy_cache: Path) -> None:
-    # The only combination whose consumer runs on a FIFO queue: its integration tests run here.
+    # The only combination whose consumer runs on a FIFO queue through every test, end to end included
+    # (without the API: FIFO buffering changes only the consumer's side, and commands then go through
+    # the service, the path no other full check takes with a consumer on a FIFO queue).
     result = bootstrap(
         "--output-dir",
         str(tmp_path),

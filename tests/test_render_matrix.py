@@ -63,12 +63,14 @@ COMBINATIONS = [combination(dict(options), option_id(options)) for options in SU
     combination(LONGEST, "longest-names")
 ]
 
-# The full-component check runs where no slow test runs the component's `make verify` (see
-# VERIFIED_IN_FULL in tests/rendering.py), and on the longest names: each combination once in full.
+# The full-component check runs on the longest names (every option on), and on each combination that
+# neither a slow test's `make verify` (VERIFIED_IN_FULL in tests/rendering.py) nor the longest names
+# check in full: each combination once.
+LONGEST_OPTIONS = {name: LONGEST[name] for name in ("command_api", "consumer", "fifo_buffering")}
 CHECKED_HERE_IN_FULL = [
     combination(dict(options), option_id(options))
     for options in SUPPORTED_OPTION_SETS
-    if options not in VERIFIED_IN_FULL
+    if options not in VERIFIED_IN_FULL and options != LONGEST_OPTIONS
 ] + [combination(LONGEST, "longest-names")]
 
 
