@@ -189,6 +189,17 @@ def _written(tmp_path: Path, document: dict[str, Any]) -> Path:
     return path
 
 
+def _output_once_stopped(process: subprocess.Popen[bytes], after: str, seconds: float = 30) -> str:
+    """What the local deploy printed, once it stopped; what it had printed, if it did not stop in time."""
+    try:
+        return process.communicate(timeout=seconds)[0].decode()
+    except subprocess.TimeoutExpired:
+        process.kill()
+        printed = process.communicate()[0].decode()
+        stopped = f"the local deploy did not stop within {seconds:g} s of {after}"
+        raise AssertionError(f"{stopped}:\n{printed[-4000:]}") from None
+
+
 def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> None:
     outputs = tmp_path / "outputs.json"
     command = _local_deploy(tmp_path, outputs)
@@ -199,7 +210,7 @@ def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> 
         # A second one while it stops the emulators (a second Ctrl-C, or `uv run` passing the first on).
         time.sleep(0.2)
         process.send_signal(signal.SIGINT)
-        printed = process.communicate(timeout=30)[0].decode()
+        printed = _output_once_stopped(process, after="Ctrl-C")
 
         # Checked inside the block: the group kill at its end must not be what stops them.
         assert process.returncode == 0, printed
