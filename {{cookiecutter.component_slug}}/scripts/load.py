@@ -107,7 +107,6 @@ def through_the_api(target: targets.Target) -> Send:
     url = target.output("ApiUrl").rstrip("/") + api.COLLECTION
     # The local deploy's region, or your AWS configuration's.
     region = target.region or boto3.Session().region_name or ""
-
     credentials = target.credentials()
 
     def send(identity: str, price: int, new: bool) -> tuple[str, int]:
