@@ -188,3 +188,7 @@ def test_an_aws_deploy_that_fails_is_still_destroyed(tmp_path: Path) -> None:
     assert any(line.startswith("make deploy") and "FAILED" in line for line in lines), result.stdout
     assert any(line.startswith("make destroy") for line in lines), result.stdout
     assert not any(line.startswith("make e2e") for line in lines), result.stdout
+    # Each says why at once, before installing the Node tools or synthesizing anything.
+    output = result.stdout + result.stderr
+    assert "make deploy: your AWS credentials cannot be read" in output, output[-3000:]
+    assert "make destroy: your AWS credentials cannot be read" in output, output[-3000:]

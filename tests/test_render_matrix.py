@@ -2,8 +2,9 @@
 
 Cheap checks on all combinations (and on the longest names the rules allow): both tools' trees are
 byte-identical, nothing is left unrendered, no folder is empty, an option that is off leaves no trace,
-and the rendered component passes its own ruff, mypy and unit tests as rendered. That last, slower check
-runs on the combinations no other slow test takes through the component's `make verify`.
+the workflows pass actionlint and the Python passes the component's own ruff rules. The slower check (its
+mypy, documents, contract gate and tests as rendered) runs on the combinations no other slow test takes
+through the component's `make verify`, and on the longest names.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests.guide import steps
 from tests.rendering import (
     BIN,
     LONGEST_NAMES,
+    ROOT,
     SUPPORTED_OPTION_SETS,
     UNSUPPORTED_OPTION_SETS,
     VERIFIED_IN_FULL,
@@ -182,6 +184,25 @@ def test_the_components_workflows_pass_actionlint_and_shellcheck(rendering: Rend
     assert lint_project(rendering.by_cookiecutter) == ""
 
 
+def locked_version(lock: Path, package: str) -> str:
+    found = re.search(
+        rf'^name = "{package}"\nversion = "([^"]+)"$', lock.read_text(encoding="utf-8"), re.MULTILINE
+    )
+    assert found is not None, f"{package} is not in {lock}"
+    return found.group(1)
+
+
+def test_the_python_passes_the_components_own_ruff_rules(rendering: Rendering) -> None:
+    # Seconds for every combination, where mypy and the tests run on a few: the template's ruff is the
+    # version the component locks, with the component's own configuration (its pyproject.toml).
+    component = rendering.by_cookiecutter
+    assert locked_version(ROOT / "uv.lock", "ruff") == locked_version(component / "uv.lock", "ruff"), (
+        "the template and the component lock different ruff versions: align them (make relock-component)"
+    )
+    run_in(component, str(BIN / "ruff"), "format", "--check", "--no-cache", ".")
+    run_in(component, str(BIN / "ruff"), "check", "--no-cache", ".")
+
+
 def test_the_onboarding_guide_says_where_each_block_goes_in_files_that_exist(rendering: Rendering) -> None:
     # tests/test_quickstart.py performs the default component's guide; here every combination's reads.
     guide = (rendering.by_cookiecutter / "docs" / "onboarding.md").read_text(encoding="utf-8")
@@ -223,8 +244,13 @@ def test_the_component_passes_its_own_lint_types_docs_unit_contract_and_stack_te
     run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "check")
     # Unit, contract and stack tests (the stack tests synthesize with the cdk-nag checks): the
     # integration and end-to-end tests (DynamoDB Local, moto) run in the full checks of test_bootstrap.py.
+    # The longest names reach the stack's resource names and the documents the validators read; the
+    # behaviour the unit and pact tests check is each option's, which the other full checks cover.
+    tests: tuple[str, ...] = ("tests/unit", "tests/contract", "tests/infra")
+    if answers == LONGEST:
+        tests = ("tests/contract/test_documents.py", "tests/infra")
     pytest_ = ("uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
-    run_in(component, *pytest_, "tests/unit", "tests/contract", "tests/infra")
+    run_in(component, *pytest_, *tests)
 
 
 @pytest.mark.parametrize("options", UNSUPPORTED_OPTION_SETS, ids=option_id)

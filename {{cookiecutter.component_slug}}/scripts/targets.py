@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 import boto3
 from botocore.credentials import Credentials
+from botocore.exceptions import BotoCoreError
 
 LOCAL_OUTPUTS = Path(".local/outputs.json")
 
@@ -72,8 +74,30 @@ def local(outputs_file: Path, tool: str) -> Target:
     return Target(outputs, endpoints=outputs["Endpoints"], region=outputs["Region"])
 
 
+def require_aws_credentials(purpose: str) -> None:
+    """Stop before ``purpose`` when no AWS credentials can be found, saying how to provide them.
+
+    Without this, `make deploy` synthesizes for a minute before the CDK says it has no account to use.
+    Only whether credentials resolve is checked, which needs no network; AWS itself judges them.
+    """
+    try:
+        found = boto3.Session().get_credentials()
+    except BotoCoreError as error:  # a profile that does not exist, an expired SSO sign-in, a broken config
+        raise SystemExit(
+            f"{purpose}: your AWS credentials cannot be read ({error}). Sign in again "
+            "(`aws sso login --profile NAME`) or correct AWS_PROFILE, then run this again"
+        ) from error
+    if found is None:
+        raise SystemExit(
+            f"{purpose}: no AWS credentials found. Sign in (`aws sso login --profile NAME`, then "
+            "`export AWS_PROFILE=NAME`) or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+            "then run this again"
+        )
+
+
 def stack(stack_name: str) -> Target:
     """A deployed stack, by name (your AWS credentials and region)."""
+    require_aws_credentials(f"stack {stack_name}")
     stacks = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     return Target({output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])})
 
@@ -120,3 +144,8 @@ def take(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
         found.append(json.loads(message["Body"]))
         sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return found
+
+
+if __name__ == "__main__":
+    # `python -m scripts.targets "make deploy"`: the Makefile's check before a target that needs AWS.
+    require_aws_credentials(" ".join(sys.argv[1:]) or "this command")

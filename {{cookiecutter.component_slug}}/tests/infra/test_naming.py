@@ -26,7 +26,8 @@ def test_a_branch_gets_a_stack_of_its_own() -> None:
 
 
 def test_the_synthesized_stacks_are_named_per_stage_and_branch(stacks: dict[str, Synthesized]) -> None:
-    assert set(stacks) == {DEV.stack_name, PROD.stack_name, BRANCH.stack_name, TRACED.stack_name}
+    assert set(stacks) == {DEV.stack_name, PROD.stack_name, TRACED.stack_name}
+    assert TRACED.stack_name == BRANCH.stack_name, "tracing and the log level do not change the stack's name"
     for name, synthesized in stacks.items():
         assert synthesized.deployment.stack_name == name
         assert STACK_NAME.match(name)
