@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import cast
 {%- endif %}
 
+import jsii
 from aws_cdk import (
     Acknowledgment,
     CfnOutput,
@@ -64,6 +65,25 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 # An alarm on the stream's iterator age fires when the oldest unpublished record is this old.
 ITERATOR_AGE_ALARM = Duration.minutes(5)
+
+
+@jsii.implements(lambda_.IEventSourceDlq)
+class SendOnlyDestination:
+    """The stream mapping's on-failure queue, granted sqs:SendMessage alone: what Lambda sends with.
+
+    `SqsDlq` grants sqs:GetQueueAttributes and sqs:GetQueueUrl too, which nothing here calls.
+    """
+
+    def __init__(self, queue: sqs.IQueue) -> None:
+        self.queue = queue
+
+    def bind(
+        self, _target: lambda_.IEventSourceMapping, target_handler: lambda_.IFunction
+    ) -> lambda_.DlqDestinationConfig:
+        target_handler.add_to_role_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.queue.queue_arn]),
+        )
+        return lambda_.DlqDestinationConfig(destination=self.queue.queue_arn)
 
 
 @dataclass(frozen=True)
@@ -165,7 +185,7 @@ class ComponentStack(Stack):
                 bisect_batch_on_error=True,
                 retry_attempts=publisher.MAXIMUM_RETRY_ATTEMPTS,
                 max_record_age=Duration.seconds(publisher.MAXIMUM_RECORD_AGE_SECONDS),
-                on_failure=sources.SqsDlq(self.stream_failures),
+                on_failure=SendOnlyDestination(self.stream_failures),
                 report_batch_item_failures=True,
             ),
         )
@@ -246,11 +266,20 @@ class ComponentStack(Stack):
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
         )
-        self.consumer.add_event_source(
-            sources.SqsEventSource(
-                self.consumer_queue,
-                batch_size=consumer.BATCH_SIZE,
-                report_batch_item_failures=True,
+        # The mapping itself, not SqsEventSource: that one also grants sqs:GetQueueUrl and
+        # sqs:ChangeMessageVisibility, which Lambda's poller does not use (least privilege, ADR 24).
+        lambda_.EventSourceMapping(
+            self,
+            "ConsumerQueueMapping",
+            target=self.consumer,
+            event_source_arn=self.consumer_queue.queue_arn,
+            batch_size=consumer.BATCH_SIZE,
+            report_batch_item_failures=True,
+        )
+        self.consumer.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                resources=[self.consumer_queue.queue_arn],
             ),
         )
 {%- endif %}

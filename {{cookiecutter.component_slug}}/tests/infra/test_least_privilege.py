@@ -1,0 +1,120 @@
+"""Least privilege, proven against the code (infra/least_privilege.py): each function's role allows the
+AWS calls its code can make and what Lambda does for it, and nothing else.
+
+The control is the comparison: without it, a grant added "to make it work" or a call added without its
+grant would reach a deploy. The tests below show it catching each, on copies of the synthesized stack
+and of the source.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import least_privilege
+from infra.stack import PACKAGE, SOURCE_DIR
+from tests.infra.conftest import Synthesized
+
+
+@pytest.fixture(scope="module")
+def code() -> least_privilege.Code:
+    return least_privilege.Code(PACKAGE)
+
+
+def test_every_function_is_granted_exactly_what_its_code_and_lambda_use(
+    stacks: dict[str, Synthesized], code: least_privilege.Code
+) -> None:
+    for name, synthesized in stacks.items():
+        assert least_privilege.differences(synthesized.json, code) == [], name
+
+
+def publisher_of(template: dict[str, Any]) -> str:
+    (function_id,) = [
+        function_id
+        for function_id, handler in least_privilege.functions(template).items()
+        if handler == f"{PACKAGE}.handlers.publisher.lambda_handler"
+    ]
+    return function_id
+
+
+def policy_of(template: dict[str, Any], function_id: str) -> dict[str, Any]:
+    role_id = template["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    (policy,) = [
+        resource["Properties"]["PolicyDocument"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in resource["Properties"]["Roles"]
+    ]
+    return dict(policy)
+
+
+def test_a_widened_policy_fails_naming_the_function_and_the_action(
+    dev: Synthesized, code: least_privilege.Code
+) -> None:
+    template = copy.deepcopy(dev.json)
+    publisher = publisher_of(template)
+    (bus,) = [
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Events::EventBus"
+    ]
+    # What a grant "to make it work" adds: more on a resource the function already uses, and a wildcard.
+    policy_of(template, publisher)["Statement"] += [
+        {"Effect": "Allow", "Action": "events:PutRule", "Resource": {"Fn::GetAtt": [bus, "Arn"]}},
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"},
+    ]
+    assert least_privilege.differences(template, code) == [
+        f"{publisher}: events:PutRule on {bus} is granted, and neither its code nor Lambda uses it: "
+        "remove the grant from infra/stack.py",
+        f"{publisher}: sqs:SendMessage on * is granted, and neither its code nor Lambda uses it: "
+        "remove the grant from infra/stack.py",
+    ]
+
+
+def test_a_grant_taken_away_fails_naming_the_call_that_needs_it(
+    dev: Synthesized, code: least_privilege.Code
+) -> None:
+    template = copy.deepcopy(dev.json)
+    publisher = publisher_of(template)
+    statements = policy_of(template, publisher)["Statement"]
+    statements[:] = [statement for statement in statements if statement["Action"] != "events:PutEvents"]
+    found = least_privilege.differences(template, code)
+    assert len(found) == 2, found  # the component's bus and the shared bus
+    for problem in found:
+        assert problem.startswith(f"{publisher}: events.publisher.EventPublisher.")
+        assert "calls events:PutEvents on " in problem
+        assert problem.endswith(
+            "which its role does not grant: grant it in infra/stack.py, on that resource only"
+        )
+
+
+def test_a_call_added_to_the_code_without_its_grant_fails(dev: Synthesized, tmp_path: Path) -> None:
+    # A squad's edit: the publisher now also creates a rule when it sends (and nobody granted it).
+    source = tmp_path / "src"
+    shutil.copytree(SOURCE_DIR / PACKAGE, source / PACKAGE)
+    module = source / PACKAGE / "events" / "publisher.py"
+    text = module.read_text(encoding="utf-8")
+    sent = "response = self._client.put_events("
+    assert sent in text
+    module.write_text(
+        text.replace(sent, 'self._client.put_rule(Name="x")\n            ' + sent), encoding="utf-8"
+    )
+    found = least_privilege.differences(dev.json, least_privilege.Code(PACKAGE, source))
+    publisher = publisher_of(dev.json)
+    assert len(found) == 2, found  # the rule would be created on both buses the publisher is given
+    assert all(f"{publisher}: events.publisher.EventPublisher." in problem for problem in found)
+    assert all("calls events:PutRule on " in problem for problem in found)
+
+
+def test_lambda_s_own_needs_are_required_too(dev: Synthesized, code: least_privilege.Code) -> None:
+    template = copy.deepcopy(dev.json)
+    publisher = publisher_of(template)
+    statements = policy_of(template, publisher)["Statement"]
+    statements[:] = [statement for statement in statements if statement["Action"] != "sqs:SendMessage"]
+    found = least_privilege.differences(template, code)
+    assert len(found) == 1, found
+    why = "Lambda sends the records it gave up on to the destination"
+    assert found[0].startswith(f"{publisher}: {why}, which needs sqs:SendMessage on "), found
