@@ -9,9 +9,10 @@ fields. Nothing of the table (``_pk``, ``_seq``, DynamoDB types) is ever in it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Metadata(BaseModel):
@@ -33,6 +34,22 @@ class Metadata(BaseModel):
         default=None,
         description="When the event was published again by a replay; absent from its first publication",
     )
+
+    @field_validator("occurred_at", "replayed_at")
+    @classmethod
+    def _an_instant(cls, value: str | None) -> str | None:
+        # Consumers compute an event's age from these: a time that is no instant (no offset, or no
+        # time at all, as a forged message may carry) is refused with the envelope, before any write.
+        # A validator, not a format in the schema: the published schemas stay as released.
+        if value is None:
+            return value
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            instant = None
+        if instant is None or instant.tzinfo is None:
+            raise ValueError("must be an ISO 8601 time with its offset, e.g. 2026-11-26T09:00:00.000+00:00")
+        return value
 
 
 class Envelope(BaseModel):
