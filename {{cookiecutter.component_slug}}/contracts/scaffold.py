@@ -214,7 +214,7 @@ def api_with(name: str) -> tuple[str, str]:
         '    f"{COLLECTION}/<' + IDENTITY + ">/" + segment + '",\n'
         f'    operation_id="{operation}",\n'
         f'    summary="{words(name).capitalize()}",\n'
-        '    responses={200: {"description": "Accepted"}, **refusals(404, 409, 422, 503)},\n'
+        '    responses={200: {"description": "Accepted"}, **refusals(404, 409, 422, 503, *BODY_REFUSALS)},\n'
         ")\n"
         f"def {handler}(\n"
         f"    {IDENTITY}: {AGGREGATE}IdPath,\n"

@@ -7,7 +7,7 @@ Run against the local deploy (``make e2e-local``) or a stack on AWS (``make e2e`
 
 from __future__ import annotations
 
-{% if cookiecutter.consumer -%}
+{% if cookiecutter.consumer or cookiecutter.command_api -%}
 import json
 {% endif -%}
 import time
@@ -140,6 +140,37 @@ def test_an_unsigned_request_is_refused(deployment: Deployment) -> None:
     with pytest.raises(HTTPError) as refusal:
         urlopen(Request(url), timeout=30)  # noqa: S310
     assert refusal.value.code == 403
+
+
+def test_hostile_requests_are_refused_as_documented_and_record_nothing(deployment: Deployment) -> None:
+    identity = f"e2e-{uuid.uuid4().hex[:12]}"
+    list_one(deployment, identity)
+    stranger = f"e2e-{uuid.uuid4().hex[:12]}"
+    listing = {"{{ a }}_id": stranger, "title": "End-to-end listing", "price": 1500}
+    url = deployment.outputs["ApiUrl"].rstrip("/")
+
+    def status_of(path: str, body: dict[str, Any] | bytes, **options: Any) -> int:
+        answer = signed_request(url + path, "POST", deployment.region, body, **options)
+        assert set(answer.body) == {"message"}, f"a Problem body, as the OpenAPI document says: {answer.body}"
+        return answer.status
+
+    price = f"{api.COLLECTION}/{identity}/price"
+    assert status_of(api.COLLECTION, {**listing, "title": "x" * 20_000}) == 413
+    assert status_of(api.COLLECTION, json.dumps(listing).encode(), content_type="text/plain") == 415
+    assert status_of(api.COLLECTION, b"[" * 5_000 + b"]" * 5_000) == 422
+    assert status_of(api.COLLECTION, {**listing, "owner": "someone-else"}) == 422
+    assert status_of(api.COLLECTION, {**listing, "price": 10**40}) == 422
+    # A look-alike of the id (a Unicode hyphen), sent percent-encoded in the path.
+    assert status_of(f"{api.COLLECTION}/{identity}%E2%80%90x/price", {"price": 5}) == 422
+    # An idempotency key replayed with another body is not a retry of the first.
+    key = {"idempotency-key": f"k-{identity}"}
+    assert signed_request(url + price, "POST", deployment.region, {"price": 1600}, headers=key).status == 200
+    assert status_of(price, {"price": 1700}, headers=key) == 422
+
+    assert call(deployment, "GET", f"{api.COLLECTION}/{stranger}")[0] == 404, "nothing was recorded for it"
+    status, history = call(deployment, "GET", f"{api.COLLECTION}/{identity}/history")
+    assert status == 200
+    assert [entry["event"] for entry in history] == ["{{ A }}Listed", "{{ A }}PriceChanged"]
 {%- else %}
 
 

@@ -20,7 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 Identity = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
-Price = Annotated[PositiveInt, Field(description="Price in minor units of the currency (pence for GBP)")]
+# A bound far above any price, so that a number no price is (10**40, which DynamoDB cannot even store)
+# is refused as invalid input instead of failing the write.
+Price = Annotated[
+    PositiveInt,
+    Field(le=1_000_000_000_000, description="Price in minor units of the currency (pence for GBP)"),
+]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
 
