@@ -163,6 +163,8 @@ class Call:
     action: str
     owner: str  # the qualified name of the class, or of the module for a module-level function
     where: str
+    # The attribute names among the call's own arguments (``QueueUrl=settings.queue_url``).
+    arguments: frozenset[str] = frozenset()
 
 
 @functools.cache
@@ -461,7 +463,8 @@ class Reach:
             if receiver is None or service is not None:
                 for action in self._actions(scope, call, func.attr):
                     if service is None or action.startswith(f"{service}:"):
-                        self.calls.append(Call(action, owner or scope.module, where))
+                        arguments = frozenset(_attributes(call))
+                        self.calls.append(Call(action, owner or scope.module, where, arguments))
         target = self._target(scope, func, types, nested, owner)
         if target is None:
             return
@@ -578,9 +581,15 @@ def needed_by_code(
                 resources.setdefault(class_name, set()).add(environment[variable])
     needed: dict[Permission, str] = {}
     for call in reached.calls:
-        for resource in sorted(resources.get(call.owner, {"(a resource the environment does not name)"})):
+        # The resource a call names itself (a setting among its arguments), else its object's.
+        named = {environment[fields[name]] for name in call.arguments if fields.get(name, "") in environment}
+        for resource in sorted(named or resources.get(call.owner, {UNNAMED})):
             needed.setdefault((call.action, resource), call.where)
     return needed
+
+
+# Where a call's resource cannot be told: its name comes from no setting the stack sets.
+UNNAMED = "a resource no setting names (read its name from settings.py, which the stack sets)"
 
 
 def settings_fields(code: Code) -> dict[str, str]:

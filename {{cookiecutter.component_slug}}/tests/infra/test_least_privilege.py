@@ -118,3 +118,27 @@ def test_lambda_s_own_needs_are_required_too(dev: Synthesized, code: least_privi
     assert len(found) == 1, found
     why = "Lambda sends the records it gave up on to the destination"
     assert found[0].startswith(f"{publisher}: {why}, which needs sqs:SendMessage on "), found
+
+
+def test_a_call_is_on_the_resource_its_own_arguments_name(dev: Synthesized, tmp_path: Path) -> None:
+    # A squad's edit in the handler module: a call that names its bus from a setting, not through an object.
+    source = tmp_path / "src"
+    shutil.copytree(SOURCE_DIR / PACKAGE, source / PACKAGE)
+    module = source / PACKAGE / "handlers" / "publisher.py"
+    text = module.read_text(encoding="utf-8")
+    settings = "    settings = PublisherSettings.from_environment()\n"
+    assert settings in text
+    added = '    eventbridge_client().put_rule(Name="x", EventBusName=settings.component_bus_name)\n'
+    edited = text.replace(settings, settings + added)
+    module.write_text(edited, encoding="utf-8")
+    line = edited.splitlines().index(added.rstrip("\n")) + 1
+    found = least_privilege.differences(dev.json, least_privilege.Code(PACKAGE, source))
+    (bus,) = [
+        logical_id
+        for logical_id, resource in dev.json["Resources"].items()
+        if resource["Type"] == "AWS::Events::EventBus"
+    ]
+    assert found == [
+        f"{publisher_of(dev.json)}: handlers.publisher.publisher, line {line} calls events:PutRule on {bus}, "
+        "which its role does not grant: grant it in infra/stack.py, on that resource only"
+    ]
