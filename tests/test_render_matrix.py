@@ -2,9 +2,10 @@
 
 Cheap checks on all combinations (and on the longest names the rules allow): both tools' trees are
 byte-identical, nothing is left unrendered, no folder is empty, an option that is off leaves no trace,
-the workflows pass actionlint and the Python passes the component's own ruff rules. The slower check (its
-mypy, documents, contract gate and tests as rendered) runs on the combinations no other slow test takes
-through the component's `make verify`, and on the longest names.
+the workflows pass actionlint, pin every action to a release's commit and audit the locks, the secret
+scan's baseline is rendered undated, and the Python passes the component's own ruff rules. The slower
+check (its mypy, documents, contract gate and tests as rendered) runs on the combinations no other slow
+test takes through the component's `make verify`, and on the longest names.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.actionlint import lint_project
 from tests.guide import steps
@@ -26,6 +28,7 @@ from tests.rendering import (
     LONGEST_NAMES,
     ROOT,
     SUPPORTED_OPTION_SETS,
+    TEMPLATE_DIR,
     UNSUPPORTED_OPTION_SETS,
     VERIFIED_IN_FULL,
     option_id,
@@ -36,6 +39,7 @@ from tests.rendering import (
     tree,
     tree_differences,
 )
+from tests.supply_chain import audit_problems, pin_problems
 
 # `${{ ... }}` is a GitHub Actions expression that the workflows keep (written inside `{% raw %}`);
 # a Jinja leftover in one would still show `cookiecutter.`.
@@ -182,6 +186,30 @@ def test_the_components_workflows_pass_actionlint_and_shellcheck(rendering: Rend
     # Each combination's own render: the workflows and composite actions as a squad gets them.
     # (tests/test_workflows.py shows that this check fails on a broken workflow.)
     assert lint_project(rendering.by_cookiecutter) == ""
+
+
+def test_every_action_is_local_or_pinned_to_a_release_commit(rendering: Rendering) -> None:
+    # tests/test_workflows.py shows that the check refuses a tag, a short SHA, a SHA without its release.
+    github = rendering.by_cookiecutter / ".github"
+    files = sorted([*(github / "workflows").glob("*.yml"), *(github / "actions").glob("*/action.yml")])
+    assert files
+    assert [problem for path in files for problem in pin_problems(path)] == []
+
+
+def test_the_checks_audit_the_locks_and_fail_on_a_finding(rendering: Rendering) -> None:
+    # tests/test_workflows.py shows that the check refuses continue-on-error, `|| true` and the like.
+    component = rendering.by_cookiecutter
+    checks = yaml.safe_load((component / ".github" / "workflows" / "checks.yml").read_text(encoding="utf-8"))
+    assert audit_problems(checks, (component / "Makefile").read_text(encoding="utf-8")) == []
+    assert "pip-audit" in (component / "uv.lock").read_text(encoding="utf-8")
+
+
+def test_the_secret_baseline_is_rendered_as_written_and_undated(rendering: Rendering) -> None:
+    # Both tools render it byte for byte (test_both_tools_render_byte_identical_trees); without the time
+    # of a scan, every render and every release writes the same file.
+    rendered = (rendering.by_cookiecutter / ".secrets.baseline").read_bytes()
+    assert rendered == (TEMPLATE_DIR / ".secrets.baseline").read_bytes()
+    assert "generated_at" not in json.loads(rendered)
 
 
 def locked_version(lock: Path, package: str) -> str:

@@ -5,6 +5,12 @@ component's workflows and composite actions in tests/test_render_matrix.py, whic
 combination (and the longest names) in the renders it already makes. This module shows that the check
 can fail, with actionlint's own message, and holds the workflow's lists to their sources: the bootstrap
 matrix to SUPPORTED_OPTION_SETS, each pinned uv to its Makefile.
+
+Supply chain (the component's ADR 0023): every action is pinned to a release's commit SHA with the
+release in a comment, in the template's workflow as in the component's, one pin per action across both;
+the component's checks audit its locks and fail on a finding. tests/test_render_matrix.py runs those
+checks (tests/supply_chain.py) on every rendered combination; here they are shown to refuse what they
+are there to refuse.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import yaml
 
 from tests.actionlint import actionlint, lint_project
 from tests.rendering import OPTIONS, ROOT, SUPPORTED_OPTION_SETS, TEMPLATE_DIR
+from tests.supply_chain import action_pins, audit_problems, pin_problems
 
 TEMPLATE_HEALTH = ROOT / ".github" / "workflows" / "template-health.yml"
 COMPONENT_SETUP_ACTION = TEMPLATE_DIR / ".github" / "actions" / "setup" / "action.yml"
@@ -148,3 +155,107 @@ def test_every_bootstrap_option_the_template_workflow_uses_exists() -> None:
     used = {option for run in runs for option in re.findall(r"(?<![\w-])--[a-z][a-z-]*", run)}
     assert used, "template-health.yml runs bootstrap.sh"
     assert sorted(option for option in used if option not in help_text) == []
+
+
+# ---------------------------------------------------------------- supply chain (component ADR 0023)
+
+CHECKOUT_PIN = "actions/checkout@d23441a48e516b6c34aea4fa41551a30e30af803 # v6.1.0"
+
+
+def test_the_template_workflow_pins_every_action_to_a_release_commit() -> None:
+    assert pin_problems(TEMPLATE_HEALTH) == []
+    assert action_pins(TEMPLATE_HEALTH), "template-health.yml uses public actions"
+
+
+def test_each_action_has_one_pin_across_the_template_and_the_component() -> None:
+    # Dependabot moves the template's pins (.github/dependabot.yml) and each component's own; the
+    # component template's files are Jinja, which it cannot read. A bump here fails until the component
+    # template follows it. The `uses:` lines hold no Jinja, so the template's files are read as they are.
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for path in [TEMPLATE_HEALTH, *component_workflow_files()]:
+        for action, sha, version in action_pins(path):
+            pins.setdefault(action, set()).add((sha, version))
+    assert "actions/checkout" in pins
+    assert {action: found for action, found in pins.items() if len(found) > 1} == {}
+
+
+UNPINNED = {
+    "a major tag": ("      - uses: actions/checkout@v6\n", "actions/checkout@v6"),
+    "a SHA without its release": (
+        "      - uses: actions/checkout@d23441a48e516b6c34aea4fa41551a30e30af803\n",
+        "@d23441a48e516b6c34aea4fa41551a30e30af803`",
+    ),
+    "a short SHA": ("      - uses: actions/checkout@d23441a # v6.1.0\n", "@d23441a # v6.1.0"),
+    "a branch": ("      - uses: actions/checkout@main # v6.1.0\n", "@main # v6.1.0"),
+    "a flow mapping": ("      - {uses: actions/checkout@v6}\n", "another form"),
+}
+
+
+@pytest.mark.parametrize(("line", "message"), UNPINNED.values(), ids=UNPINNED.keys())
+def test_an_action_not_pinned_to_a_release_commit_is_refused(line: str, message: str, tmp_path: Path) -> None:
+    workflow = tmp_path / "workflow.yml"
+    workflow.write_text(
+        "on: push\njobs:\n  checks:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - uses: {CHECKOUT_PIN}\n      - uses: ./.github/actions/setup\n{line}",
+        encoding="utf-8",
+    )
+    (problem,) = pin_problems(workflow)
+    assert message in problem
+
+
+def checks_with_audit(**extra: object) -> dict[str, Any]:
+    """A checks workflow whose audit job is the component's, with ``extra`` keys on its audit step."""
+    audit_step = {"name": "Audit the locks", "run": "make audit", **extra}
+    steps = [{"uses": CHECKOUT_PIN}, {"uses": "./.github/actions/setup"}, audit_step]
+    return {"jobs": {"audit": {"runs-on": "ubuntu-latest", "steps": steps}}}
+
+
+# The component's Makefile as the template holds it: the audit target has no Jinja.
+MAKEFILE = (TEMPLATE_DIR / "Makefile").read_text(encoding="utf-8")
+NPM_AUDIT = "\tnpm audit --package-lock-only --audit-level=high\n"
+PIP_AUDIT = '$(RUN) pip-audit --strict --disable-pip --requirement "$$requirements"'
+
+
+def test_the_components_audit_passes_the_check_as_the_template_writes_it() -> None:
+    assert NPM_AUDIT in MAKEFILE
+    assert PIP_AUDIT in MAKEFILE
+    assert audit_problems(checks_with_audit(), MAKEFILE) == []
+
+
+AUDITS_THAT_PASS_ON_A_FINDING = {
+    "continue-on-error on the step": (checks_with_audit(**{"continue-on-error": True}), MAKEFILE),
+    "the step only on a condition": (
+        checks_with_audit(**{"if": "github.ref == 'refs/heads/main'"}),
+        MAKEFILE,
+    ),
+    "no audit step": ({"jobs": {"audit": {"runs-on": "ubuntu-latest", "steps": []}}}, MAKEFILE),
+    "|| true after npm audit": (
+        checks_with_audit(),
+        MAKEFILE.replace(NPM_AUDIT, NPM_AUDIT.replace("high", "high || true")),
+    ),
+    "make ignoring npm audit's exit code": (
+        checks_with_audit(),
+        MAKEFILE.replace(NPM_AUDIT, NPM_AUDIT.replace("\tnpm", "\t-npm")),
+    ),
+    "a shell that goes on after a failure": (
+        checks_with_audit(),
+        MAKEFILE.replace(".SHELLFLAGS := -eu -o pipefail -c", ".SHELLFLAGS := -c"),
+    ),
+    "pip-audit without --strict": (checks_with_audit(), MAKEFILE.replace("pip-audit --strict", "pip-audit")),
+    "an ignored advisory": (
+        checks_with_audit(),
+        MAKEFILE.replace("pip-audit --strict", "pip-audit --ignore-vuln PYSEC-0000-0 --strict"),
+    ),
+    "npm audit from critical only": (
+        checks_with_audit(),
+        MAKEFILE.replace(NPM_AUDIT, NPM_AUDIT.replace("high", "critical")),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("checks", "makefile"), AUDITS_THAT_PASS_ON_A_FINDING.values(), ids=AUDITS_THAT_PASS_ON_A_FINDING.keys()
+)
+def test_an_audit_that_would_pass_on_a_finding_is_refused(checks: dict[str, Any], makefile: str) -> None:
+    assert makefile != MAKEFILE or checks != checks_with_audit()
+    assert audit_problems(checks, makefile) != []

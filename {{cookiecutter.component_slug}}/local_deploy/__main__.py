@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     # Dummy credentials: the emulators accept any, and nothing here may reach a real account.
     os.environ.update(
         AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",  # noqa: S106
+        AWS_SECRET_ACCESS_KEY="local",  # noqa: S106  # pragma: allowlist secret
         AWS_SESSION_TOKEN="local",  # noqa: S106
         AWS_REGION=REGION,
         AWS_DEFAULT_REGION=REGION,

@@ -45,7 +45,7 @@ class LocalServer:
 PROBE: dict[str, Any] = {
     "region_name": "us-east-1",
     "aws_access_key_id": "probe",
-    "aws_secret_access_key": "probe",
+    "aws_secret_access_key": "probe",  # pragma: allowlist secret
     "config": Config(retries={"total_max_attempts": 1}, connect_timeout=1, read_timeout=2),
 }
 

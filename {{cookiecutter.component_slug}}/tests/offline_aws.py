@@ -14,7 +14,7 @@ def use_offline_credentials() -> None:
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
             "AWS_SESSION_TOKEN": "testing",
             "POWERTOOLS_SERVICE_NAME": "{{ cookiecutter.component_slug }}",
         }

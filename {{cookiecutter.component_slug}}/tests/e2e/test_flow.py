@@ -170,7 +170,10 @@ def test_hostile_requests_are_refused_as_documented_and_record_nothing(deploymen
     assert call(deployment, "GET", f"{api.COLLECTION}/{stranger}")[0] == 404, "nothing was recorded for it"
     status, history = call(deployment, "GET", f"{api.COLLECTION}/{identity}/history")
     assert status == 200
-    assert [entry["event"] for entry in history] == ["{{ A }}Listed", "{{ A }}PriceChanged"]
+    assert [entry["event"] for entry in history] == [
+        "{{ A }}Listed",
+        "{{ A }}PriceChanged",
+    ]
 {%- else %}
 
 

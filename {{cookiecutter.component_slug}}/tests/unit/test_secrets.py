@@ -1,0 +1,110 @@
+"""The secret scan (ADR 0023): detect-secrets against .secrets.baseline, as the pre-commit hook runs it on
+a commit's files and `make lint` on every tracked file."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shlex
+import string
+import subprocess
+from pathlib import Path
+
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type information
+from detect_secrets.__version__ import VERSION as DETECT_SECRETS_VERSION
+
+from contracts.schemas import ROOT
+
+CONFIG = ROOT / ".pre-commit-config.yaml"
+BASELINE = ROOT / ".secrets.baseline"
+MAKEFILE = ROOT / "Makefile"
+SCAN = "detect-secrets-hook --baseline .secrets.baseline"
+
+
+def hook_command() -> list[str]:
+    """The detect-secrets hook's command, as pre-commit runs it from the component's root."""
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"] if hook["id"] == "detect-secrets"]
+    assert len(hooks) == 1, "the detect-secrets hook is missing from .pre-commit-config.yaml"
+    (hook,) = hooks
+    # Nothing narrows the files it is given (the baseline's filters leave out the locks and .cruft.json):
+    # pre-commit passes it every file of a commit, as `make lint` every tracked file.
+    assert set(hook) == {"id", "name", "entry", "language"}, f"the hook skips files: {hook}"
+    assert hook["entry"].endswith(SCAN)
+    return shlex.split(hook["entry"])
+
+
+def scan(*files: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*hook_command(), *files], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def tracked_files() -> list[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return [name for name in listed.split("\0") if name]
+
+
+def made_up_aws_keys() -> tuple[str, str]:
+    """An access key id and a secret access key of AWS's shapes, random: this file holds no secret."""
+    key_id = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+    alphabet = string.ascii_letters + string.digits + "/+"
+    return key_id, "".join(secrets.choice(alphabet) for _ in range(40))
+
+
+def test_a_planted_secret_fails_the_scan(tmp_path: Path) -> None:
+    key_id, secret_key = made_up_aws_keys()
+    planted = tmp_path / "settings.py"
+    planted.write_text(
+        f"REGION = 'eu-west-2'\nACCESS_KEY_ID = {key_id!r}\nSECRET_ACCESS_KEY = {secret_key!r}\n",
+        encoding="utf-8",
+    )
+    clean = tmp_path / "names.py"
+    clean.write_text("TABLE_NAME = 'store'\n", encoding="utf-8")
+    result = scan(str(planted), str(clean))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "AWS Access Key" in result.stdout
+    assert f"Location:    {planted}:2" in result.stdout
+    assert str(clean) not in result.stdout
+
+
+def test_every_tracked_file_passes_the_scan_and_leaves_the_baseline_as_it_is() -> None:
+    before = BASELINE.read_bytes()
+    files = tracked_files()
+    assert "src" in {Path(name).parts[0] for name in files}, "the component's files are tracked by git"
+    result = scan(*files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The hook rewrites a baseline that no longer matches what it finds (and fails): it matches.
+    assert BASELINE.read_bytes() == before
+
+
+def test_make_lint_scans_every_tracked_file_with_the_hooks_command() -> None:
+    recipe = MAKEFILE.read_text(encoding="utf-8").split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert f"\tgit ls-files -z | xargs -0 $(RUN) {SCAN}\n" in recipe
+    assert " ".join(hook_command()) == f"scripts/uv run --locked {SCAN}"
+
+
+def test_the_baseline_is_the_installed_scanners_and_holds_only_audited_false_positives() -> None:
+    baseline = json.loads(BASELINE.read_text(encoding="utf-8"))
+    # A newer detect-secrets rewrites an older baseline at its first run, failing the hook once.
+    assert baseline["version"] == DETECT_SECRETS_VERSION, (
+        "uv.lock has another detect-secrets than .secrets.baseline: run "
+        "`scripts/uv run --locked detect-secrets scan --baseline .secrets.baseline` and commit it"
+    )
+    unaudited = [
+        f"{name}:{finding.get('line_number')} ({finding['type']})"
+        for name, findings in baseline["results"].items()
+        for finding in findings
+        if finding.get("is_secret") is not False
+    ]
+    assert unaudited == [], (
+        "judge each finding with `scripts/uv run --locked detect-secrets audit .secrets.baseline`: a real "
+        "secret is removed (and revoked), a false positive is marked so"
+    )
+    excluded = [
+        pattern
+        for used in baseline["filters_used"]
+        if used["path"].endswith("should_exclude_file")
+        for pattern in used["pattern"]
+    ]
+    assert excluded, "the baseline leaves out the locks (their hashes are high-entropy by design)"
