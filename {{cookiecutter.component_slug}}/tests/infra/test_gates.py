@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -56,3 +57,27 @@ def test_a_deploy_that_chases_a_problem_passes_cfn_lint_too(traced: Synthesized,
     template = tmp_path / "traced.template.json"
     template.write_text(json.dumps(traced.json), encoding="utf-8")
     assert lint.findings([template]) == {template: []}
+
+
+def acknowledged_rules() -> set[str]:
+    """Every cdk-nag rule the stack's code acknowledges (`Acknowledgment(id=...)` in infra/)."""
+    found = set()
+    for module in sorted((Path(__file__).resolve().parents[2] / "infra").glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Acknowledgment":
+                found |= {
+                    str(keyword.value.value)
+                    for keyword in node.keywords
+                    if keyword.arg == "id" and isinstance(keyword.value, ast.Constant)
+                }
+    return found
+
+
+def test_every_acknowledged_rule_has_its_reason_in_the_threat_model() -> None:
+    # No authorisation, encryption or IAM rule is waved through without the threat model saying why.
+    threat_model = next(
+        (Path(__file__).resolve().parents[2] / "docs" / "architecture" / "decisions").glob("0024-*.md")
+    ).read_text(encoding="utf-8")
+    rules = acknowledged_rules()
+    assert "AwsSolutions-IAM5[Resource::*]" in rules, "the acknowledgments are found where they are made"
+    assert [rule for rule in sorted(rules) if f"`{rule}`" not in threat_model] == []
