@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botocore.session import get_session
+from botocore import xform_name
+from botocore.session import Session, get_session
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "src"
 
@@ -168,22 +169,22 @@ class Call:
 
 
 @functools.cache
+def _session() -> Session:
+    """One botocore session for every service model read here (each reads its model files once)."""
+    return get_session()
+
+
+@functools.cache
 def _operations() -> dict[str, set[str]]:
     """Each boto3 client method name, with the IAM actions it can be (its service's prefix)."""
-    session = get_session()
+    session = _session()
     methods: dict[str, set[str]] = {}
     for service in session.get_available_services():
         model = session.get_service_model(service)
         prefix = model.signing_name
         for operation in model.operation_names:
-            methods.setdefault(_snake(operation), set()).add(f"{prefix}:{operation}")
+            methods.setdefault(xform_name(operation), set()).add(f"{prefix}:{operation}")
     return methods
-
-
-def _snake(name: str) -> str:
-    from botocore import xform_name
-
-    return str(xform_name(name))
 
 
 @dataclass
@@ -260,7 +261,7 @@ class Code:
 
     def _client_prefixes(self) -> set[str]:
         """The IAM prefixes of the services the package makes clients of (``boto3.client("...")``)."""
-        session = get_session()
+        session = _session()
         found = set()
         for scope in self.scopes.values():
             for node in ast.walk(scope.tree):
@@ -497,7 +498,7 @@ def _client_service(type_name: str | None) -> str | None:
     if type_name is None or not type_name.startswith("mypy_boto3_"):
         return None
     service = type_name.split(".")[0].removeprefix("mypy_boto3_")
-    return str(get_session().get_service_model(service).signing_name)
+    return str(_session().get_service_model(service).signing_name)
 
 
 def _attributes(call: ast.Call) -> set[str]:

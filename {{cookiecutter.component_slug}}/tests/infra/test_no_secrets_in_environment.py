@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import math
 import re
-import secrets
 import string
 from collections import Counter
 from typing import Any
@@ -82,20 +81,18 @@ def test_no_function_environment_holds_a_secret(stacks: dict[str, Synthesized]) 
     assert {name: variables for name, variables in found.items() if variables} == {}, ADVICE
 
 
-def token(length: int) -> str:
-    """A random token, made here: this file holds no secret, so the secret scan passes it."""
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(length))
-
-
+# Tokens made here from distinct characters, so their entropy is fixed (a random one is sometimes
+# below the limit, which made this test flaky), and so this file holds no literal the secret scan flags.
+TOKEN = string.ascii_letters[:30] + string.digits  # 40 distinct characters: 5.3 bits each
+HEX = string.hexdigits[:16] * 4  # 64 hex digits, each of the 16 four times: 4 bits each
 PLANTED = {
     "DATABASE_PASSWORD": {"Ref": "DatabasePassword"},
     "PARTNER_API_KEY": "to be replaced",  # pragma: allowlist secret (planted: the check must find it)
     "WEBHOOK_SIGNING_KEY": "",
     "session_token": "x",
-    "SETTINGS": token(40),
-    "CHECKSUM": secrets.token_hex(32),
-    "UPSTREAM": "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
+    "SETTINGS": TOKEN,
+    "CHECKSUM": HEX,
+    "UPSTREAM": "AKIA" + string.ascii_uppercase[:16],
 }
 ALLOWED = {
     "PARTNER_API_KEY_PARAMETER_NAME": "/partner/api-key",
