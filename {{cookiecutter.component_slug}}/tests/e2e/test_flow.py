@@ -157,6 +157,8 @@ def test_hostile_requests_are_refused_as_documented_and_record_nothing(deploymen
     price = f"{api.COLLECTION}/{identity}/price"
     assert status_of(api.COLLECTION, {**listing, "title": "x" * 20_000}) == 413
     assert status_of(api.COLLECTION, json.dumps(listing).encode(), content_type="text/plain") == 415
+    assert status_of(api.COLLECTION, json.dumps(listing).encode(), content_type=None) == 415
+    assert status_of(api.COLLECTION, {**listing, **{f"field_{index}": index for index in range(600)}}) == 422
     assert status_of(api.COLLECTION, b"[" * 5_000 + b"]" * 5_000) == 422
     assert status_of(api.COLLECTION, {**listing, "owner": "someone-else"}) == 422
     assert status_of(api.COLLECTION, {**listing, "price": 10**40}) == 422
