@@ -51,16 +51,33 @@ def policy_of(template: dict[str, Any], function_id: str) -> dict[str, Any]:
     return dict(policy)
 
 
+def component_bus(template: dict[str, Any]) -> str:
+    (bus,) = [
+        str(logical_id)
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Events::EventBus"
+    ]
+    return bus
+
+
+def edited_source(tmp_path: Path, module: str, old: str, new: str) -> tuple[least_privilege.Code, str]:
+    """The code read from a copy of the source whose ``module`` has ``old`` replaced by ``new``."""
+    source = tmp_path / "src"
+    shutil.copytree(SOURCE_DIR / PACKAGE, source / PACKAGE)
+    path = source / PACKAGE / module
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    edited = text.replace(old, new)
+    path.write_text(edited, encoding="utf-8")
+    return least_privilege.Code(PACKAGE, source), edited
+
+
 def test_a_widened_policy_fails_naming_the_function_and_the_action(
     dev: Synthesized, code: least_privilege.Code
 ) -> None:
     template = copy.deepcopy(dev.json)
     publisher = publisher_of(template)
-    (bus,) = [
-        logical_id
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::Events::EventBus"
-    ]
+    bus = component_bus(template)
     # What a grant "to make it work" adds: more on a resource the function already uses, and a wildcard.
     policy_of(template, publisher)["Statement"] += [
         {"Effect": "Allow", "Action": "events:PutRule", "Resource": {"Fn::GetAtt": [bus, "Arn"]}},
@@ -93,16 +110,11 @@ def test_a_grant_taken_away_fails_naming_the_call_that_needs_it(
 
 def test_a_call_added_to_the_code_without_its_grant_fails(dev: Synthesized, tmp_path: Path) -> None:
     # A squad's edit: the publisher now also creates a rule when it sends (and nobody granted it).
-    source = tmp_path / "src"
-    shutil.copytree(SOURCE_DIR / PACKAGE, source / PACKAGE)
-    module = source / PACKAGE / "events" / "publisher.py"
-    text = module.read_text(encoding="utf-8")
     sent = "response = self._client.put_events("
-    assert sent in text
-    module.write_text(
-        text.replace(sent, 'self._client.put_rule(Name="x")\n            ' + sent), encoding="utf-8"
+    edited, _ = edited_source(
+        tmp_path, "events/publisher.py", sent, 'self._client.put_rule(Name="x")\n            ' + sent
     )
-    found = least_privilege.differences(dev.json, least_privilege.Code(PACKAGE, source))
+    found = least_privilege.differences(dev.json, edited)
     publisher = publisher_of(dev.json)
     assert len(found) == 2, found  # the rule would be created on both buses the publisher is given
     assert all(f"{publisher}: events.publisher.EventPublisher." in problem for problem in found)
@@ -122,22 +134,12 @@ def test_lambda_s_own_needs_are_required_too(dev: Synthesized, code: least_privi
 
 def test_a_call_is_on_the_resource_its_own_arguments_name(dev: Synthesized, tmp_path: Path) -> None:
     # A squad's edit in the handler module: a call that names its bus from a setting, not through an object.
-    source = tmp_path / "src"
-    shutil.copytree(SOURCE_DIR / PACKAGE, source / PACKAGE)
-    module = source / PACKAGE / "handlers" / "publisher.py"
-    text = module.read_text(encoding="utf-8")
     settings = "    settings = PublisherSettings.from_environment()\n"
-    assert settings in text
     added = '    eventbridge_client().put_rule(Name="x", EventBusName=settings.component_bus_name)\n'
-    edited = text.replace(settings, settings + added)
-    module.write_text(edited, encoding="utf-8")
+    code, edited = edited_source(tmp_path, "handlers/publisher.py", settings, settings + added)
     line = edited.splitlines().index(added.rstrip("\n")) + 1
-    found = least_privilege.differences(dev.json, least_privilege.Code(PACKAGE, source))
-    (bus,) = [
-        logical_id
-        for logical_id, resource in dev.json["Resources"].items()
-        if resource["Type"] == "AWS::Events::EventBus"
-    ]
+    found = least_privilege.differences(dev.json, code)
+    bus = component_bus(dev.json)
     assert found == [
         f"{publisher_of(dev.json)}: handlers.publisher.publisher, line {line} calls events:PutRule on {bus}, "
         "which its role does not grant: grant it in infra/stack.py, on that resource only"
