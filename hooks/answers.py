@@ -99,7 +99,7 @@ _HUMAN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*( [A-Za-z0-9]+)*")
 _GITHUB_OWNER = re.compile(r"[A-Za-z0-9](-?[A-Za-z0-9])*")
 _GITHUB_TEAM = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _EVENT_SOURCE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*(\.[a-z][a-z0-9]*(-[a-z0-9]+)*)+")
-_BOOLEAN_FIELDS = ("command_api", "consumer", "fifo_buffering", "own_repository")
+_BOOLEAN_FIELDS = ("command_api", "jwt_authoriser", "consumer", "fifo_buffering", "own_repository")
 # `from x.y import z` and `import x.y [as z]` at the start of a line (prose in docstrings rarely fits).
 _IMPORT = re.compile(
     r"^\s*(?:from\s+([A-Za-z_]\w*)[\w.]*\s+import\s|import\s+([A-Za-z_]\w*)[\w.]*\s*(?:$|as\s|,))",
@@ -277,6 +277,12 @@ def _check_fifo_buffering(value: Any, answers: Mapping[str, Any]) -> str:
     return ""
 
 
+def _check_jwt_authoriser(value: Any, answers: Mapping[str, Any]) -> str:
+    if as_boolean(value) is True and as_boolean(answers.get("command_api")) is False:
+        return "allowed: true only with command_api=true (the JWT authoriser guards the command API)"
+    return ""
+
+
 _CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], str]] = {
     "component_name": _check_component_name,
     "component_slug": _check_component_slug,
@@ -285,6 +291,7 @@ _CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], str]] = {
     "aggregate": _check_aggregate,
     "event_source": _check_event_source,
     "aws_region": _check_aws_region,
+    "jwt_authoriser": _check_jwt_authoriser,
     "fifo_buffering": _check_fifo_buffering,
 }
 # In the order copier.yml asks them (a test holds the two together).

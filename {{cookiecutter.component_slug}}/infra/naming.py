@@ -5,6 +5,10 @@
     cdk synth -c stage=prod                       -> {{ cookiecutter.component_slug }}-prod
     cdk synth -c stage=dev -c tracing=on          -> the dev stack, its functions traced in X-Ray
     cdk synth -c stage=dev -c log_level=DEBUG     -> the dev stack, its functions logging at DEBUG
+{%- if cookiecutter.jwt_authoriser %}
+    cdk synth -c stage=dev -c token_issuer=https://idp.example.net/ -c token_audience=x
+                                                  -> the dev stack, its API taking that issuer's tokens
+{%- endif %}
 
 One stack per stage and branch, so parallel deploys of different branches never collide; production
 is one stack, never a branch's.
@@ -22,7 +26,15 @@ from dataclasses import dataclass
 
 from aws_cdk import Environment
 
-from {{ cookiecutter.package_name }}.settings import REGION, STAGES, TRACED_STAGES, PublisherSettings
+from {{ cookiecutter.package_name }}.settings import (
+    REGION,
+    STAGES,
+    TRACED_STAGES,
+    PublisherSettings,
+{%- if cookiecutter.jwt_authoriser %}
+    TokenSettings,
+{%- endif %}
+)
 
 COMPONENT = "{{ cookiecutter.component_slug }}"
 PRODUCTION = "prod"
@@ -34,6 +46,11 @@ _NOT_ALLOWED = re.compile(r"[^a-z0-9]+")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # An address SNS can send to: one @, a dot in the domain, no spaces. (SNS confirms it by mail.)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+{%- if cookiecutter.jwt_authoriser %}
+# An issuer the JWT verifier accepts: HTTPS, a host, no spaces (its discovery document is fetched from it).
+HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?")
+MAX_AUDIENCE = 512
+{%- endif %}
 
 
 class BadContext(ValueError):
@@ -59,6 +76,12 @@ class Deployment:
     # The functions' log level (Powertools reads POWERTOOLS_LOG_LEVEL): INFO unless the context says
     # otherwise, e.g. `-c log_level=DEBUG` for a deploy that chases a problem.
     log_level: str = "INFO"
+{%- if cookiecutter.jwt_authoriser %}
+    # Whose access tokens the API takes: the stage's issuer and audience (settings.TOKEN_ISSUERS and
+    # TOKEN_AUDIENCES) unless the context names others for this deploy.
+    token_issuer: str = ""
+    token_audience: str = ""
+{%- endif %}
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
@@ -81,6 +104,22 @@ class Deployment:
             raise BadContext(f"log_level={self.log_level!r} is not valid; allowed: {', '.join(LOG_LEVELS)}")
         if self.is_production and self.branch:
             raise BadContext("stage=prod is deployed from the main line only: drop the branch context")
+{%- if cookiecutter.jwt_authoriser %}
+        stage_tokens = TokenSettings.for_stage(self.stage)
+        object.__setattr__(self, "token_issuer", self.token_issuer or stage_tokens.issuer)
+        object.__setattr__(self, "token_audience", self.token_audience or stage_tokens.audience)
+        if not HTTPS_URL.fullmatch(self.token_issuer):
+            raise BadContext(
+                f"token_issuer={self.token_issuer!r} is not an HTTPS URL; name your identity provider's "
+                "issuer as its tokens carry it (`iss`), e.g. https://login.example.org/, in "
+                "settings.TOKEN_ISSUERS or with -c token_issuer=..."
+            )
+        if not self.token_audience.strip() or len(self.token_audience) > MAX_AUDIENCE:
+            raise BadContext(
+                f"token_audience={self.token_audience!r} is not valid; allowed: 1-{MAX_AUDIENCE} characters, "
+                "the audience (`aud`) your identity provider puts in this component's tokens"
+            )
+{%- endif %}
 
     @classmethod
     def from_context(
@@ -104,6 +143,10 @@ class Deployment:
             alarm_email=text("alarm_email") or "",
             tracing=switch(text("tracing")),
             log_level=(text("log_level") or "INFO").upper(),
+{%- if cookiecutter.jwt_authoriser %}
+            token_issuer=text("token_issuer") or "",
+            token_audience=text("token_audience") or "",
+{%- endif %}
         )
 
     @property

@@ -291,6 +291,12 @@ class ComponentStack(Stack):
         # Commands write in one TransactWriteItems of Puts (IAM authorises each as PutItem); queries
         # read with GetItem and Query.
         self.table.grant(self.api_function, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem")
+{%- if cookiecutter.jwt_authoriser %}
+        # The JWT authoriser, asked by API Gateway about every request (ADR 0025); it calls no AWS API.
+        self.authorizer_function = self._function("Authorizer", "authorizer", timeout=Duration.seconds(5))
+        self.authorizer_function.add_environment("TOKEN_ISSUER", deployment.token_issuer)
+        self.authorizer_function.add_environment("TOKEN_AUDIENCE", deployment.token_audience)
+{%- endif %}
         self.api = self._rest_api()
 {%- endif %}
 
@@ -391,6 +397,20 @@ class ComponentStack(Stack):
             retention=LOG_RETENTION,
             removal_policy=RemovalPolicy.RETAIN if self.deployment.is_production else RemovalPolicy.DESTROY,
         )
+{%- if cookiecutter.jwt_authoriser %}
+        # A REQUEST authoriser on the Authorization header: its event carries the request id (the logs'
+        # correlation id), and API Gateway answers a request without the header with a 401 itself. No
+        # result cache: the policy it returns allows the one method asked about, so a cached policy
+        # would refuse the same token on the next method, and an expired token would pass until the
+        # cache entry did.
+        authorizer = apigateway.RequestAuthorizer(
+            self,
+            "TokenAuthorizer",
+            handler=self.authorizer_function,
+            identity_sources=[apigateway.IdentitySource.header("Authorization")],
+            results_cache_ttl=Duration.seconds(0),
+        )
+{%- endif %}
         rest_api = apigateway.RestApi(
             self,
             "RestApi",
@@ -417,7 +437,12 @@ class ComponentStack(Stack):
                 ),
             ),
             default_method_options=apigateway.MethodOptions(
+{%- if cookiecutter.jwt_authoriser %}
+                authorization_type=apigateway.AuthorizationType.CUSTOM,
+                authorizer=authorizer,
+{%- else %}
                 authorization_type=apigateway.AuthorizationType.IAM,
+{%- endif %}
             ),
         )
         # API Gateway checks that the path parameters are there; the handler validates their format,
@@ -455,7 +480,14 @@ class ComponentStack(Stack):
             ),
             Acknowledgment(
                 id="AwsSolutions-APIG3",
+{%- if cookiecutter.jwt_authoriser %}
+                reason=(
+                    "Callers present access tokens of the organisation's identity provider; a WAF is "
+                    "the platform's."
+                ),
+{%- else %}
                 reason="Callers are the organisation's IAM principals (SigV4); a WAF is the platform's.",
+{%- endif %}
             ),
             Acknowledgment(
                 id="AwsSolutions-APIG6",
@@ -466,7 +498,14 @@ class ComponentStack(Stack):
             ),
             Acknowledgment(
                 id="AwsSolutions-COG4",
+{%- if cookiecutter.jwt_authoriser %}
+                reason=(
+                    "Every method uses the JWT authoriser, which verifies the tokens of the identity "
+                    "provider the stage names; Cognito user pools are one such provider, not assumed."
+                ),
+{%- else %}
                 reason="Every method uses IAM authorisation; there are no Cognito users.",
+{%- endif %}
             ),
         )
         return rest_api
@@ -498,6 +537,10 @@ class ComponentStack(Stack):
 {%- endif %}
 {%- if cookiecutter.command_api %}
         functions["Api"] = self.api_function
+{%- endif %}
+{%- if cookiecutter.jwt_authoriser %}
+        # Its errors are the issuer's keys out of reach (a refused token is an answer, not an error).
+        functions["Authorizer"] = self.authorizer_function
 {%- endif %}
         for name, function in functions.items():
             throttles = function.metric_throttles(period=period, statistic="Sum")
@@ -594,6 +637,9 @@ class ComponentStack(Stack):
                 left=counts("CommandsAccepted", "CommandsRejected", "CommandsConflicted", "CommandsFailed"),
             ),
 {%- endif %}
+{%- if cookiecutter.jwt_authoriser %}
+            cloudwatch.GraphWidget(title="Access tokens", left=counts("TokensAccepted", "TokensRefused")),
+{%- endif %}
             cloudwatch.GraphWidget(
                 title="Events published",
                 left=counts("EventsPublished", "PublishFailures"),
@@ -650,6 +696,11 @@ class ComponentStack(Stack):
 {%- if cookiecutter.command_api %}
         outputs["ApiUrl"] = self.api.url
         outputs["ApiFunctionName"] = self.api_function.function_name
+{%- endif %}
+{%- if cookiecutter.jwt_authoriser %}
+        # Whose tokens the API takes: what a caller asks its identity provider for.
+        outputs["TokenIssuer"] = self.deployment.token_issuer
+        outputs["TokenAudience"] = self.deployment.token_audience
 {%- endif %}
         # Where a command's journey is searched by its correlation id (docs/runbook.md, tests/e2e).
         for construct_id, log_group in self.log_groups.items():

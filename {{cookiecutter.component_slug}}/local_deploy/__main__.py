@@ -36,6 +36,9 @@ from local_deploy.deploy import (
 )
 from local_deploy.servers import LocalServer, answers
 from local_deploy.template import Stack, TemplateError, stack_template
+{%- if cookiecutter.jwt_authoriser %}
+from local_deploy.tokens import LocalIssuer
+{%- endif %}
 
 ROOT = Path(__file__).resolve().parent.parent
 IDLE_SECONDS = 0.2
@@ -82,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
 {%- if cookiecutter.command_api %}
     api = None
 {%- endif %}
+{%- if cookiecutter.jwt_authoriser %}
+    issuer = None
+{%- endif %}
+    outputs_file = Path(arguments.outputs)
     try:
         started = time.monotonic()
         if joined:
@@ -104,6 +111,17 @@ def main(argv: list[str] | None = None) -> int:
 {%- if cookiecutter.command_api %}
         if stack.of_type("AWS::ApiGateway::RestApi"):
             stage, api_routes = routes(stack, deployment.functions)
+{%- if cookiecutter.jwt_authoriser %}
+            if any(route.authorizer for route in api_routes):
+                # The template's issuer and audience (the functions' environment is the template's); the
+                # keys are this run's own key instead of the issuer's published ones (local_deploy/tokens.py).
+                issuer = LocalIssuer.create(
+                    outputs_file.parent,
+                    issuer=os.environ["TOKEN_ISSUER"],
+                    audience=os.environ["TOKEN_AUDIENCE"],
+                )
+                os.environ["TOKEN_KEYS"] = json.dumps(issuer.key_set())
+{%- endif %}
             api = LocalApi(stage, api_routes, port=arguments.api_port)
             api.start()
         outputs = _outputs(stack, None if api is None else api.url)
@@ -115,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         # A deploy that joined another's emulators started none.
         outputs["Processes"] = {server.name: server.process.pid for server in servers}
         outputs["Region"] = REGION
-        outputs_file = Path(arguments.outputs)
+{%- if cookiecutter.jwt_authoriser %}
+        if issuer is not None:
+            outputs["Tokens"] = issuer.outputs()
+{%- endif %}
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
         # What runs where is printed before the outputs are written: whoever waits for the outputs (the
         # end-to-end tests, a Ctrl-C right after start) finds the report already out.
@@ -124,7 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             emulators = [f"  {s.name:<16} {s.endpoint:<24} pid {s.process.pid}" for s in servers]
         seconds = time.monotonic() - started
+{%- if cookiecutter.jwt_authoriser %}
+        report = _report(
+            stack, deployment, emulators, api, issuer, seconds, outputs_file, joined=bool(joined)
+        )
+{%- else %}
         report = _report(stack, deployment, emulators, {% if cookiecutter.command_api %}api, {% endif %}seconds, outputs_file, joined=bool(joined))
+{%- endif %}
         print(report, flush=True)
         outputs_file.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
         while True:
@@ -210,6 +237,9 @@ def _report(
 {%- if cookiecutter.command_api %}
     api: LocalApi | None,
 {%- endif %}
+{%- if cookiecutter.jwt_authoriser %}
+    issuer: LocalIssuer | None,
+{%- endif %}
     seconds: float,
     outputs_file: Path,
     *,
@@ -240,6 +270,17 @@ def _report(
 {%- if cookiecutter.command_api %}
     if api is not None:
         lines += ["", f"API: {api.url}"] + [f"  {r.method:<6} {r.resource_path}" for r in api.routes]
+{%- endif %}
+{%- if cookiecutter.jwt_authoriser %}
+    if issuer is not None:
+        lines += [
+            "",
+            "JWT authoriser: as synthesized, it takes RS256 access tokens with a subject, of",
+            f"  issuer   {issuer.issuer}",
+            f"  audience {issuer.audience}",
+            f"  signed here by the local key {issuer.key_file}, not the issuer's published keys:",
+            "  `make token` prints one (SUBJECT=... names who it speaks for).",
+        ]
 {%- endif %}
     lines += [f"  {problem}" for problem in deployment.problems]
     if joined:

@@ -37,7 +37,12 @@ EMULATED = {
 {%- if cookiecutter.command_api %}
     "AWS::ApiGateway::RestApi": "served on a loopback port",
     "AWS::ApiGateway::Resource": "a route of the local API",
+{%- if cookiecutter.jwt_authoriser %}
+    "AWS::ApiGateway::Method": "a route of the local API, guarded by its authoriser",
+    "AWS::ApiGateway::Authorizer": "its function asked about each request (local signing key)",
+{%- else %}
     "AWS::ApiGateway::Method": "a route of the local API (IAM: a signature is required, not verified)",
+{%- endif %}
     "AWS::ApiGateway::Stage": "the path prefix of the local API",
 {%- endif %}
 }

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-{% if cookiecutter.command_api -%}
+{% if cookiecutter.command_api and not cookiecutter.jwt_authoriser -%}
 import boto3
 
 {% endif -%}
@@ -74,7 +74,7 @@ from {{ cookiecutter.package_name }}.store.event_store import (
 
 from scripts import targets
 {%- if cookiecutter.command_api %}
-from scripts.api_client import signed_request
+from scripts.api_client import {% if cookiecutter.jwt_authoriser %}bearer_token, {% endif %}signed_request
 {%- endif %}
 
 MAX_CLIENTS = 32
@@ -103,6 +103,18 @@ Send = Callable[[str, int, bool], tuple[str, int]]
 
 
 def through_the_api(target: targets.Target) -> Send:
+{%- if cookiecutter.jwt_authoriser %}
+    """Commands as the API's callers send them: with an access token (one for the whole run)."""
+    url = target.output("ApiUrl").rstrip("/") + api.COLLECTION
+    token = bearer_token(target.outputs)
+
+    def send(identity: str, price: int, new: bool) -> tuple[str, int]:
+        if new:
+            body = {"{{ a }}_id": identity, "title": "Load test listing", "price": price}
+            answer = signed_request(url, "POST", token, body)
+        else:
+            answer = signed_request(f"{url}/{identity}/price", "POST", token, {"price": price})
+{%- else %}
     """Commands as the API's callers send them: signed requests."""
     url = target.output("ApiUrl").rstrip("/") + api.COLLECTION
     # The local deploy's region, or your AWS configuration's.
@@ -116,6 +128,7 @@ def through_the_api(target: targets.Target) -> Send:
         else:
             path = f"{url}/{identity}/price"
             answer = signed_request(path, "POST", region, {"price": price}, credentials=credentials)
+{%- endif %}
         if answer.status in (200, 201):
             return "accepted", int(answer.body["sequence"])
         # The load's commands break no rule: a 409 is a write that lost to a concurrent one every time.

@@ -6,9 +6,15 @@ The names it sets them to per stage are made here too, so the stack and the even
 
 from __future__ import annotations
 
+{% if cookiecutter.jwt_authoriser -%}
+import json
+{% endif -%}
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+{%- if cookiecutter.jwt_authoriser %}
+from typing import Any
+{%- endif %}
 
 # Where the component runs: its region and its stages. The deployment names its resources after them.
 REGION = "{{ cookiecutter.aws_region }}"
@@ -21,6 +27,15 @@ METRICS_NAMESPACE = "{{ cookiecutter.component_slug }}"
 # {"prod"} while chasing a slow path. Traces cost per trace recorded, and the X-Ray SDK's import adds to
 # every cold start of a traced stage (`make bench`).
 TRACED_STAGES: frozenset[str] = frozenset()
+{%- if cookiecutter.jwt_authoriser %}
+# Whose access tokens the command API takes (the JWT authoriser, ADR 0025), per stage: the identity
+# provider's issuer, an HTTPS URL that serves OpenID Connect discovery (where its signing keys are
+# published), and the audience its tokens name for this component. Placeholders until the squad names
+# its provider: they verify no real token. A deploy can name others: `-c token_issuer=...` and
+# `-c token_audience=...` (infra/naming.py).
+TOKEN_ISSUERS = dict.fromkeys(STAGES, "https://identity.example.org/")
+TOKEN_AUDIENCES = {stage: f"https://{{ cookiecutter.component_slug }}.example.org/{stage}" for stage in STAGES}
+{%- endif %}
 
 
 class MissingSetting(RuntimeError):
@@ -69,6 +84,35 @@ class ConsumerSettings:
             table_name=_required(environ, "TABLE_NAME"),
             idempotency_table_name=_required(environ, "IDEMPOTENCY_TABLE_NAME"),
         )
+{%- endif %}
+
+
+{%- if cookiecutter.jwt_authoriser %}
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    """What the JWT authoriser accepts: tokens of ``issuer`` for ``audience``, signed by the issuer's keys."""
+
+    issuer: str
+    audience: str
+    # A JSON Web Key Set to check signatures with instead of the keys the issuer publishes: the local
+    # deploy's own key (`make local`). Never set on AWS, where the keys come from the issuer's discovery.
+    keys: dict[str, Any] | None = None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> TokenSettings:
+        keys = environ.get("TOKEN_KEYS", "").strip()
+        return cls(
+            issuer=_required(environ, "TOKEN_ISSUER"),
+            audience=_required(environ, "TOKEN_AUDIENCE"),
+            keys=json.loads(keys) if keys else None,
+        )
+
+    @classmethod
+    def for_stage(cls, stage: str) -> TokenSettings:
+        """The stage's issuer and audience, as named above: the stack sets the variables to these."""
+        return cls(issuer=TOKEN_ISSUERS[stage], audience=TOKEN_AUDIENCES[stage])
 {%- endif %}
 
 

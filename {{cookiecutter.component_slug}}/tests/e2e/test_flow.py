@@ -1,3 +1,4 @@
+{%- set authority = "bearer_token(deployment.outputs)" if cookiecutter.jwt_authoriser else "deployment.region" -%}
 {%- set A = cookiecutter.aggregate -%}
 {%- set a = A | snake_case -%}
 """The whole flow on a deployed component: command -> stored -> published -> routed{% if cookiecutter.consumer %} -> consumed{% endif %}.
@@ -7,18 +8,29 @@ Run against the local deploy (``make e2e-local``) or a stack on AWS (``make e2e`
 
 from __future__ import annotations
 
+{% if cookiecutter.jwt_authoriser -%}
+import base64
+import hashlib
+import hmac
+{% endif -%}
 {% if cookiecutter.consumer or cookiecutter.command_api -%}
 import json
 {% endif -%}
 import time
 import uuid
 from collections.abc import Callable, Iterator
+{%- if cookiecutter.jwt_authoriser %}
+from pathlib import Path
+{%- endif %}
 from typing import Any, TypeVar
 {%- if cookiecutter.command_api %}
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 {%- endif %}
 
+{% if cookiecutter.jwt_authoriser -%}
+import jwt
+{% endif -%}
 import pytest
 
 {% if not cookiecutter.command_api -%}
@@ -41,12 +53,17 @@ from {{ cookiecutter.package_name }}.store.event_store import EventStore
 {% if cookiecutter.command_api -%}
 from local_deploy.api import REQUEST_ID_HEADER
 {% endif -%}
+{% if cookiecutter.jwt_authoriser -%}
+from local_deploy.tokens import LocalIssuer
+{% endif -%}
 {% if cookiecutter.consumer -%}
 from scripts import load, redrive, targets
 {% else -%}
 from scripts import load, targets
 {% endif -%}
-{% if cookiecutter.command_api -%}
+{% if cookiecutter.jwt_authoriser -%}
+from scripts.api_client import bearer_token, signed_request
+{% elif cookiecutter.command_api -%}
 from scripts.api_client import signed_request
 {% endif -%}
 from tests.e2e.conftest import PATIENCE_SECONDS, Deployment
@@ -89,7 +106,7 @@ def call(
     path: str,
     body: dict[str, Any] | None = None,
 ) -> tuple[int, Any]:
-    """A SigV4-signed request to the API (IAM authorisation): its status and its body."""
+    """A {% if cookiecutter.jwt_authoriser %}request with an access token (the JWT authoriser){% else %}SigV4-signed request to the API (IAM authorisation){% endif %}: its status and its body."""
     status, answer, _ = send(deployment, method, path, body)
     return status, answer
 
@@ -100,9 +117,9 @@ def send(
     path: str,
     body: dict[str, Any] | None = None,
 ) -> tuple[int, Any, str]:
-    """A SigV4-signed request to the API, as another service makes it: status, body and request id."""
+    """A {% if cookiecutter.jwt_authoriser %}request with an access token{% else %}SigV4-signed request{% endif %} to the API, as another service makes it: status, body and request id."""
     url = deployment.outputs["ApiUrl"].rstrip("/") + path
-    answer = signed_request(url, method, deployment.region, body)
+    answer = signed_request(url, method, {{ authority }}, body)
     return answer.status, answer.body, answer.request_id
 
 
@@ -133,6 +150,89 @@ def test_a_command_is_stored_and_readable_through_the_api(deployment: Deployment
     assert state["sequence"] == 1
     status, history = call(deployment, "GET", f"{api.COLLECTION}/{identity}/history")
     assert [entry["event"] for entry in history] == ["{{ A }}Listed"]
+{%- if cookiecutter.jwt_authoriser %}
+
+
+def test_a_request_without_a_token_is_refused(deployment: Deployment) -> None:
+    url = deployment.outputs["ApiUrl"].rstrip("/") + api.COLLECTION + "/anything"
+    with pytest.raises(HTTPError) as refusal:
+        urlopen(Request(url), timeout=30)  # noqa: S310
+    assert refusal.value.code == 401
+
+
+def forger(deployment: Deployment, folder: Path) -> LocalIssuer:
+    """Tokens for the deployment's issuer and audience, signed by a key that is not the issuer's."""
+    return LocalIssuer.create(
+        folder, issuer=deployment.outputs["TokenIssuer"], audience=deployment.outputs["TokenAudience"]
+    )
+
+
+def test_only_tokens_of_the_stage_s_issuer_for_this_component_are_taken(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    stranger = f"e2e-{uuid.uuid4().hex[:12]}"
+    listing = json.dumps({"{{ a }}_id": stranger, "title": "End-to-end listing", "price": 1500}).encode()
+    other_key = forger(deployment, tmp_path)
+    # Locally the deploy's own issuer signs each case, so each is refused for its own reason; on AWS
+    # only the issuer can, so there every case is (also) signed by another key.
+    tokens = deployment.outputs.get("Tokens")
+    issuer = LocalIssuer.from_outputs(tokens) if tokens else other_key
+    public_key = json.dumps(issuer.key_set()["keys"][0])
+    header = jwt_header({"alg": "none", "typ": "JWT", "kid": "local-deploy"})
+    unsigned = f"{header}.{jwt_header({'sub': 'intruder', 'iss': issuer.issuer, 'aud': issuer.audience})}."
+    refused = {
+        "expired": (issuer.token(lifetime_seconds=-600), "token_expired"),
+        "for another audience": (issuer.token(aud="https://another-component.example.org"), "invalid_claims"),
+        "of another issuer": (issuer.token(iss="https://elsewhere.example.org/"), "invalid_claims"),
+        "without a subject": (issuer.token(subject=None), "invalid_claims"),
+        "signed by another key": (other_key.token(), "invalid_signature"),
+        "unsigned (alg none)": (unsigned, "invalid_token"),
+        "HS256 with the public key as secret": (hs256_token(issuer, public_key), "invalid_token"),
+        "not a JWT": ("not-a-token", "invalid_token"),
+    }
+    url = deployment.outputs["ApiUrl"].rstrip("/") + api.COLLECTION
+    for case, (token, reason) in refused.items():
+        answer = signed_request(url, "POST", token, listing)
+        assert answer.status == 403, f"a token {case}: {answer.status} {answer.body}"
+        if deployment.log_path is not None:
+            assert refusal_reasons(deployment, answer.request_id) == [reason], f"a token {case}"
+    assert call(deployment, "GET", f"{api.COLLECTION}/{stranger}")[0] == 404, "nothing was recorded"
+
+
+def refusal_reasons(deployment: Deployment, request_id: str) -> list[str]:
+    """The reasons the authoriser logged for refusing the request ``request_id``."""
+
+    def logged() -> list[dict[str, Any]] | None:
+        return deployment.log_lines(request_id) or None
+
+    lines = eventually(logged, f"the authoriser's log line of request {request_id}")
+    return [line["reason"] for line in lines if line.get("message") == "token refused"]
+
+
+def jwt_header(fields: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(fields).encode()).rstrip(b"=").decode()
+
+
+def hs256_token(issuer: LocalIssuer, public_key: str) -> str:
+    """The algorithm-confusion forgery: HMAC-signed with the issuer's public key, which anyone has."""
+    claims = {"sub": "intruder", "iss": issuer.issuer, "aud": issuer.audience, "exp": int(time.time()) + 600}
+    header = jwt_header({"alg": "HS256", "typ": "JWT", "kid": "local-deploy"})
+    payload = f"{header}.{jwt_header(claims)}"
+    signature = hmac.new(public_key.encode(), payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+def test_the_actor_of_a_command_is_the_subject_of_its_token(deployment: Deployment, tap: str) -> None:
+    identity = f"e2e-{uuid.uuid4().hex[:12]}"
+    list_one(deployment, identity)
+
+    def about_it(body: dict[str, Any]) -> bool:
+        return bool(body["detail"]["metadata"]["aggregate_id"] == identity)
+
+    (event, *_) = eventually(lambda: received(deployment, tap, about_it) or None, f"{identity} listed")
+    claims = jwt.decode(bearer_token(deployment.outputs), options={"verify_signature": False})
+    assert event["detail"]["metadata"]["actor"] == claims["sub"]
+{%- else %}
 
 
 def test_an_unsigned_request_is_refused(deployment: Deployment) -> None:
@@ -140,6 +240,7 @@ def test_an_unsigned_request_is_refused(deployment: Deployment) -> None:
     with pytest.raises(HTTPError) as refusal:
         urlopen(Request(url), timeout=30)  # noqa: S310
     assert refusal.value.code == 403
+{%- endif %}
 
 
 def test_hostile_requests_are_refused_as_documented_and_record_nothing(deployment: Deployment) -> None:
@@ -148,9 +249,10 @@ def test_hostile_requests_are_refused_as_documented_and_record_nothing(deploymen
     stranger = f"e2e-{uuid.uuid4().hex[:12]}"
     listing = {"{{ a }}_id": stranger, "title": "End-to-end listing", "price": 1500}
     url = deployment.outputs["ApiUrl"].rstrip("/")
+    authority = {{ authority }}
 
     def status_of(path: str, body: dict[str, Any] | bytes, **options: Any) -> int:
-        answer = signed_request(url + path, "POST", deployment.region, body, **options)
+        answer = signed_request(url + path, "POST", authority, body, **options)
         assert set(answer.body) == {"message"}, f"a Problem body, as the OpenAPI document says: {answer.body}"
         return answer.status
 
@@ -166,7 +268,7 @@ def test_hostile_requests_are_refused_as_documented_and_record_nothing(deploymen
     assert status_of(f"{api.COLLECTION}/{identity}%E2%80%90x/price", {"price": 5}) == 422
     # An idempotency key replayed with another body is not a retry of the first.
     key = {"idempotency-key": f"k-{identity}"}
-    assert signed_request(url + price, "POST", deployment.region, {"price": 1600}, headers=key).status == 200
+    assert signed_request(url + price, "POST", authority, {"price": 1600}, headers=key).status == 200
     assert status_of(price, {"price": 1700}, headers=key) == 422
 
     assert call(deployment, "GET", f"{api.COLLECTION}/{stranger}")[0] == 404, "nothing was recorded for it"
