@@ -6,7 +6,7 @@
     cdk synth -c stage=dev -c tracing=on          -> the dev stack, its functions traced in X-Ray
     cdk synth -c stage=dev -c log_level=DEBUG     -> the dev stack, its functions logging at DEBUG
 {%- if cookiecutter.jwt_authoriser %}
-    cdk synth -c stage=dev -c token_issuer=https://idp.example.net/ -c token_audience=x
+    cdk synth -c stage=dev -c jwt_issuer=https://idp.example.net/ -c jwt_audience=x
                                                   -> the dev stack, its API taking that issuer's tokens
 {%- endif %}
 
@@ -30,10 +30,10 @@ from {{ cookiecutter.package_name }}.settings import (
     REGION,
     STAGES,
     TRACED_STAGES,
-    PublisherSettings,
 {%- if cookiecutter.jwt_authoriser %}
-    TokenSettings,
+    JwtSettings,
 {%- endif %}
+    PublisherSettings,
 )
 
 COMPONENT = "{{ cookiecutter.component_slug }}"
@@ -77,10 +77,10 @@ class Deployment:
     # otherwise, e.g. `-c log_level=DEBUG` for a deploy that chases a problem.
     log_level: str = "INFO"
 {%- if cookiecutter.jwt_authoriser %}
-    # Whose access tokens the API takes: the stage's issuer and audience (settings.TOKEN_ISSUERS and
-    # TOKEN_AUDIENCES) unless the context names others for this deploy.
-    token_issuer: str = ""
-    token_audience: str = ""
+    # Whose access tokens the API takes: the stage's issuer and audience (settings.JWT_ISSUERS and
+    # JWT_AUDIENCES) unless the context names others for this deploy.
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
 {%- endif %}
 
     def __post_init__(self) -> None:
@@ -105,18 +105,18 @@ class Deployment:
         if self.is_production and self.branch:
             raise BadContext("stage=prod is deployed from the main line only: drop the branch context")
 {%- if cookiecutter.jwt_authoriser %}
-        stage_tokens = TokenSettings.for_stage(self.stage)
-        object.__setattr__(self, "token_issuer", self.token_issuer or stage_tokens.issuer)
-        object.__setattr__(self, "token_audience", self.token_audience or stage_tokens.audience)
-        if not HTTPS_URL.fullmatch(self.token_issuer):
+        stage_tokens = JwtSettings.for_stage(self.stage)
+        object.__setattr__(self, "jwt_issuer", self.jwt_issuer or stage_tokens.issuer)
+        object.__setattr__(self, "jwt_audience", self.jwt_audience or stage_tokens.audience)
+        if not HTTPS_URL.fullmatch(self.jwt_issuer):
             raise BadContext(
-                f"token_issuer={self.token_issuer!r} is not an HTTPS URL; name your identity provider's "
+                f"jwt_issuer={self.jwt_issuer!r} is not an HTTPS URL; name your identity provider's "
                 "issuer as its tokens carry it (`iss`), e.g. https://login.example.org/, in "
-                "settings.TOKEN_ISSUERS or with -c token_issuer=..."
+                "settings.JWT_ISSUERS or with -c jwt_issuer=..."
             )
-        if not self.token_audience.strip() or len(self.token_audience) > MAX_AUDIENCE:
+        if not self.jwt_audience.strip() or len(self.jwt_audience) > MAX_AUDIENCE:
             raise BadContext(
-                f"token_audience={self.token_audience!r} is not valid; allowed: 1-{MAX_AUDIENCE} characters, "
+                f"jwt_audience={self.jwt_audience!r} is not valid; allowed: 1-{MAX_AUDIENCE} characters, "
                 "the audience (`aud`) your identity provider puts in this component's tokens"
             )
 {%- endif %}
@@ -144,8 +144,8 @@ class Deployment:
             tracing=switch(text("tracing")),
             log_level=(text("log_level") or "INFO").upper(),
 {%- if cookiecutter.jwt_authoriser %}
-            token_issuer=text("token_issuer") or "",
-            token_audience=text("token_audience") or "",
+            jwt_issuer=text("jwt_issuer") or "",
+            jwt_audience=text("jwt_audience") or "",
 {%- endif %}
         )
 

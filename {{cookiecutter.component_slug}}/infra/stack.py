@@ -294,8 +294,8 @@ class ComponentStack(Stack):
 {%- if cookiecutter.jwt_authoriser %}
         # The JWT authoriser, asked by API Gateway about every request (ADR 0025); it calls no AWS API.
         self.authorizer_function = self._function("Authorizer", "authorizer", timeout=Duration.seconds(5))
-        self.authorizer_function.add_environment("TOKEN_ISSUER", deployment.token_issuer)
-        self.authorizer_function.add_environment("TOKEN_AUDIENCE", deployment.token_audience)
+        self.authorizer_function.add_environment("JWT_ISSUER", deployment.jwt_issuer)
+        self.authorizer_function.add_environment("JWT_AUDIENCE", deployment.jwt_audience)
 {%- endif %}
         self.api = self._rest_api()
 {%- endif %}
@@ -699,8 +699,8 @@ class ComponentStack(Stack):
 {%- endif %}
 {%- if cookiecutter.jwt_authoriser %}
         # Whose tokens the API takes: what a caller asks its identity provider for.
-        outputs["TokenIssuer"] = self.deployment.token_issuer
-        outputs["TokenAudience"] = self.deployment.token_audience
+        outputs["JwtIssuer"] = self.deployment.jwt_issuer
+        outputs["JwtAudience"] = self.deployment.jwt_audience
 {%- endif %}
         # Where a command's journey is searched by its correlation id (docs/runbook.md, tests/e2e).
         for construct_id, log_group in self.log_groups.items():

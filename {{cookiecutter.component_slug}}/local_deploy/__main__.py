@@ -117,10 +117,10 @@ def main(argv: list[str] | None = None) -> int:
                 # keys are this run's own key instead of the issuer's published ones (local_deploy/tokens.py).
                 issuer = LocalIssuer.create(
                     outputs_file.parent,
-                    issuer=os.environ["TOKEN_ISSUER"],
-                    audience=os.environ["TOKEN_AUDIENCE"],
+                    issuer=os.environ["JWT_ISSUER"],
+                    audience=os.environ["JWT_AUDIENCE"],
                 )
-                os.environ["TOKEN_KEYS"] = json.dumps(issuer.key_set())
+                os.environ["JWT_KEYS"] = json.dumps(issuer.key_set())
 {%- endif %}
             api = LocalApi(stage, api_routes, port=arguments.api_port)
             api.start()

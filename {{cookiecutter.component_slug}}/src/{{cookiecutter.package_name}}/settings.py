@@ -31,10 +31,10 @@ TRACED_STAGES: frozenset[str] = frozenset()
 # Whose access tokens the command API takes (the JWT authoriser, ADR 0025), per stage: the identity
 # provider's issuer, an HTTPS URL that serves OpenID Connect discovery (where its signing keys are
 # published), and the audience its tokens name for this component. Placeholders until the squad names
-# its provider: they verify no real token. A deploy can name others: `-c token_issuer=...` and
-# `-c token_audience=...` (infra/naming.py).
-TOKEN_ISSUERS = dict.fromkeys(STAGES, "https://identity.example.org/")
-TOKEN_AUDIENCES = {stage: f"https://{{ cookiecutter.component_slug }}.example.org/{stage}" for stage in STAGES}
+# its provider: they verify no real token. A deploy can name others: `-c jwt_issuer=...` and
+# `-c jwt_audience=...` (infra/naming.py).
+JWT_ISSUERS = dict.fromkeys(STAGES, "https://identity.example.org/")
+JWT_AUDIENCES = {stage: f"https://{{ cookiecutter.component_slug }}.example.org/{stage}" for stage in STAGES}
 {%- endif %}
 
 
@@ -91,7 +91,7 @@ class ConsumerSettings:
 
 
 @dataclass(frozen=True)
-class TokenSettings:
+class JwtSettings:
     """What the JWT authoriser accepts: tokens of ``issuer`` for ``audience``, signed by the issuer's keys."""
 
     issuer: str
@@ -101,18 +101,18 @@ class TokenSettings:
     keys: dict[str, Any] | None = None
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> TokenSettings:
-        keys = environ.get("TOKEN_KEYS", "").strip()
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> JwtSettings:
+        keys = environ.get("JWT_KEYS", "").strip()
         return cls(
-            issuer=_required(environ, "TOKEN_ISSUER"),
-            audience=_required(environ, "TOKEN_AUDIENCE"),
+            issuer=_required(environ, "JWT_ISSUER"),
+            audience=_required(environ, "JWT_AUDIENCE"),
             keys=json.loads(keys) if keys else None,
         )
 
     @classmethod
-    def for_stage(cls, stage: str) -> TokenSettings:
+    def for_stage(cls, stage: str) -> JwtSettings:
         """The stage's issuer and audience, as named above: the stack sets the variables to these."""
-        return cls(issuer=TOKEN_ISSUERS[stage], audience=TOKEN_AUDIENCES[stage])
+        return cls(issuer=JWT_ISSUERS[stage], audience=JWT_AUDIENCES[stage])
 {%- endif %}
 
 

@@ -163,7 +163,7 @@ def test_a_request_without_a_token_is_refused(deployment: Deployment) -> None:
 def forger(deployment: Deployment, folder: Path) -> LocalIssuer:
     """Tokens for the deployment's issuer and audience, signed by a key that is not the issuer's."""
     return LocalIssuer.create(
-        folder, issuer=deployment.outputs["TokenIssuer"], audience=deployment.outputs["TokenAudience"]
+        folder, issuer=deployment.outputs["JwtIssuer"], audience=deployment.outputs["JwtAudience"]
     )
 
 

@@ -6,6 +6,10 @@ import re
 
 import pytest
 
+{% if cookiecutter.jwt_authoriser -%}
+from {{ cookiecutter.package_name }}.settings import JWT_AUDIENCES, JWT_ISSUERS
+
+{% endif -%}
 from infra import naming
 from infra.app import owning_team
 from infra.naming import MAX_STACK_NAME, BadContext, Deployment, branch_slug
@@ -74,11 +78,26 @@ def test_tracing_follows_the_stage_unless_the_context_switches_it(monkeypatch: p
         ({"stage": "prod", "alarm_email": "oncall"}, "alarm_email='oncall' is not an email address"),
         ({"stage": "dev", "tracing": "yes"}, "tracing='yes' is not valid; allowed: on, off"),
         ({"stage": "dev", "log_level": "loud"}, "log_level='LOUD' is not valid; allowed: DEBUG, INFO"),
+{%- if cookiecutter.jwt_authoriser %}
+        ({"stage": "dev", "jwt_issuer": "http://x.org/"}, "jwt_issuer='http://x.org/' is not an HTTPS URL"),
+        ({"stage": "dev", "jwt_audience": "x" * 513}, "is not valid; allowed: 1-512 characters"),
+{%- endif %}
     ],
 )
 def test_a_context_that_cannot_be_deployed_is_refused(context: dict[str, str], message: str) -> None:
     with pytest.raises(BadContext, match=re.escape(message)):
         Deployment.from_context(context, environ={})
+{%- if cookiecutter.jwt_authoriser %}
+
+
+def test_the_tokens_taken_are_the_stage_s_unless_the_context_names_others() -> None:
+    assert Deployment(stage="prod").jwt_issuer == JWT_ISSUERS["prod"]
+    assert Deployment(stage="prod").jwt_audience == JWT_AUDIENCES["prod"]
+    named = {"stage": "dev", "jwt_issuer": "https://login.example.net/tenant", "jwt_audience": "api://x"}
+    deployment = Deployment.from_context(named, environ={})
+    assert deployment.jwt_issuer == "https://login.example.net/tenant"
+    assert deployment.jwt_audience == "api://x"
+{%- endif %}
 
 
 def test_long_branch_names_are_cut_to_fit_and_stay_distinct() -> None:

@@ -267,7 +267,7 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(dev: Synthesized) -> No
 
 def test_functions_run_the_packaged_handlers_with_the_locked_powertools_layer(dev: Synthesized) -> None:
     functions = dev.resources(FUNCTION)
-    assert len(functions) == 1{% if cookiecutter.consumer %} + 1{% endif %}{% if cookiecutter.command_api %} + 1{% endif %}
+    assert len(functions) == 1{% if cookiecutter.consumer %} + 1{% endif %}{% if cookiecutter.command_api %} + 1{% endif %}{% if cookiecutter.jwt_authoriser %} + 1{% endif %}
     parameters = dev.json["Parameters"]
     # The layer of the version uv.lock installed, for this runtime and architecture.
     version = metadata.version("aws-lambda-powertools")
@@ -374,6 +374,53 @@ def test_no_function_uses_a_managed_policy(dev: Synthesized) -> None:
 
 
 # ---------------------------------------------------------------- the command and query API
+{%- if cookiecutter.jwt_authoriser %}
+
+
+def test_every_api_method_requires_the_jwt_authoriser(dev: Synthesized) -> None:
+    (authorizer_id,) = dev.resources("AWS::ApiGateway::Authorizer")
+    methods = dev.resources("AWS::ApiGateway::Method")
+    assert methods
+    for name, method in methods.items():
+        assert method["Properties"]["AuthorizationType"] == "CUSTOM", name
+        assert method["Properties"]["AuthorizerId"] == {"Ref": authorizer_id}, name
+
+
+def test_the_authoriser_asks_the_authorizer_function_about_every_request(dev: Synthesized) -> None:
+    properties = dev.one("AWS::ApiGateway::Authorizer")["Properties"]
+    # REQUEST: the function gets the request id (the logs' correlation id); without the header API
+    # Gateway answers 401 itself. No result cache: the answer allows one method only (infra/stack.py).
+    assert properties["Type"] == "REQUEST"
+    assert properties["IdentitySource"] == "method.request.header.Authorization"
+    assert properties["AuthorizerResultTtlInSeconds"] == 0
+    (function,) = [
+        name
+        for name, resource in dev.resources(FUNCTION).items()
+        if resource["Properties"]["Handler"].endswith(".handlers.authorizer.lambda_handler")
+    ]
+    assert function in json.dumps(properties["AuthorizerUri"])
+
+
+@pytest.mark.parametrize("stage", settings.STAGES)
+def test_the_authoriser_takes_the_stage_s_issuer_and_audience_and_no_keys_but_theirs(
+    stage: str, stacks: dict[str, Synthesized]
+) -> None:
+    (synthesized,) = [
+        stack for stack in stacks.values() if stack.deployment.stage == stage and not stack.deployment.branch
+    ]
+    (function,) = [
+        resource["Properties"]
+        for resource in synthesized.resources(FUNCTION).values()
+        if resource["Properties"]["Handler"].endswith(".handlers.authorizer.lambda_handler")
+    ]
+    variables = function["Environment"]["Variables"]
+    expected = settings.JwtSettings.for_stage(stage)
+    assert (variables["JWT_ISSUER"], variables["JWT_AUDIENCE"]) == (expected.issuer, expected.audience)
+    assert "JWT_KEYS" not in variables, "on AWS the keys come from the issuer, never from the stack"
+    outputs = synthesized.json["Outputs"]
+    assert outputs["JwtIssuer"]["Value"] == expected.issuer
+    assert outputs["JwtAudience"]["Value"] == expected.audience
+{%- else %}
 
 
 def test_every_api_method_requires_iam_authorisation(dev: Synthesized) -> None:
@@ -381,6 +428,7 @@ def test_every_api_method_requires_iam_authorisation(dev: Synthesized) -> None:
     assert methods
     for name, method in methods.items():
         assert method["Properties"]["AuthorizationType"] == "AWS_IAM", name
+{%- endif %}
 
 
 def test_the_api_serves_exactly_the_handlers_routes(dev: Synthesized) -> None:
