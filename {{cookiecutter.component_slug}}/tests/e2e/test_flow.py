@@ -56,8 +56,12 @@ from local_deploy.api import REQUEST_ID_HEADER
 {% if cookiecutter.jwt_authoriser -%}
 from local_deploy.tokens import LocalIssuer
 {% endif -%}
-{% if cookiecutter.consumer -%}
+{% if cookiecutter.consumer and cookiecutter.jwt_authoriser -%}
+from scripts import access_token, load, redrive, targets
+{% elif cookiecutter.consumer -%}
 from scripts import load, redrive, targets
+{% elif cookiecutter.jwt_authoriser -%}
+from scripts import access_token, load, targets
 {% else -%}
 from scripts import load, targets
 {% endif -%}
@@ -222,6 +226,25 @@ def hs256_token(issuer: LocalIssuer, public_key: str) -> str:
     return f"{payload}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
 
 
+def test_the_local_deploy_says_how_it_checks_tokens_and_make_token_prints_one_it_takes(
+    deployment: Deployment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if deployment.log_path is None:  # On AWS only the stage's identity provider signs tokens.
+        assert "Tokens" not in deployment.outputs
+        return
+    report = deployment.log_path.read_text(encoding="utf-8")
+    assert f"issuer   {deployment.outputs['JwtIssuer']}" in report, "the issuer as synthesized"
+    assert f"audience {deployment.outputs['JwtAudience']}" in report, "the audience as synthesized"
+    assert "signed here by the local key" in report
+    outputs_file = tmp_path / "outputs.json"
+    outputs_file.write_text(json.dumps(deployment.outputs), encoding="utf-8")
+    capsys.readouterr()
+    assert access_token.main(["--outputs", str(outputs_file), "--subject", "make-token-user"]) == 0
+    token = capsys.readouterr().out.strip()
+    url = deployment.outputs["ApiUrl"].rstrip("/") + f"{api.COLLECTION}/never-listed"
+    assert signed_request(url, "GET", token).status == 404, "taken: the API itself answers"
+
+
 def test_the_actor_of_a_command_is_the_subject_of_its_token(deployment: Deployment, tap: str) -> None:
     identity = f"e2e-{uuid.uuid4().hex[:12]}"
     list_one(deployment, identity)
@@ -348,6 +371,9 @@ def test_one_command_is_followed_by_its_correlation_id_through_every_log_and_its
     assert metadata["correlation_id"] == correlation_id, "the event carries the command's correlation id"
     event_id = metadata["event_id"]
     journey = {
+{%- if cookiecutter.jwt_authoriser %}
+        "token accepted",
+{%- endif %}
 {%- if cookiecutter.command_api %}
         "command accepted",
 {%- endif %}
@@ -363,6 +389,10 @@ def test_one_command_is_followed_by_its_correlation_id_through_every_log_and_its
 
     lines = eventually(every_step, f"the log lines of {correlation_id}: {sorted(journey)}")
     for line in lines:
+{%- if cookiecutter.jwt_authoriser %}
+        if line["message"] == "token accepted":
+            continue  # The authoriser knows the request, not yet the aggregate or its event.
+{%- endif %}
         assert line["aggregate_id"] == identity, line
         assert event_id in line.get("event_ids", [line.get("event_id")]), line
 {%- if cookiecutter.consumer %}
