@@ -26,18 +26,22 @@ TEMPLATE_DIR = ROOT / "{{cookiecutter.component_slug}}"
 # Files each tool writes about itself; everything else must be byte-identical between the tools.
 TOOL_FILES = frozenset({".copier-answers.yml", ".cruft.json", ".git"})
 
-OPTIONS = ("command_api", "consumer", "fifo_buffering")
+OPTIONS = ("command_api", "jwt_authoriser", "consumer", "fifo_buffering")
 
 Answers = Mapping[str, object]
 
 
 def supported(options: Mapping[str, bool]) -> bool:
-    """FIFO buffering is a setting of the consumer's queue, so it needs the consumer."""
-    return not (options["fifo_buffering"] and not options["consumer"])
+    """FIFO buffering is a setting of the consumer's queue, so it needs the consumer; the JWT authoriser
+    guards the command API, so it needs the API."""
+    return not (options["fifo_buffering"] and not options["consumer"]) and not (
+        options["jwt_authoriser"] and not options["command_api"]
+    )
 
 
 ALL_OPTION_SETS: list[dict[str, bool]] = [
-    dict(zip(OPTIONS, values, strict=True)) for values in itertools.product((True, False), repeat=3)
+    dict(zip(OPTIONS, values, strict=True))
+    for values in itertools.product((True, False), repeat=len(OPTIONS))
 ]
 SUPPORTED_OPTION_SETS = [options for options in ALL_OPTION_SETS if supported(options)]
 UNSUPPORTED_OPTION_SETS = [options for options in ALL_OPTION_SETS if not supported(options)]
@@ -47,14 +51,23 @@ UNSUPPORTED_OPTION_SETS = [options for options in ALL_OPTION_SETS if not support
 # tests/test_quickstart.py, every option off and FIFO buffering (without the API, which FIFO does not
 # touch) in tests/test_bootstrap.py; and the consumer without an API, the Pricing component of the
 # two-squads test in tests/test_quickstart.py (`make lint test`, its local deploy joined to the
-# producer's). The render matrix's full-component check runs on the other combinations, so each
-# combination is checked in full once; the API with FIFO buffering is also the longest-names render's.
+# producer's). The render matrix's full-component check (lint, types, docs, unit, contract and stack
+# tests) takes the JWT authoriser without the consumer, with its API and end-to-end tests on the local
+# deploy, and the longest names with every option on. So every option is checked in full on and off,
+# and so is each combination of the options that change the same code (the consumer and FIFO
+# buffering, the API and its JWT authoriser); every combination gets the cheap checks.
 # (tests/test_questions.py checks that DEFAULT_OPTIONS are the questions' defaults.)
-DEFAULT_OPTIONS = {"command_api": True, "consumer": True, "fifo_buffering": False}
-ALL_OFF_OPTIONS = {"command_api": False, "consumer": False, "fifo_buffering": False}
-FIFO_OPTIONS = {"command_api": False, "consumer": True, "fifo_buffering": True}
-CONSUMER_ONLY_OPTIONS = {"command_api": False, "consumer": True, "fifo_buffering": False}
+DEFAULT_OPTIONS = {"command_api": True, "jwt_authoriser": False, "consumer": True, "fifo_buffering": False}
+ALL_OFF_OPTIONS = {"command_api": False, "jwt_authoriser": False, "consumer": False, "fifo_buffering": False}
+FIFO_OPTIONS = {"command_api": False, "jwt_authoriser": False, "consumer": True, "fifo_buffering": True}
+CONSUMER_ONLY_OPTIONS = {
+    "command_api": False,
+    "jwt_authoriser": False,
+    "consumer": True,
+    "fifo_buffering": False,
+}
 VERIFIED_IN_FULL = (DEFAULT_OPTIONS, ALL_OFF_OPTIONS, FIFO_OPTIONS, CONSUMER_ONLY_OPTIONS)
+JWT_OPTIONS = {"command_api": True, "jwt_authoriser": True, "consumer": False, "fifo_buffering": False}
 
 # Every name at the longest the rules allow: generated code must stay formatted and linted even then.
 # (tests/test_answers.py checks that each one is at its limit.)

@@ -16,6 +16,7 @@ VALID = {
     "event_source": "example-org.inventory",
     "aws_region": "eu-west-2",
     "command_api": True,
+    "jwt_authoriser": False,
     "consumer": True,
     "fifo_buffering": False,
     "own_repository": True,
@@ -89,6 +90,13 @@ def test_each_rule_names_the_field_the_value_and_what_is_allowed(
     problem = answers.answer_problem(value, field, VALID)
     assert problem.startswith(f"{field}={value!r} is not valid; allowed:")
     assert allowed in problem
+
+
+def test_the_jwt_authoriser_needs_the_command_api() -> None:
+    problems = answers.answer_problems({**VALID, "command_api": False, "jwt_authoriser": True})
+    assert len(problems) == 1
+    assert problems[0].startswith("jwt_authoriser=true is not valid")
+    assert "command_api=true" in problems[0]
 
 
 def test_fifo_buffering_needs_the_consumer() -> None:

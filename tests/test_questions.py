@@ -20,6 +20,7 @@ ALTERNATIVES: dict[str, object] = {
     "event_source": "example-org.stock",
     "aws_region": "us-east-1",
     "command_api": False,
+    "jwt_authoriser": True,
     "consumer": False,
     "fifo_buffering": True,
     "own_repository": False,

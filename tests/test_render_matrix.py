@@ -25,7 +25,9 @@ from tests.actionlint import lint_project
 from tests.guide import steps
 from tests.rendering import (
     BIN,
+    JWT_OPTIONS,
     LONGEST_NAMES,
+    OPTIONS,
     ROOT,
     SUPPORTED_OPTION_SETS,
     TEMPLATE_DIR,
@@ -55,9 +57,15 @@ TRACES: dict[str, re.Pattern[str]] = {
         r"consumer\.py|handlers import consumer|\bDLQ\b|lazy consumer|catalogue", re.IGNORECASE
     ),
     "fifo_buffering": re.compile(r"fifo", re.IGNORECASE),
+    # Every render locks PyJWT (the `jwt` extra: one lock for all options); the authoriser's marks are
+    # its own names.
+    "jwt_authoriser": re.compile(
+        r"handlers/authorizer|handlers\.authorizer|JWTVerifier|Bearer|JWT authoriser|JWT_ISSUER|make token",
+        re.IGNORECASE,
+    ),
 }
 
-LONGEST = {**LONGEST_NAMES, "command_api": True, "consumer": True, "fifo_buffering": True}
+LONGEST = {**LONGEST_NAMES, **dict.fromkeys(OPTIONS, True)}
 
 
 def combination(answers: dict[str, object], name: str) -> object:
@@ -69,15 +77,16 @@ COMBINATIONS = [combination(dict(options), option_id(options)) for options in SU
     combination(LONGEST, "longest-names")
 ]
 
-# The full-component check runs on the longest names (every option on), and on each combination that
-# neither a slow test's `make verify` (VERIFIED_IN_FULL in tests/rendering.py) nor the longest names
-# check in full: each combination once.
-LONGEST_OPTIONS = {name: LONGEST[name] for name in ("command_api", "consumer", "fifo_buffering")}
+# The full-component check runs on the JWT authoriser without the consumer and on the longest names
+# (every option on): with the slow tests' `make verify` (VERIFIED_IN_FULL), the combinations
+# tests/rendering.py says (test_every_option_and_every_pair_that_changes_the_same_code_is_checked_in_full).
+LONGEST_OPTIONS = {name: bool(LONGEST[name]) for name in OPTIONS}
 CHECKED_HERE_IN_FULL = [
-    combination(dict(options), option_id(options))
-    for options in SUPPORTED_OPTION_SETS
-    if options not in VERIFIED_IN_FULL and options != LONGEST_OPTIONS
-] + [combination(LONGEST, "longest-names")]
+    combination(dict(JWT_OPTIONS), option_id(JWT_OPTIONS)),
+    combination(LONGEST, "longest-names"),
+]
+# Options that change the same code: each combination of their values that renders is checked in full.
+OVERLAPPING = (("command_api", "jwt_authoriser"), ("consumer", "fifo_buffering"))
 
 
 @dataclass(frozen=True)
@@ -177,6 +186,7 @@ def test_options_that_are_on_are_there(rendering: Rendering) -> None:
     package = next((rendering.by_cookiecutter / "src").iterdir())
     assert (package / "handlers" / "api.py").exists() is rendering.answers["command_api"]
     assert (package / "handlers" / "consumer.py").exists() is rendering.answers["consumer"]
+    assert (package / "handlers" / "authorizer.py").exists() is rendering.answers["jwt_authoriser"]
     if rendering.answers["consumer"]:
         consumer = (package / "handlers" / "consumer.py").read_text(encoding="utf-8")
         assert ("SqsFifoPartialProcessor" in consumer) is rendering.answers["fifo_buffering"]
@@ -279,6 +289,23 @@ def test_the_component_passes_its_own_lint_types_docs_unit_contract_and_stack_te
         tests = ("tests/contract/test_documents.py", "tests/infra")
     pytest_ = ("uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
     run_in(component, *pytest_, *tests)
+    if answers == JWT_OPTIONS:
+        # No `make verify` takes the JWT authoriser: its API tests on DynamoDB Local, then its end-to-end
+        # tests on the local deploy of its synthesized dev stack (tokens signed by the deploy's own key).
+        cdk_env = {**component_env(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+        run_in(component, "uv", "run", "--locked", "python", "-m", "infra", "synth", "cdk.out", env=cdk_env)
+        e2e_env = {**component_env(), "E2E_TARGET": "local"}
+        run_in(component, *pytest_, "tests/integration/test_api.py", "tests/e2e", env=e2e_env)
+
+
+def test_every_option_and_every_pair_that_changes_the_same_code_is_checked_in_full() -> None:
+    in_full = [*VERIFIED_IN_FULL, JWT_OPTIONS, LONGEST_OPTIONS]
+    for name in OPTIONS:
+        assert {options[name] for options in in_full} == {True, False}, name
+    for pair in OVERLAPPING:
+        renderable = {tuple(options[name] for name in pair) for options in SUPPORTED_OPTION_SETS}
+        checked = {tuple(options[name] for name in pair) for options in in_full}
+        assert checked == renderable, pair
 
 
 @pytest.mark.parametrize("options", UNSUPPORTED_OPTION_SETS, ids=option_id)
@@ -289,6 +316,11 @@ def test_unsupported_combinations_fail_clearly_with_both_tools(
     by_copier = run_copier(options, tmp_path / "copier")
     assert by_cookiecutter.returncode != 0
     assert by_copier.returncode != 0
+    refusals = []
+    if options["fifo_buffering"] and not options["consumer"]:
+        refusals.append("fifo_buffering=true is not valid; allowed: true only with consumer=true")
+    if options["jwt_authoriser"] and not options["command_api"]:
+        refusals.append("jwt_authoriser=true is not valid; allowed: true only with command_api=true")
     for output in (by_cookiecutter.stdout + by_cookiecutter.stderr, by_copier.stdout + by_copier.stderr):
-        assert "fifo_buffering=true is not valid; allowed: true only with consumer=true" in output
+        assert any(refusal in output for refusal in refusals), output
     assert list(tmp_path.iterdir()) == []

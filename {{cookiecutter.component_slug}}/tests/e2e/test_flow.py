@@ -175,7 +175,7 @@ def test_only_tokens_of_the_stage_s_issuer_for_this_component_are_taken(
     deployment: Deployment, tmp_path: Path
 ) -> None:
     stranger = f"e2e-{uuid.uuid4().hex[:12]}"
-    listing = json.dumps({"{{ a }}_id": stranger, "title": "End-to-end listing", "price": 1500}).encode()
+    listing = {"{{ a }}_id": stranger, "title": "End-to-end listing", "price": 1500}
     other_key = forger(deployment, tmp_path)
     # Locally the deploy's own issuer signs each case, so each is refused for its own reason; on AWS
     # only the issuer can, so there every case is (also) signed by another key.
