@@ -40,7 +40,10 @@ def cookiecutter_json(copier_yml: Path = COPIER_YML) -> str:
     }
     context["__answers_checked"] = "{{ cookiecutter | reject_invalid_answers }}"
     context["__prompts__"] = {name: prompt(spec) for name, spec in asked.items()}
-    context["_extensions"] = ["hooks.answers.ComponentAnswers"]
+    # Which questions are yes/no, for hooks/yes_no.py: every render sees them as booleans, even one
+    # the gate does not reach (`cruft update` of a component made before a yes/no question was added).
+    context["_yes_no"] = [name for name, spec in asked.items() if spec["type"] == "bool"]
+    context["_extensions"] = ["hooks.answers.ComponentAnswers", "hooks.yes_no.YesNoAnswers"]
     return json.dumps(context, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import jinja2
 import pytest
 
-from hooks import answers
+from hooks import answers, yes_no
 from tests.rendering import LONGEST_NAMES
 
 VALID = {
@@ -145,6 +146,26 @@ def test_cookiecutter_gate_turns_the_yes_no_answers_into_booleans() -> None:
     context: dict[str, object] = {**VALID, "command_api": "No", "consumer": "on", "fifo_buffering": "0"}
     assert answers.reject_invalid_answers(context) == ""
     assert (context["command_api"], context["consumer"], context["fifo_buffering"]) == (False, True, False)
+
+
+def test_a_yes_no_answer_that_arrives_as_text_renders_as_its_boolean() -> None:
+    # As `cruft update` passes a question added since the component was made: its default's text, with
+    # the gate's recorded value replayed instead of the gate. "false" must not render as true.
+    environment = jinja2.Environment(extensions=[yes_no.YesNoAnswers], autoescape=False)  # noqa: S701
+    template = environment.from_string(
+        "{% if cookiecutter.jwt_authoriser %}jwt{% endif %}|{% if cookiecutter.consumer %}consumer{% endif %}"
+        "|{{ cookiecutter.command_api }}|{{ cookiecutter.component_name }}"
+    )
+    context: dict[str, object] = {
+        "jwt_authoriser": "false",
+        "consumer": "true",
+        "command_api": "maybe",
+        "component_name": "false",
+        "_yes_no": ["command_api", "jwt_authoriser", "consumer"],
+    }
+    # A bad spelling is the gate's to refuse; a question that is not yes/no keeps its text.
+    assert template.render(cookiecutter=context) == "|consumer|maybe|false"
+    assert (context["jwt_authoriser"], context["consumer"]) == (False, True)
 
 
 def test_the_reserved_package_names_come_from_the_component_template() -> None:
