@@ -51,10 +51,10 @@ UNSUPPORTED_OPTION_SETS = [options for options in ALL_OPTION_SETS if not support
 # tests/test_quickstart.py, every option off and FIFO buffering (without the API, which FIFO does not
 # touch) in tests/test_bootstrap.py; and the consumer without an API, the Pricing component of the
 # two-squads test in tests/test_quickstart.py (`make lint test`, its local deploy joined to the
-# producer's). The render matrix's full-component check (lint, types, docs, unit, contract and stack
-# tests) takes the JWT authoriser without the consumer, with its API and end-to-end tests on the local
-# deploy, and the longest names with every option on. So every option is checked in full on and off,
-# and so is each combination of the options that change the same code (the consumer and FIFO
+# producer's). The render matrix's full-component check takes the longest names with every option on
+# (lint, types, docs, unit, contract and stack tests, then its API tests and end-to-end tests on the
+# local deploy: no `make verify` takes the JWT authoriser). So every option is checked in full on and
+# off, and so is each combination of the options that change the same code (the consumer and FIFO
 # buffering, the API and its JWT authoriser); every combination gets the cheap checks.
 # (tests/test_questions.py checks that DEFAULT_OPTIONS are the questions' defaults.)
 DEFAULT_OPTIONS = {"command_api": True, "jwt_authoriser": False, "consumer": True, "fifo_buffering": False}
@@ -67,7 +67,6 @@ CONSUMER_ONLY_OPTIONS = {
     "fifo_buffering": False,
 }
 VERIFIED_IN_FULL = (DEFAULT_OPTIONS, ALL_OFF_OPTIONS, FIFO_OPTIONS, CONSUMER_ONLY_OPTIONS)
-JWT_OPTIONS = {"command_api": True, "jwt_authoriser": True, "consumer": False, "fifo_buffering": False}
 
 # Every name at the longest the rules allow: generated code must stay formatted and linted even then.
 # (tests/test_answers.py checks that each one is at its limit.)

@@ -4,8 +4,8 @@ Cheap checks on all combinations (and on the longest names the rules allow): bot
 byte-identical, nothing is left unrendered, no folder is empty, an option that is off leaves no trace,
 the workflows pass actionlint, pin every action to a release's commit and audit the locks, the secret
 scan's baseline is rendered undated, and the Python passes the component's own ruff rules. The slower
-check (its mypy, documents, contract gate and tests as rendered) runs on the combinations no other slow
-test takes through the component's `make verify`, and on the longest names.
+check (its mypy, documents, contract gate, tests and end-to-end tests as rendered) runs on the longest
+names with every option on: with the slow tests' `make verify`, every option in full on and off.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from tests.actionlint import lint_project
 from tests.guide import steps
 from tests.rendering import (
     BIN,
-    JWT_OPTIONS,
     LONGEST_NAMES,
     OPTIONS,
     ROOT,
@@ -77,14 +76,11 @@ COMBINATIONS = [combination(dict(options), option_id(options)) for options in SU
     combination(LONGEST, "longest-names")
 ]
 
-# The full-component check runs on the JWT authoriser without the consumer and on the longest names
-# (every option on): with the slow tests' `make verify` (VERIFIED_IN_FULL), the combinations
-# tests/rendering.py says (test_every_option_and_every_pair_that_changes_the_same_code_is_checked_in_full).
+# The full-component check runs on the longest names, every option on: with the slow tests' `make
+# verify` (VERIFIED_IN_FULL), the combinations tests/rendering.py says
+# (test_every_option_and_every_pair_that_changes_the_same_code_is_checked_in_full).
 LONGEST_OPTIONS = {name: bool(LONGEST[name]) for name in OPTIONS}
-CHECKED_HERE_IN_FULL = [
-    combination(dict(JWT_OPTIONS), option_id(JWT_OPTIONS)),
-    combination(LONGEST, "longest-names"),
-]
+CHECKED_HERE_IN_FULL = [combination(LONGEST, "longest-names")]
 # Options that change the same code: each combination of their values that renders is checked in full.
 OVERLAPPING = (("command_api", "jwt_authoriser"), ("consumer", "fifo_buffering"))
 
@@ -262,7 +258,7 @@ def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", CHECKED_HERE_IN_FULL)
-def test_the_component_passes_its_own_lint_types_docs_unit_contract_and_stack_tests_as_rendered(
+def test_the_component_passes_its_lint_types_docs_unit_contract_stack_api_and_end_to_end_tests(
     answers: dict[str, object], tmp_path: Path, mypy_cache: Path, node_modules: Path
 ) -> None:
     # A render of its own: installing and testing add .venv and caches, which the other checks must not see.
@@ -280,26 +276,20 @@ def test_the_component_passes_its_own_lint_types_docs_unit_contract_and_stack_te
     # The committed documents equal what the code generates, whatever the names; the gate passes.
     run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "docs", "--check")
     run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "check")
-    # Unit, contract and stack tests (the stack tests synthesize with the cdk-nag checks): the
-    # integration and end-to-end tests (DynamoDB Local, moto) run in the full checks of test_bootstrap.py.
-    # The longest names reach the stack's resource names and the documents the validators read; the
-    # behaviour the unit and pact tests check is each option's, which the other full checks cover.
-    tests: tuple[str, ...] = ("tests/unit", "tests/contract", "tests/infra")
-    if answers == LONGEST:
-        tests = ("tests/contract/test_documents.py", "tests/infra")
+    # Unit, contract and stack tests (the stack tests synthesize with the cdk-nag checks).
     pytest_ = ("uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
-    run_in(component, *pytest_, *tests)
-    if answers == JWT_OPTIONS:
-        # No `make verify` takes the JWT authoriser: its API tests on DynamoDB Local, then its end-to-end
-        # tests on the local deploy of its synthesized dev stack (tokens signed by the deploy's own key).
-        cdk_env = {**component_env(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-        run_in(component, "uv", "run", "--locked", "python", "-m", "infra", "synth", "cdk.out", env=cdk_env)
-        e2e_env = {**component_env(), "E2E_TARGET": "local"}
-        run_in(component, *pytest_, "tests/integration/test_api.py", "tests/e2e", env=e2e_env)
+    run_in(component, *pytest_, "tests/unit", "tests/contract", "tests/infra")
+    # No `make verify` takes the JWT authoriser: its API tests on DynamoDB Local, then the end-to-end
+    # tests on the local deploy of the synthesized dev stack (tokens signed by the deploy's own key).
+    # The other integration tests run in the full checks of test_bootstrap.py and test_quickstart.py.
+    cdk_env = {**component_env(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    run_in(component, "uv", "run", "--locked", "python", "-m", "infra", "synth", "cdk.out", env=cdk_env)
+    e2e_env = {**component_env(), "E2E_TARGET": "local"}
+    run_in(component, *pytest_, "tests/integration/test_api.py", "tests/e2e", env=e2e_env)
 
 
 def test_every_option_and_every_pair_that_changes_the_same_code_is_checked_in_full() -> None:
-    in_full = [*VERIFIED_IN_FULL, JWT_OPTIONS, LONGEST_OPTIONS]
+    in_full = [*VERIFIED_IN_FULL, LONGEST_OPTIONS]
     for name in OPTIONS:
         assert {options[name] for options in in_full} == {True, False}, name
     for pair in OVERLAPPING:
