@@ -15,6 +15,25 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mypy-cache")
 
 
+# The groups that take longest, in the order they start: on two workers the quickstart's chain (about
+# 14 minutes of work on one worker) must start at once, and the other long checks beside it, or the
+# suite waits for a chain that began late (docs/benchmarks.md). xdist hands out work in the order of
+# the collection when `--no-loadscope-reorder` is given (the Makefile does); otherwise it sorts groups
+# by their number of tests, which put the quickstart behind ten render-matrix groups.
+LONGEST_FIRST = ("quickstart", "longest-names", "bootstrap-full-checks")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        marker = item.get_closest_marker("xdist_group")
+        group = str(marker.args[0]) if marker is not None and marker.args else ""
+        if group in LONGEST_FIRST:
+            return LONGEST_FIRST.index(group)
+        return len(LONGEST_FIRST) + (0 if item.get_closest_marker("slow") is not None else 1)
+
+    items.sort(key=rank)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Fail, before its fixtures are built, a grouped test that a distributed run did not group.
