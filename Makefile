@@ -32,11 +32,13 @@ lint: install ## Lint the template's own code, shell scripts, workflow and the g
 	$(RUN) actionlint .github/workflows/*.yml
 	$(RUN) python scripts/sync_questions.py --check
 
+# In collection order, which tests/conftest.py starts with the longest groups (the quickstart's chain
+# first); without the slow tests, xdist's own order (groups with the most tests first) spreads better.
 test: lint ## The whole suite: lint, then every test (renders, tool parity, bad answers, full component checks)
 	$(RUN) pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder --durations=15
 
 test-fast: install ## Everything but the slow full-component checks
-	$(RUN) pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder -m "not slow"
+	$(RUN) pytest -n $(WORKERS) --dist loadgroup -m "not slow"
 
 bench: install ## Render time beside a one-file template; render -> install -> unit tests beside the old install
 	$(RUN) python -m tests.bench_render
