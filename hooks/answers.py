@@ -271,16 +271,15 @@ def _check_aws_region(value: str, _: Mapping[str, Any]) -> str:
     return ""
 
 
-def _check_fifo_buffering(value: Any, answers: Mapping[str, Any]) -> str:
-    if as_boolean(value) is True and as_boolean(answers.get("consumer")) is False:
-        return "allowed: true only with consumer=true (FIFO buffering is a setting of the consumer's queue)"
-    return ""
+def _needs(option: str, why: str) -> Callable[[Any, Mapping[str, Any]], str]:
+    """The rule of a yes/no option that only makes sense with ``option`` on."""
 
+    def check(value: Any, answers: Mapping[str, Any]) -> str:
+        if as_boolean(value) is True and as_boolean(answers.get(option)) is False:
+            return f"allowed: true only with {option}=true ({why})"
+        return ""
 
-def _check_jwt_authoriser(value: Any, answers: Mapping[str, Any]) -> str:
-    if as_boolean(value) is True and as_boolean(answers.get("command_api")) is False:
-        return "allowed: true only with command_api=true (the JWT authoriser guards the command API)"
-    return ""
+    return check
 
 
 _CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], str]] = {
@@ -291,8 +290,8 @@ _CHECKS: dict[str, Callable[[Any, Mapping[str, Any]], str]] = {
     "aggregate": _check_aggregate,
     "event_source": _check_event_source,
     "aws_region": _check_aws_region,
-    "jwt_authoriser": _check_jwt_authoriser,
-    "fifo_buffering": _check_fifo_buffering,
+    "jwt_authoriser": _needs("command_api", "the JWT authoriser guards the command API"),
+    "fifo_buffering": _needs("consumer", "FIFO buffering is a setting of the consumer's queue"),
 }
 # In the order copier.yml asks them (a test holds the two together).
 QUESTIONS = (
