@@ -268,6 +268,12 @@ def test_the_component_passes_its_lint_types_docs_unit_contract_stack_api_and_en
     (component / "node_modules").symlink_to(node_modules, target_is_directory=True)
     run_in(component, "uv", "run", "--locked", "ruff", "format", "--check", ".")
     run_in(component, "uv", "run", "--locked", "ruff", "check", ".")
+    # `make lint`'s secret scan, every tracked file against the rendered baseline: the names reach it.
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=component, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    scan = ("uv", "run", "--locked", "detect-secrets-hook", "--baseline", ".secrets.baseline")
+    run_in(component, *scan, *filter(None, tracked))
     # One mypy cache for every rendering this worker checks: mypy revalidates each module by content,
     # and without it each rendering type-checks aws-cdk-lib again (about two minutes on two cores).
     mypy_env = {**component_env(), "MYPY_CACHE_DIR": str(mypy_cache)}

@@ -3,7 +3,7 @@
 """`make new-command` and `make new-event` on a copy of this component, as a squad runs them.
 
 A refusal changes nothing. A scaffolded command and event land where they belong and fail loudly until
-completed; the template's own tests complete them as the printed steps say and run `make lint test-unit`.
+completed; the template's own tests complete them as the onboarding guide says and run `make verify`.
 """
 
 from __future__ import annotations
