@@ -8,11 +8,6 @@ Run against the local deploy (``make e2e-local``) or a stack on AWS (``make e2e`
 
 from __future__ import annotations
 
-{% if cookiecutter.jwt_authoriser -%}
-import base64
-import hashlib
-import hmac
-{% endif -%}
 {% if cookiecutter.consumer or cookiecutter.command_api -%}
 import json
 {% endif -%}
@@ -71,6 +66,9 @@ from scripts.api_client import bearer_token, signed_request
 from scripts.api_client import signed_request
 {% endif -%}
 from tests.e2e.conftest import PATIENCE_SECONDS, Deployment
+{%- if cookiecutter.jwt_authoriser %}
+from tests.forged_tokens import hs256_with_the_public_key, unsigned
+{%- endif %}
 
 T = TypeVar("T")
 
@@ -181,17 +179,20 @@ def test_only_tokens_of_the_stage_s_issuer_for_this_component_are_taken(
     # only the issuer can, so there every case is (also) signed by another key.
     tokens = deployment.outputs.get("Tokens")
     issuer = LocalIssuer.from_outputs(tokens) if tokens else other_key
-    public_key = json.dumps(issuer.key_set()["keys"][0])
-    header = jwt_header({"alg": "none", "typ": "JWT", "kid": "local-deploy"})
-    unsigned = f"{header}.{jwt_header({'sub': 'intruder', 'iss': issuer.issuer, 'aud': issuer.audience})}."
+    intruder = {
+        "sub": "intruder",
+        "iss": issuer.issuer,
+        "aud": issuer.audience,
+        "exp": int(time.time()) + 600,
+    }
     refused = {
         "expired": (issuer.token(lifetime_seconds=-600), "token_expired"),
         "for another audience": (issuer.token(aud="https://another-component.example.org"), "invalid_claims"),
         "of another issuer": (issuer.token(iss="https://elsewhere.example.org/"), "invalid_claims"),
         "without a subject": (issuer.token(subject=None), "invalid_claims"),
         "signed by another key": (other_key.token(), "invalid_signature"),
-        "unsigned (alg none)": (unsigned, "invalid_token"),
-        "HS256 with the public key as secret": (hs256_token(issuer, public_key), "invalid_token"),
+        "unsigned (alg none)": (unsigned(intruder), "invalid_token"),
+        "HS256 with the public key as secret": (hs256_with_the_public_key(issuer, intruder), "invalid_token"),
         "not a JWT": ("not-a-token", "invalid_token"),
     }
     url = deployment.outputs["ApiUrl"].rstrip("/") + api.COLLECTION
@@ -211,19 +212,6 @@ def refusal_reasons(deployment: Deployment, request_id: str) -> list[str]:
 
     lines = eventually(logged, f"the authoriser's log line of request {request_id}")
     return [line["reason"] for line in lines if line.get("message") == "token refused"]
-
-
-def jwt_header(fields: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(fields).encode()).rstrip(b"=").decode()
-
-
-def hs256_token(issuer: LocalIssuer, public_key: str) -> str:
-    """The algorithm-confusion forgery: HMAC-signed with the issuer's public key, which anyone has."""
-    claims = {"sub": "intruder", "iss": issuer.issuer, "aud": issuer.audience, "exp": int(time.time()) + 600}
-    header = jwt_header({"alg": "HS256", "typ": "JWT", "kid": "local-deploy"})
-    payload = f"{header}.{jwt_header(claims)}"
-    signature = hmac.new(public_key.encode(), payload.encode(), hashlib.sha256).digest()
-    return f"{payload}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
 
 
 def test_the_local_deploy_says_how_it_checks_tokens_and_make_token_prints_one_it_takes(
