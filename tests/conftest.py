@@ -6,6 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.scratch import Scratch
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's base folder outside pytest's shared one, and the last runs' files deleted meanwhile
+    (tests/scratch.py says why). Before pytest's own tmp_path set-up reads `--basetemp`, which a run
+    that gives one keeps; workers take theirs from the controller."""
+    if hasattr(config, "workerinput") or config.option.basetemp or config.option.help:
+        return
+    scratch = Scratch()
+    config.option.basetemp = str(scratch.basetemp)
+    config.add_cleanup(scratch.close)
+
 
 @pytest.fixture(scope="session")
 def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -1,0 +1,72 @@
+"""Where a run of the template's suite writes, and how the last run's files go without anyone waiting.
+
+A run leaves several gigabytes behind: rendered components with their virtual environments and Node
+tools, and the quickstart's emptied HOME filled with every downloaded package, some 400,000 files. In
+pytest's shared folder (`$TMPDIR/pytest-of-<user>`) the next pytest that exits deletes them, whichever
+it is: in the template's next run, one of the components' own `make test` runs inside a full check,
+which then stands still for minutes on this machine's disk while its worker holds up the suite.
+
+So the suite's controller puts its base folder in a folder of its own (`SUITES`, one `run-*` per run,
+locked while it runs), where no other pytest looks, and deletes the runs that ended in a thread of its
+own while the workers test: the controller only waits for workers, so nothing waits for the deletion.
+A run that is still going (another clone's, at the same time) keeps its lock and its files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import IO
+
+SUITES = Path(tempfile.gettempdir()) / "backend-component-template-suites"
+LOCK = ".lock"
+STARTING_SECONDS = 60
+
+
+class Scratch:
+    """This run's base folder, its lock, and the deletion of the runs before it."""
+
+    def __init__(self, root: Path = SUITES) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.run = Path(tempfile.mkdtemp(prefix="run-", dir=root))
+        self._lock: IO[str] = (self.run / LOCK).open("w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        ended = [path for path in root.glob("run-*") if path != self.run and not in_use(path)]
+        # Renamed first, so a run starting meanwhile never counts them, nor deletes them a second time.
+        trash = [path.rename(root / f"trash-{uuid.uuid4().hex}") for path in ended]
+        trash += [path for path in root.glob("trash-*") if path not in trash]
+        self._sweeper = threading.Thread(target=delete_all, args=(trash,), daemon=True, name="scratch")
+        self._sweeper.start()
+
+    @property
+    def basetemp(self) -> Path:
+        return self.run / "base"
+
+    def close(self) -> None:
+        """At the end of the run: the earlier runs' deletion finished (long before, as a rule)."""
+        self._sweeper.join()
+        self._lock.close()
+
+
+def in_use(run: Path) -> bool:
+    """Whether a run's controller still holds its lock (a run that crashed released it on exit)."""
+    lock_file = run / LOCK
+    if not lock_file.exists():
+        # Between a run's folder and its lock there is a moment: a folder that new is a run starting.
+        return time.time() - run.stat().st_mtime < STARTING_SECONDS
+    try:
+        with lock_file.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    return False
+
+
+def delete_all(paths: list[Path]) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
