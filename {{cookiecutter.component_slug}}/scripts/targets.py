@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+{%- if cookiecutter.command_api and not cookiecutter.jwt_authoriser %}
 from botocore.credentials import Credentials
+{%- endif %}
 from botocore.exceptions import BotoCoreError
 
 LOCAL_OUTPUTS = Path(".local/outputs.json")
@@ -41,9 +43,12 @@ class Target:
                 "Deploy it again (`make local`, or `make deploy`), then run this again"
             ) from None
 
+{%- if cookiecutter.command_api and not cookiecutter.jwt_authoriser %}
+
     def credentials(self) -> Credentials | None:
-        """What to sign requests with: the emulators' dummy credentials, or None for your own (AWS)."""
+        """What to sign API requests with: the emulators' dummy credentials, or None for your own (AWS)."""
         return Credentials("local", "local") if self.endpoints else None
+{%- endif %}
 
     def client(self, service: Any) -> Any:
         """A boto3 client of ``service``: the emulator's, with its dummy credentials, or AWS's."""
