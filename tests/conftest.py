@@ -29,12 +29,13 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mypy-cache")
 
 
-# The groups that take longest, in the order they start: on two workers the quickstart's chain (about
-# 14 minutes of work on one worker) must start at once, and the other long checks beside it, or the
-# suite waits for a chain that began late (docs/benchmarks.md). xdist hands out work in the order of
-# the collection when `--no-loadscope-reorder` is given (`make test` does); otherwise it sorts groups
-# by their number of tests, which put the quickstart behind ten render-matrix groups.
-LONGEST_FIRST = ("quickstart", "longest-names", "bootstrap-full-checks")
+# The groups that take longest, in the order they start: on two workers the quickstart's chain (its
+# setup and three tests, most of a run's length on one worker) must start at once, and the bootstrap's
+# full checks beside it, or the suite waits for a chain that began late (docs/benchmarks.md). xdist
+# hands out work in the order of the collection when `--no-loadscope-reorder` is given (`make test`
+# does); otherwise it sorts groups by their number of tests, which put the quickstart behind ten
+# render-matrix groups.
+LONGEST_FIRST = ("quickstart", "bootstrap-full-checks")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

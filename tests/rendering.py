@@ -48,25 +48,24 @@ UNSUPPORTED_OPTION_SETS = [options for options in ALL_OPTION_SETS if not support
 
 # The combinations that a slow test takes through the component's whole `make verify` (lint, types,
 # every test, the synth gates, the local deploy and the end-to-end tests): the default answers in
-# tests/test_quickstart.py, every option off and FIFO buffering (without the API, which FIFO does not
-# touch) in tests/test_bootstrap.py; and the consumer without an API, the Pricing component of the
-# two-squads test in tests/test_quickstart.py (`make lint test`, its local deploy joined to the
-# producer's). The render matrix's full-component check takes the longest names with every option on
-# (lint, types, docs, unit, contract and stack tests, then its API tests and end-to-end tests on the
-# local deploy: no `make verify` takes the JWT authoriser). So every option is checked in full on and
-# off, and so is each combination of the options that change the same code (the consumer and FIFO
-# buffering, the API and its JWT authoriser); every combination gets the cheap checks.
-# (tests/test_questions.py checks that DEFAULT_OPTIONS are the questions' defaults.)
+# tests/test_quickstart.py; every option off, and every option on with the longest names, in
+# tests/test_bootstrap.py; and the consumer without an API, the Pricing component of the two-squads test
+# in tests/test_quickstart.py (`make lint test`, its local deploy joined to the producer's). So every
+# option is checked in full on and off, and so is each combination of the options that change the same
+# code (the consumer and FIFO buffering, the API and its JWT authoriser): the render matrix holds that
+# (test_every_option_and_every_pair_that_changes_the_same_code_is_checked_in_full). Every combination
+# gets the cheap checks. (tests/test_questions.py checks that DEFAULT_OPTIONS are the questions'
+# defaults.)
 DEFAULT_OPTIONS = {"command_api": True, "jwt_authoriser": False, "consumer": True, "fifo_buffering": False}
 ALL_OFF_OPTIONS = {"command_api": False, "jwt_authoriser": False, "consumer": False, "fifo_buffering": False}
-FIFO_OPTIONS = {"command_api": False, "jwt_authoriser": False, "consumer": True, "fifo_buffering": True}
+EVERY_OPTION_ON = dict.fromkeys(OPTIONS, True)
 CONSUMER_ONLY_OPTIONS = {
     "command_api": False,
     "jwt_authoriser": False,
     "consumer": True,
     "fifo_buffering": False,
 }
-VERIFIED_IN_FULL = (DEFAULT_OPTIONS, ALL_OFF_OPTIONS, FIFO_OPTIONS, CONSUMER_ONLY_OPTIONS)
+VERIFIED_IN_FULL = (DEFAULT_OPTIONS, ALL_OFF_OPTIONS, EVERY_OPTION_ON, CONSUMER_ONLY_OPTIONS)
 
 # Every name at the longest the rules allow: generated code must stay formatted and linted even then.
 # (tests/test_answers.py checks that each one is at its limit.)

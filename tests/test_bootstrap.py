@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from scripts.sync_questions import questions
-from tests.rendering import ALL_OFF_OPTIONS, BIN, FIFO_OPTIONS, ROOT
+from tests.rendering import ALL_OFF_OPTIONS, BIN, EVERY_OPTION_ON, LONGEST_NAMES, ROOT
 
 BOOTSTRAP = ROOT / "bootstrap.sh"
 
@@ -88,8 +89,11 @@ def test_a_bad_answer_fails_the_render_step_with_its_message_alone_and_leaves_no
     assert list(tmp_path.iterdir()) == []
 
 
-def as_arguments(options: dict[str, bool]) -> list[str]:
-    return [f"{name}={str(value).lower()}" for name, value in options.items()]
+def as_arguments(answers: Mapping[str, object]) -> list[str]:
+    return [
+        f"{name}={str(value).lower() if isinstance(value, bool) else value}"
+        for name, value in answers.items()
+    ]
 
 
 def shared_mypy_cache(mypy_cache: Path) -> dict[str, str]:
@@ -114,6 +118,27 @@ FULL_CHECKS = pytest.mark.xdist_group("bootstrap-full-checks")
 
 @pytest.mark.slow
 @FULL_CHECKS
+def test_every_option_on_with_the_longest_names_installs_lints_and_tests_green(
+    tmp_path: Path, mypy_cache: Path
+) -> None:
+    # Every option on: the JWT authoriser in front of the API, the consumer on a FIFO queue, through
+    # every test, the end-to-end tests on the local deploy included (tokens signed by its own key). And
+    # every name at the longest the rules allow: they reach the code's formatting, the resource names
+    # (within their limits, which the synth gates hold), the documents and the secret scan.
+    answers = {**LONGEST_NAMES, **EVERY_OPTION_ON}
+    result = bootstrap(
+        "--output-dir", str(tmp_path), *as_arguments(answers), cwd=tmp_path, env=shared_mypy_cache(mypy_cache)
+    )
+    assert_verified(result, "cookiecutter")
+    component = tmp_path / str(LONGEST_NAMES["component_slug"])
+    package = component / "src" / str(LONGEST_NAMES["package_name"])
+    assert "SqsFifoPartialProcessor" in (package / "handlers" / "consumer.py").read_text(encoding="utf-8")
+    assert (package / "handlers" / "authorizer.py").is_file()
+    assert git(component, "status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+@FULL_CHECKS
 def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
     tmp_path: Path, mypy_cache: Path
 ) -> None:
@@ -131,25 +156,6 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
     assert not (component / "src" / "inventory" / "handlers" / "api.py").exists()
     assert (component / ".copier-answers.yml").is_file()
     assert git(component, "status", "--porcelain") == ""
-
-
-@pytest.mark.slow
-@FULL_CHECKS
-def test_fifo_component_installs_lints_and_tests_green(tmp_path: Path, mypy_cache: Path) -> None:
-    # The only combination whose consumer runs on a FIFO queue through every test, end to end included
-    # (without the API: FIFO buffering changes only the consumer's side, and commands then go through
-    # the service, the path no other full check takes with a consumer on a FIFO queue).
-    result = bootstrap(
-        "--output-dir",
-        str(tmp_path),
-        *as_arguments(FIFO_OPTIONS),
-        cwd=tmp_path,
-        env=shared_mypy_cache(mypy_cache),
-    )
-    assert_verified(result, "cookiecutter")
-    assert (
-        "SqsFifoPartialProcessor" in (tmp_path / "inventory/src/inventory/handlers/consumer.py").read_text()
-    )
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from tests.actionlint import lint_project
 from tests.guide import steps
 from tests.rendering import (
     BIN,
+    EVERY_OPTION_ON,
     LONGEST_NAMES,
     OPTIONS,
     ROOT,
@@ -64,7 +64,7 @@ TRACES: dict[str, re.Pattern[str]] = {
     ),
 }
 
-LONGEST = {**LONGEST_NAMES, **dict.fromkeys(OPTIONS, True)}
+LONGEST = {**LONGEST_NAMES, **EVERY_OPTION_ON}
 
 
 def combination(answers: dict[str, object], name: str) -> object:
@@ -76,11 +76,6 @@ COMBINATIONS = [combination(dict(options), option_id(options)) for options in SU
     combination(LONGEST, "longest-names")
 ]
 
-# The full-component check runs on the longest names, every option on: with the slow tests' `make
-# verify` (VERIFIED_IN_FULL), the combinations tests/rendering.py says
-# (test_every_option_and_every_pair_that_changes_the_same_code_is_checked_in_full).
-LONGEST_OPTIONS = {name: bool(LONGEST[name]) for name in OPTIONS}
-CHECKED_HERE_IN_FULL = [combination(LONGEST, "longest-names")]
 # Options that change the same code: each combination of their values that renders is checked in full.
 OVERLAPPING = (("command_api", "jwt_authoriser"), ("consumer", "fifo_buffering"))
 
@@ -245,57 +240,8 @@ def test_the_onboarding_guide_says_where_each_block_goes_in_files_that_exist(ren
     assert [path for path in sorted(edited) if not (rendering.by_cookiecutter / path).is_file()] == []
 
 
-@pytest.fixture(scope="session")
-def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The component's locked Node packages, installed once: every combination locks the same ones."""
-    scratch = tmp_path_factory.mktemp("node-tools")
-    default = render_cookiecutter({}, scratch / "render")
-    for name in ("package.json", "package-lock.json"):
-        shutil.copy(default / name, scratch / name)
-    run_in(scratch, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-    return scratch / "node_modules"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("answers", CHECKED_HERE_IN_FULL)
-def test_the_component_passes_its_lint_types_docs_unit_contract_stack_api_and_end_to_end_tests(
-    answers: dict[str, object], tmp_path: Path, mypy_cache: Path, node_modules: Path
-) -> None:
-    # A render of its own: installing and testing add .venv and caches, which the other checks must not see.
-    component = render_cookiecutter(answers, tmp_path)
-    run_in(component, "uv", "sync", "--locked", "--quiet")
-    # The document validators (AsyncAPI parser, Backstage's validators) run on Node.
-    (component / "node_modules").symlink_to(node_modules, target_is_directory=True)
-    run_in(component, "uv", "run", "--locked", "ruff", "format", "--check", ".")
-    run_in(component, "uv", "run", "--locked", "ruff", "check", ".")
-    # `make lint`'s secret scan, every tracked file against the rendered baseline: the names reach it.
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=component, capture_output=True, text=True, check=True
-    ).stdout.split("\0")
-    scan = ("uv", "run", "--locked", "detect-secrets-hook", "--baseline", ".secrets.baseline")
-    run_in(component, *scan, *filter(None, tracked))
-    # One mypy cache for every rendering this worker checks: mypy revalidates each module by content,
-    # and without it each rendering type-checks aws-cdk-lib again (about two minutes on two cores).
-    mypy_env = {**component_env(), "MYPY_CACHE_DIR": str(mypy_cache)}
-    folders = ("src", "tests", "benchmarks", "contracts", "infra", "local_deploy", "scripts")
-    run_in(component, "uv", "run", "--locked", "mypy", *folders, env=mypy_env)
-    # The committed documents equal what the code generates, whatever the names; the gate passes.
-    run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "docs", "--check")
-    run_in(component, "uv", "run", "--locked", "python", "-m", "contracts", "check")
-    # Unit, contract and stack tests (the stack tests synthesize with the cdk-nag checks).
-    pytest_ = ("uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider")
-    run_in(component, *pytest_, "tests/unit", "tests/contract", "tests/infra")
-    # No `make verify` takes the JWT authoriser: its API tests on DynamoDB Local, then the end-to-end
-    # tests on the local deploy of the synthesized dev stack (tokens signed by the deploy's own key).
-    # The other integration tests run in the full checks of test_bootstrap.py and test_quickstart.py.
-    cdk_env = {**component_env(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    run_in(component, "uv", "run", "--locked", "python", "-m", "infra", "synth", "cdk.out", env=cdk_env)
-    e2e_env = {**component_env(), "E2E_TARGET": "local"}
-    run_in(component, *pytest_, "tests/integration/test_api.py", "tests/e2e", env=e2e_env)
-
-
 def test_every_option_and_every_pair_that_changes_the_same_code_is_checked_in_full() -> None:
-    in_full = [*VERIFIED_IN_FULL, LONGEST_OPTIONS]
+    in_full = VERIFIED_IN_FULL
     for name in OPTIONS:
         assert {options[name] for options in in_full} == {True, False}, name
     for pair in OVERLAPPING:
