@@ -1,7 +1,7 @@
 """Where a run of the template's suite writes, and how the last run's files go without anyone waiting.
 
 A run leaves several gigabytes behind: rendered components with their virtual environments and Node
-tools, and the quickstart's emptied HOME filled with every downloaded package, some 400,000 files. In
+tools, and the quickstart's emptied HOME filled with every downloaded package: about 500,000 files. In
 pytest's shared folder (`$TMPDIR/pytest-of-<user>`) the next pytest that exits deletes them, whichever
 it is: in the template's next run, one of the components' own `make test` runs inside a full check,
 which then stands still for minutes on this machine's disk while its worker holds up the suite.
@@ -37,8 +37,8 @@ class Scratch:
         self._lock: IO[str] = (self.run / LOCK).open("w")
         fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         ended = [path for path in root.glob("run-*") if path != self.run and not in_use(path)]
-        # Renamed first, so a run starting meanwhile never counts them, nor deletes them a second time.
-        trash = [path.rename(root / f"trash-{uuid.uuid4().hex}") for path in ended]
+        # Renamed first, so a run starting meanwhile never counts them; one it renamed first is its own.
+        trash = [claimed for path in ended if (claimed := claim(path, root)) is not None]
         trash += [path for path in root.glob("trash-*") if path not in trash]
         self._sweeper = threading.Thread(target=delete_all, args=(trash,), daemon=True, name="scratch")
         self._sweeper.start()
@@ -56,15 +56,25 @@ class Scratch:
 def in_use(run: Path) -> bool:
     """Whether a run's controller still holds its lock (a run that crashed released it on exit)."""
     lock_file = run / LOCK
-    if not lock_file.exists():
-        # Between a run's folder and its lock there is a moment: a folder that new is a run starting.
-        return time.time() - run.stat().st_mtime < STARTING_SECONDS
     try:
+        if not lock_file.exists():
+            # Between a run's folder and its lock there is a moment: a folder that new is a run starting.
+            return time.time() - run.stat().st_mtime < STARTING_SECONDS
         with lock_file.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
+    except FileNotFoundError:
+        return True  # Gone meanwhile: another run starting took it; not this run's to delete.
     return False
+
+
+def claim(run: Path, root: Path) -> Path | None:
+    """The ended run renamed into this run's trash, or None when another run took it first."""
+    try:
+        return run.rename(root / f"trash-{uuid.uuid4().hex}")
+    except FileNotFoundError:
+        return None
 
 
 def delete_all(paths: list[Path]) -> None:

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from tests.scratch import STARTING_SECONDS, Scratch
+from tests.scratch import STARTING_SECONDS, Scratch, claim, in_use
 
 
 def filled(run: Path) -> Path:
@@ -62,3 +62,10 @@ def test_this_run_s_base_folder_is_a_scratch_run(tmp_path: Path) -> None:
     assert runs, tmp_path
     assert runs[0].parent.name == "backend-component-template-suites", tmp_path
     assert (runs[0] / ".lock").is_file()
+
+
+def test_a_run_that_another_run_took_meanwhile_is_left_to_it(tmp_path: Path) -> None:
+    # Two runs starting at once both see an ended run: the one that renames it first deletes it.
+    gone = tmp_path / "run-taken-by-another"
+    assert in_use(gone), "a run folder that disappeared is not this run's to delete"
+    assert claim(gone, tmp_path) is None
