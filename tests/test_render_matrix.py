@@ -241,12 +241,11 @@ def test_the_onboarding_guide_says_where_each_block_goes_in_files_that_exist(ren
 
 
 def test_every_option_and_every_pair_that_changes_the_same_code_is_checked_in_full() -> None:
-    in_full = VERIFIED_IN_FULL
     for name in OPTIONS:
-        assert {options[name] for options in in_full} == {True, False}, name
+        assert {options[name] for options in VERIFIED_IN_FULL} == {True, False}, name
     for pair in OVERLAPPING:
         renderable = {tuple(options[name] for name in pair) for options in SUPPORTED_OPTION_SETS}
-        checked = {tuple(options[name] for name in pair) for options in in_full}
+        checked = {tuple(options[name] for name in pair) for options in VERIFIED_IN_FULL}
         assert checked == renderable, pair
 
 
