@@ -11,7 +11,9 @@ noise falls on all alike.
 
 First loop: render, `make install`, `make test-unit` in the new component (warm uv and npm caches, uv
 on PATH as bootstrap.sh leaves it), beside the same loop as the component installed before the
-install became lazy (`uv sync --locked --compile-bytecode` and `npm ci` up front).
+install became lazy (`uv sync --locked --compile-bytecode` and `npm ci` up front). Then the next
+`make test-unit` in one component, with the bytecode its first run kept, beside every module compiled
+from source again.
 """
 
 from __future__ import annotations
@@ -108,6 +110,31 @@ def measure_first_loop(rounds: int, cold: bool) -> dict[str, list[float]]:
     return timings
 
 
+def measure_next_loop(rounds: int) -> dict[str, list[float]]:
+    """`make test-unit` again in one installed component, as a squad runs it between edits: with the
+    bytecode its first run wrote, beside every module compiled from source, as each run was where
+    PYTHONDONTWRITEBYTECODE is set before the Makefile cleared it (a cache folder of its own that stays
+    empty: Python neither finds nor writes bytecode)."""
+    with tempfile.TemporaryDirectory(prefix="bench-next-") as scratch:
+        env = component_environment(None)
+        component = render_cookiecutter({}, Path(scratch) / "out")
+        test_unit = ["make", "--no-print-directory", "test-unit"]
+        for command in (["make", "--no-print-directory", "install"], test_unit):
+            subprocess.run(command, cwd=component, env=env, check=True, capture_output=True)
+        from_source = {**env, "PYTHONPYCACHEPREFIX": str(Path(scratch) / "no-bytecode")}
+        runs = {
+            "before: compiled on every run": ([*test_unit, "PYTHONDONTWRITEBYTECODE=1"], from_source),
+            "now: bytecode kept": (test_unit, env),
+        }
+        timings: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(rounds):
+            for name, (command, environment) in runs.items():
+                started = time.perf_counter()
+                subprocess.run(command, cwd=component, env=environment, check=True, capture_output=True)
+                timings[name].append(time.perf_counter() - started)
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7, help="renders per row (default: 7)")
@@ -129,6 +156,11 @@ def main() -> None:
             f" {args.loop_rounds} rounds alternating",
             measure_first_loop(args.loop_rounds, args.cold),
             "before: sync with bytecode, npm ci",
+        )
+        table(
+            f"The next make test-unit in the same component, {args.loop_rounds} rounds alternating",
+            measure_next_loop(args.loop_rounds),
+            "before: compiled on every run",
         )
 
 

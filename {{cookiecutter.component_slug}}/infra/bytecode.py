@@ -1,9 +1,10 @@
 """Write the bytecode of every module `make synth` and the stack tests import: `python -m infra.bytecode`.
 
-Python compiles each module it imports from source unless it finds the module's bytecode; where
-PYTHONDONTWRITEBYTECODE is set, it never writes any, and every synth compiles aws-cdk-lib's modules
-again (52 MB of source). Importing what the synth imports, with writing on, compiles exactly those:
-`compileall` on the same packages would compile every AWS service's module (about 270 MB).
+A synth imports about 52 MB of aws-cdk-lib's source. The first target that needs it runs this, once per
+lock (the Makefile's `.venv/.infra-bytecode`), so that `make verify`'s parallel targets load bytecode
+instead of each compiling the same modules at the same time. Importing what the synth imports compiles
+exactly those: `compileall` on the same packages would compile every AWS service's module (about
+270 MB). It writes bytecode whatever PYTHONDONTWRITEBYTECODE says, as the make targets do (ADR 0014).
 """
 
 from __future__ import annotations
