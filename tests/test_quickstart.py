@@ -48,7 +48,9 @@ from tests.two_components import (
 
 # The tools the README's quickstart asks for, and nothing else of this machine's PATH.
 REQUIRED_TOOLS = ("python3", "git", "make", "node", "npm", "java")
-QUICKSTART_TIMEOUT_SECONDS = 20 * 60
+# A bound for a hang, not a speed goal (that is docs/benchmarks.md's): on the slowest day seen here the
+# quickstart took 12.6 minutes, downloads and `make verify` included, and CI's own limit is 90.
+QUICKSTART_TIMEOUT_SECONDS = 40 * 60
 
 # One worker for the module: its tests share the quickstart's component (a session fixture), which a
 # second worker would build again. They run in file order: the two-squads test uses the component as the
