@@ -97,8 +97,8 @@ def as_arguments(answers: Mapping[str, object]) -> list[str]:
 
 
 def shared_mypy_cache(mypy_cache: Path) -> dict[str, str]:
-    """The worker's mypy cache (tests/conftest.py) for the component's `make verify`: only a type check
-    of aws-cdk-lib is saved, the result is the same."""
+    """The worker's mypy cache (tests/conftest.py) for the component's `make verify`: only the type check
+    of its libraries is saved, the result is the same."""
     return {"MYPY_CACHE_DIR": str(mypy_cache)}
 
 
