@@ -175,11 +175,12 @@ def _session() -> Session:
 
 
 @functools.cache
-def _operations() -> dict[str, set[str]]:
-    """Each boto3 client method name, with the IAM actions it can be (its service's prefix)."""
+def _operations(services: frozenset[str]) -> dict[str, set[str]]:
+    """Each client method name of these boto3 services, with the IAM actions it can be (its service's
+    prefix). Only these: botocore's model of every service it knows took seconds to read."""
     session = _session()
     methods: dict[str, set[str]] = {}
-    for service in session.get_available_services():
+    for service in sorted(services):
         model = session.get_service_model(service)
         prefix = model.signing_name
         for operation in model.operation_names:
@@ -257,11 +258,14 @@ class Code:
         for scope in self.scopes.values():
             for node in scope.tree.body:
                 self._index(scope, node, scope.module, None)
-        self.prefixes = self._client_prefixes()
+        self.services = self._client_services()
+        self.prefixes = {_session().get_service_model(service).signing_name for service in self.services}
+        # What each handler reaches, found once: every stack's functions run the same handlers.
+        self.reached: dict[str, Reach] = {}
+        self.library_calls: dict[str, list[Call]] = {}
 
-    def _client_prefixes(self) -> set[str]:
-        """The IAM prefixes of the services the package makes clients of (``boto3.client("...")``)."""
-        session = _session()
+    def _client_services(self) -> frozenset[str]:
+        """The services the package makes boto3 clients of (``boto3.client("...")``)."""
         found = set()
         for scope in self.scopes.values():
             for node in ast.walk(scope.tree):
@@ -271,14 +275,12 @@ class Code:
                     and node.args
                     and isinstance(node.args[0], ast.Constant)
                 ):
-                    found.add(session.get_service_model(str(node.args[0].value)).signing_name)
-        return found
+                    found.add(str(node.args[0].value))
+        return frozenset(found)
 
     def actions(self, method: str) -> set[str]:
         """The IAM actions a client method ``method`` of the package's services can be."""
-        return {
-            action for action in _operations().get(method, set()) if action.split(":")[0] in self.prefixes
-        }
+        return set(_operations(self.services).get(method, set()))
 
     def _index(self, scope: Scope, node: ast.AST, prefix: str, owner: str | None) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -534,8 +536,15 @@ def _library_class(name: str) -> type | None:
 def _library_calls(code: Code, name: str, library_class: type) -> list[Call]:
     """Every client operation a library class's own methods name: the library's contract, not one path
     through it (Powertools' idempotency layer puts, reads, completes and deletes its records)."""
-    source = textwrap.dedent(inspect.getsource(library_class))
-    first_line = inspect.getsourcelines(library_class)[1]
+    if name not in code.library_calls:
+        code.library_calls[name] = _read_library_calls(code, name, library_class)
+    return code.library_calls[name]
+
+
+def _read_library_calls(code: Code, name: str, library_class: type) -> list[Call]:
+    # Finding a class's source parses its whole module: once per class.
+    lines, first_line = inspect.getsourcelines(library_class)
+    source = textwrap.dedent("".join(lines))
     file = Path(inspect.getsourcefile(library_class) or name).name
     # Only calls on an object named as a client (``self.client.put_item``): a library's own methods may
     # share an operation's name (Powertools' ``jmespath_utils.query``), its clients' calls do not hide.
@@ -553,6 +562,12 @@ def _library_calls(code: Code, name: str, library_class: type) -> list[Call]:
 def reach(code: Code, handler: str) -> Reach:
     """Everything the handler ``package.handlers.x.lambda_handler`` reaches: every function of its
     module is an entry (a route, a record handler), then what each calls."""
+    if handler not in code.reached:
+        code.reached[handler] = _reach(code, handler)
+    return code.reached[handler]
+
+
+def _reach(code: Code, handler: str) -> Reach:
     module = handler.rsplit(".", 1)[0]
     scope = code.scopes[module]
     found = Reach(code)
