@@ -35,9 +35,6 @@ from pydantic.fields import FieldInfo
 from {{ cookiecutter.package_name }}.domain import {{ cookiecutter.aggregate | snake_case }} as domain
 from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.events.registry import EventType, Visibility
-{%- if cookiecutter.consumer %}
-from {{ cookiecutter.package_name }}.handlers import consumer
-{%- endif %}
 
 from contracts import schemas
 
@@ -326,6 +323,10 @@ def readers(name: str, version: int) -> list[str]:
     """Who is known to read this version: {% if cookiecutter.consumer %}this component's consumer, {% endif %}the pacts in pacts/."""
     found: list[str] = []
 {%- if cookiecutter.consumer %}
+    # Imported here: the handler brings boto3 and Powertools (about half a second), which the commands
+    # that never ask who reads a version (new-version, check and release without retired versions) skip.
+    from {{ cookiecutter.package_name }}.handlers import consumer
+
     if registry.SOURCE in consumer.SOURCES and consumer.SUBSCRIBED.get(name) == version:
         found.append("this component's own consumer (SUBSCRIBED in handlers/consumer.py)")
 {%- endif %}
