@@ -278,35 +278,21 @@ def test_two_squads_components_work_together_on_one_local_bus(quickstart: Quicks
     pact_file = consumer / "pacts" / "pricing-catalogue-inventory.json"
     pact = json.loads(pact_file.read_text(encoding="utf-8"))
     assert (pact["consumer"]["name"], pact["provider"]["name"]) == ("pricing-catalogue", PRODUCER)
-    verified = make(producer, "test-contract", f"PACT_SOURCES={consumer / 'pacts'}")
+    verify_pacts = ["make", "verify-pacts", f"PACT_SOURCES={consumer / 'pacts'}"]
+    verified = make(producer, *verify_pacts[1:])
     assert re.search(r"\d+ passed", verified), verified[-2000:]
 
-    # A breaking change in the producer, its own schema gate skipped (only the verification runs): the
-    # released field `title` renamed wherever the code says it.
+    # A breaking change in the producer, its own schema gate skipped (`make verify-pacts` runs only the
+    # verification): the released field `title` renamed wherever the code says it.
     for path in (producer / "src").rglob("*.py"):
         path.write_text(re.sub(r"\btitle\b", "headline", path.read_text(encoding="utf-8")), encoding="utf-8")
     try:
         broken = subprocess.run(
-            [
-                "scripts/uv",
-                "run",
-                "--locked",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "tests/contract/test_provider_pacts.py::test_the_publisher_honours_every_pact",
-            ],
-            cwd=producer,
-            env={**env, "PACT_SOURCES": str(consumer / "pacts")},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+            verify_pacts, cwd=producer, env=env, capture_output=True, text=True, timeout=300, check=False
         )
     finally:
         subprocess.run(["git", "checkout", "--", "src"], cwd=producer, env=env, check=True)
-    assert broken.returncode == 1, broken.stdout[-3000:]
+    assert broken.returncode != 0, broken.stdout[-3000:]
     assert "a VehicleListed v1 event" in broken.stdout
     assert "Actual map is missing the following keys: title" in broken.stdout, broken.stdout[-3000:]
 

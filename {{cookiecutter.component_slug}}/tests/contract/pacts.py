@@ -109,7 +109,7 @@ def for_this_component(pact_file: Path) -> bool:
 def shared_pact_files(download: Path, sources: str) -> list[Path]:
     """This component's pacts from the places ``sources`` names (``PACT_SOURCES``), without a Pact Broker.
 
-    ``make test-contract PACT_SOURCES="../pricing/pacts https://example.org/pacts/pricing-inventory.json"``:
+    ``make verify-pacts PACT_SOURCES="../pricing/pacts https://example.org/pacts/pricing-inventory.json"``:
     folders (a consumer component's ``pacts/``, or one both squads point at) and http(s) URLs of pact
     files, separated by spaces. A URL's pact is downloaded into ``download`` first. Only the pacts whose
     provider is this component are kept.
