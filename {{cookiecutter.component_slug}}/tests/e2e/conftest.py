@@ -22,6 +22,7 @@ import boto3
 import pytest
 
 from local_deploy.processes import process_group
+from scripts.targets import Target
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = os.environ.get("E2E_TARGET", "local")
@@ -33,15 +34,20 @@ LOCAL_START_SECONDS = 120
 
 @dataclass(frozen=True)
 class Deployment:
-    outputs: dict[str, Any]
+    """The deployment under test: its outputs and clients (the `Target` that `make load` and the recovery
+    tools use), the region its API requests are signed for, and where its functions log."""
+
+    target: Target
     region: str
-    endpoints: dict[str, str]
     # The local deploy's output, where its functions log; None on AWS, where CloudWatch Logs has them.
     log_path: Path | None = None
 
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.target.outputs
+
     def client(self, service: str) -> Any:
-        endpoint = self.endpoints.get(service)
-        return boto3.client(service, region_name=self.region, endpoint_url=endpoint)  # type: ignore[call-overload]
+        return self.target.client(service)
 
     def log_lines(self, correlation_id: str) -> list[dict[str, Any]]:
         """Every JSON log line of the component's functions that carries ``correlation_id``.
@@ -92,7 +98,7 @@ def deployed_on_aws() -> Deployment:
     cloudformation = boto3.client("cloudformation")
     (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
-    return Deployment(outputs=outputs, region=cloudformation.meta.region_name, endpoints={})
+    return Deployment(Target(outputs), region=cloudformation.meta.region_name)
 
 
 def deployed_locally(scratch: Path) -> Iterator[Deployment]:
@@ -115,23 +121,10 @@ def deployed_locally(scratch: Path) -> Iterator[Deployment]:
                     )
                 time.sleep(0.1)
             outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
-            yield Deployment(
-                outputs=outputs,
-                region=outputs["Region"],
-                endpoints=local_endpoints(outputs),
-                log_path=log_path,
-            )
+            target = Target(outputs, endpoints=outputs["Endpoints"], region=outputs["Region"])
+            yield Deployment(target, region=outputs["Region"], log_path=log_path)
         finally:
             # SIGTERM: the local deploy stops its emulators by PID before it exits. Whatever a stop that
             # fails or hangs leaves behind, the group kill ends.
             process.terminate()
             process.wait(timeout=30)
-
-
-def local_endpoints(outputs: dict[str, Any]) -> dict[str, str]:
-    endpoints: dict[str, str] = outputs["Endpoints"]
-    return {
-        "dynamodb": endpoints["dynamodb"],
-        "events": endpoints["eventbridge"],
-        "sqs": endpoints["sqs"],
-    }

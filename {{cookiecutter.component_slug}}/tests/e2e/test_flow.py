@@ -448,9 +448,7 @@ def test_under_load_every_acknowledged_command_s_events_are_published{% if cooki
     deployment: Deployment,
 ) -> None:
     # `make load`, briefly: two clients for three seconds, on this deployment.
-    target = targets.Target(deployment.outputs, deployment.outputs.get("Endpoints", {}), deployment.region)
-
-    done = load.run(target, clients=2, seconds=3, settle=PATIENCE_SECONDS, max_commands=500)
+    done = load.run(deployment.target, clients=2, seconds=3, settle=PATIENCE_SECONDS, max_commands=500)
 
     shown = load.report(done, "this deployment")
     assert done.accepted, shown
