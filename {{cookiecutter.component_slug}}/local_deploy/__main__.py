@@ -10,6 +10,7 @@ Linux: see ``local_deploy.processes``).
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 {%- if cookiecutter.command_api %}
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    # `kill -USR1 <pid>` prints where every thread is: what a deploy that does not stop is waiting for
+    # (the tests send it before they kill one that did not stop in time).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         template = stack_template(Path(arguments.assembly))
     except (OSError, TemplateError) as error:

@@ -194,10 +194,12 @@ def _output_once_stopped(process: subprocess.Popen[bytes], after: str, seconds: 
     try:
         return process.communicate(timeout=seconds)[0].decode()
     except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)  # Its threads' stacks, into what it printed: where it waits.
+        time.sleep(1)
         process.kill()
         printed = process.communicate()[0].decode()
         stopped = f"the local deploy did not stop within {seconds:g} s of {after}"
-        raise AssertionError(f"{stopped}:\n{printed[-4000:]}") from None
+        raise AssertionError(f"{stopped}:\n{printed[-6000:]}") from None
 
 
 def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> None:
@@ -235,7 +237,7 @@ def test_a_second_component_joins_the_emulators_of_a_running_local_deploy(tmp_pa
             joined = _started(guest, second / "outputs.json")
 
             guest.send_signal(signal.SIGINT)
-            printed = guest.communicate(timeout=30)[0].decode()
+            printed = _output_once_stopped(guest, after="Ctrl-C")
 
         assert guest.returncode == 0, printed
         assert joined["Endpoints"] == hosted["Endpoints"]
