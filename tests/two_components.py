@@ -50,12 +50,14 @@ import json, sys, time, uuid
 from pathlib import Path
 
 from inventory.store.event_store import EventStore
-from tests.e2e.conftest import Deployment, local_endpoints
+from scripts.targets import Target
+from tests.e2e.conftest import Deployment
 from tests.e2e.test_flow import call
 
 def deployment(outputs_file):
     outputs = json.loads(Path(outputs_file).read_text(encoding="utf-8"))
-    return Deployment(outputs=outputs, region=outputs["Region"], endpoints=local_endpoints(outputs))
+    target = Target(outputs, endpoints=outputs["Endpoints"], region=outputs["Region"])
+    return Deployment(target, region=outputs["Region"])
 
 producer, consumer = deployment(sys.argv[1]), deployment(sys.argv[2])
 identity = f"two-squads-{uuid.uuid4().hex[:8]}"

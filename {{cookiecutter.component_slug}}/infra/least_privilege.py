@@ -259,7 +259,6 @@ class Code:
             for node in scope.tree.body:
                 self._index(scope, node, scope.module, None)
         self.services = self._client_services()
-        self.prefixes = {_session().get_service_model(service).signing_name for service in self.services}
         # What each handler reaches, found once: every stack's functions run the same handlers.
         self.reached: dict[str, Reach] = {}
         self.library_calls: dict[str, list[Call]] = {}
