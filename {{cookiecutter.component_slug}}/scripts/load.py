@@ -80,6 +80,8 @@ from scripts.api_client import {% if cookiecutter.jwt_authoriser %}bearer_token,
 MAX_CLIENTS = 32
 MAX_DURATION_SECONDS = 300
 MAX_COMMANDS = 20_000
+# How often the wait after the load looks for its events: the figures it reports are this coarse.
+POLL_SECONDS = 0.25
 # Price changes after each listing: the mix of new aggregates and commands on existing ones.
 PRICE_CHANGES = 3
 LISTED, PRICE_CHANGED = "{{ A }}Listed", "{{ A }}PriceChanged"
@@ -354,7 +356,7 @@ def run(target: targets.Target, *, clients: int, seconds: float, settle: float, 
             if published_after is not None:
                 break
 {%- endif %}
-            time.sleep(1)
+            time.sleep(POLL_SECONDS)
         # A moment more for duplicates: an event published twice would show by now.
         time.sleep(1)
     return Load(
