@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.machine import described, seconds_for_additions
 from tests.rendering import BIN, cookiecutter_config, render_cookiecutter, render_copier, tool_environment
 
 ONE_FILE_TEMPLATE = {
@@ -143,6 +144,8 @@ def main() -> None:
     )
     parser.add_argument("--cold", action="store_true", help="first loops with empty uv and npm caches")
     args = parser.parse_args()
+    # First, on an idle machine: the figure that lets this run's timings be read beside another day's.
+    print(described(seconds_for_additions()))
     compiled = any((BIN.parent / "lib").glob("python3*/site-packages/cookiecutter/__pycache__/*.pyc"))
     pyc = "with" if compiled else "without"
     table(

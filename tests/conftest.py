@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.machine import described, seconds_for_additions
 from tests.scratch import Scratch
 
 
@@ -19,6 +20,14 @@ def pytest_configure(config: pytest.Config) -> None:
     scratch = Scratch()
     config.option.basetemp = str(scratch.basetemp)
     config.add_cleanup(scratch.close)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """After a distributed run (`make test`, `make test-fast`), the machine's speed beside its durations:
+    the suite's time follows it (docs/benchmarks.md). Measured once the workers are done, on an idle
+    machine; a run of one file does not pay the few seconds."""
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        terminalreporter.write_line(described(seconds_for_additions()))
 
 
 @pytest.fixture(scope="session")
