@@ -2,9 +2,9 @@
 
 The slow tests are the template's health check: render with a tool, `make install verify` in the
 component (lint, types, every test, the synth gates, the local deploy and the end-to-end tests on it),
-exactly what a squad's pull request runs. They cover every option off (with copier) and FIFO
-buffering, the one option whose integration tests differ; the default answers (with cookiecutter) are
-covered by tests/test_quickstart.py, which runs the README's quickstart as written.
+exactly what a squad's pull request runs. They cover every option off (with copier) and every option on
+with the longest names (on the Node.js major the component's CI runs); the default answers (with
+cookiecutter) are covered by tests/test_quickstart.py, which runs the README's quickstart as written.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from scripts.sync_questions import questions
+from tests.ci_node import ci_node_major, fetch_node
 from tests.rendering import ALL_OFF_OPTIONS, BIN, EVERY_OPTION_ON, LONGEST_NAMES, ROOT
 
 BOOTSTRAP = ROOT / "bootstrap.sh"
@@ -118,19 +119,24 @@ FULL_CHECKS = pytest.mark.xdist_group("bootstrap-full-checks")
 
 @pytest.mark.slow
 @FULL_CHECKS
-def test_every_option_on_with_the_longest_names_installs_lints_and_tests_green(
+def test_every_option_on_with_the_longest_names_installs_lints_and_tests_green_on_the_ci_s_node(
     tmp_path: Path, mypy_cache: Path
 ) -> None:
     # Every option on: the JWT authoriser in front of the API, the consumer on a FIFO queue, through
     # every test, the end-to-end tests on the local deploy included (tokens signed by its own key). And
     # every name at the longest the rules allow: they reach the code's formatting, the resource names
-    # (within their limits, which the synth gates hold), the documents and the secret scan.
+    # (within their limits, which the synth gates hold), the documents and the secret scan. On the
+    # Node.js major the component's CI runs (the other full checks run on this machine's own Node).
+    major = ci_node_major()
+    node = fetch_node(major, tmp_path / "node")
+    path = os.pathsep.join((str(node), str(BIN), os.environ["PATH"]))
+    env = {**shared_mypy_cache(mypy_cache), "PATH": path}
+    found = subprocess.run(["node", "--version"], env=env, capture_output=True, text=True, check=True)
+    assert found.stdout.startswith(f"v{major}."), found.stdout
     answers = {**LONGEST_NAMES, **EVERY_OPTION_ON}
-    result = bootstrap(
-        "--output-dir", str(tmp_path), *as_arguments(answers), cwd=tmp_path, env=shared_mypy_cache(mypy_cache)
-    )
+    result = bootstrap("--output-dir", str(tmp_path / "out"), *as_arguments(answers), cwd=tmp_path, env=env)
     assert_verified(result, "cookiecutter")
-    component = tmp_path / str(LONGEST_NAMES["component_slug"])
+    component = tmp_path / "out" / str(LONGEST_NAMES["component_slug"])
     package = component / "src" / str(LONGEST_NAMES["package_name"])
     assert "SqsFifoPartialProcessor" in (package / "handlers" / "consumer.py").read_text(encoding="utf-8")
     assert (package / "handlers" / "authorizer.py").is_file()

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from tests.actionlint import actionlint, lint_project
+from tests.ci_node import ci_node_major
 from tests.rendering import OPTIONS, ROOT, SUPPORTED_OPTION_SETS, TEMPLATE_DIR
 from tests.supply_chain import action_pins, audit_problems, pin_problems
 
@@ -82,6 +83,25 @@ def test_the_template_workflow_installs_the_makefiles_uv() -> None:
 def test_the_component_setup_installs_the_components_uv() -> None:
     steps = load(COMPONENT_SETUP_ACTION)["runs"]["steps"]
     assert setup_uv_versions(steps) == [uv_version_in(TEMPLATE_DIR / "scripts" / "uv")]
+
+
+def setup_node_versions(steps: list[dict[str, Any]]) -> list[str]:
+    return [
+        str(s["with"]["node-version"])
+        for s in steps
+        if str(s.get("uses", "")).startswith("actions/setup-node@")
+    ]
+
+
+def test_the_template_workflow_sets_up_the_node_the_components_ci_runs() -> None:
+    # One Node major: the one the component's CI names, which the every-option full check runs on
+    # (tests/test_bootstrap.py; component ADR 0027).
+    component = setup_node_versions(load(COMPONENT_SETUP_ACTION)["runs"]["steps"])
+    assert component == [ci_node_major()]
+    jobs = load(TEMPLATE_HEALTH)["jobs"]
+    versions = [version for job in jobs.values() for version in setup_node_versions(job["steps"])]
+    assert versions, "template-health.yml installs Node with actions/setup-node"
+    assert set(versions) == {ci_node_major()}
 
 
 BROKEN_JOBS = {

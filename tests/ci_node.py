@@ -1,0 +1,61 @@
+"""The Node.js release the component's CI runs on, fetched for a test to run the component on it too.
+
+The machines this suite runs on may have an older Node (this one has 20, past its end of life); the
+component's CI names its own major in one place (its setup action). A full check that runs on that
+major shows the component works where its pull requests are checked, not only here. Node's own builds
+are published on npm (`node-<platform>-<arch>`), so the download comes from the registry `npm ci`
+already uses, and npm's cache keeps it for the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+from tests.rendering import TEMPLATE_DIR
+
+SETUP_ACTION = TEMPLATE_DIR / ".github" / "actions" / "setup" / "action.yml"
+NODE_VERSION = re.compile(r'^\s*node-version:\s*"(?P<major>\d+)"\s*$', re.MULTILINE)
+ARCHITECTURES = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def ci_node_major(action: Path = SETUP_ACTION) -> str:
+    """The Node.js major the component's CI sets up (its setup action's `node-version`)."""
+    found = NODE_VERSION.findall(action.read_text(encoding="utf-8"))
+    assert len(found) == 1, f'{action}: expected one `node-version: "<major>"`, found {found}'
+    return str(found[0])
+
+
+def node_package(major: str) -> str:
+    """The npm package of Node's own build for this machine, at the newest release of ``major``."""
+    system = {"linux": "linux", "darwin": "darwin"}.get(sys.platform)
+    architecture = ARCHITECTURES.get(platform.machine().lower())
+    if system is None or architecture is None:
+        raise AssertionError(f"Node publishes no build on npm for {sys.platform}/{platform.machine()}")
+    return f"node-{system}-{architecture}@{major}"
+
+
+def fetch_node(major: str, destination: Path) -> Path:
+    """Node ``major`` unpacked under ``destination``; the folder of its `node` binary, to put on PATH."""
+    destination.mkdir(parents=True, exist_ok=True)
+    packed = subprocess.run(
+        ["npm", "pack", node_package(major), "--json", "--pack-destination", str(destination)],
+        cwd=destination,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert packed.returncode == 0, f"npm pack {node_package(major)} failed:\n{packed.stderr[-3000:]}"
+    (archive,) = json.loads(packed.stdout)
+    with tarfile.open(destination / archive["filename"]) as unpacked:
+        unpacked.extractall(destination, filter="data")
+    binary = destination / "package" / "bin" / "node"
+    version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith(f"v{major}."), f"{binary} is {version.strip()}, not Node {major}"
+    return binary.parent
