@@ -19,6 +19,8 @@ from source again.
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -48,24 +50,73 @@ def render_one_file(template: Path, output: Path) -> None:
     subprocess.run([*command, str(template), "--output-dir", str(output)], env=tool_environment(), check=True)
 
 
-def table(title: str, timings: dict[str, list[float]], baseline: str) -> None:
-    reference = statistics.median(timings[baseline])
-    print(f"\n{title} (seconds; ratio to {baseline})")
-    print(f"| {'what':<34} | {'median':>7} | {'min':>7} | {'max':>7} | {'ratio':>6} |")
-    print(f"|{'-' * 36}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
+def copied_templates(root: Path) -> tuple[Path, Path]:
+    """Each tool's floor for this component: its files, as a default render writes them, in a template
+    that copies them and renders nothing (cookiecutter's `_copy_without_render`, copier's templates
+    suffix that no file has), with neither hooks nor tasks. What the tool costs for this many files."""
+    rendered = render_cookiecutter({}, root / "rendered")
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=rendered, capture_output=True, check=True)
+    files = [name for name in listed.stdout.decode().split("\0") if name]
+    by_cookiecutter, by_copier = root / "copied-cookiecutter", root / "copied-copier"
+    for body in (by_cookiecutter / "{{cookiecutter.slug}}", by_copier / "template"):
+        for name in files:
+            (body / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(rendered / name, body / name)
+    (by_cookiecutter / "cookiecutter.json").write_text(
+        json.dumps({"slug": rendered.name, "_copy_without_render": ["*"]}), encoding="utf-8"
+    )
+    (by_copier / "copier.yml").write_text(
+        "_subdirectory: template\n_templates_suffix: .jinja\n"
+        f"slug:\n  type: str\n  default: {rendered.name}\n",
+        encoding="utf-8",
+    )
+    identity = ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"]
+    for command in (
+        ["init", "--quiet", "-b", "main"],
+        ["add", "--all"],
+        [*identity, "commit", "--quiet", "-m", "copy"],
+    ):
+        subprocess.run(["git", *command], cwd=by_copier, capture_output=True, check=True)
+    return by_cookiecutter, by_copier
+
+
+def table(title: str, timings: dict[str, list[float]], baselines: dict[str, str]) -> None:
+    """One row per measurement; its ratio to the row ``baselines`` names for it (itself when none)."""
+    print(f"\n{title} (seconds)")
+    print(f"| {'what':<40} | {'median':>7} | {'min':>7} | {'max':>7} | {'ratio':>6} | {'to':<40} |")
+    print(f"|{'-' * 42}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 42}|")
     for name, samples in timings.items():
+        baseline = baselines.get(name, name)
         median = statistics.median(samples)
-        cells = f"{median:7.2f} | {min(samples):7.2f} | {max(samples):7.2f} | {median / reference:6.2f}"
-        print(f"| {name:<34} | {cells} |")
+        ratio = median / statistics.median(timings[baseline])
+        cells = f"{median:7.2f} | {min(samples):7.2f} | {max(samples):7.2f} | {ratio:6.2f}"
+        print(f"| {name:<40} | {cells} | {baseline if baseline != name else '':<40} |")
+
+
+ONE_FILE = "one-file template, cookiecutter"
+COPIED_COOKIECUTTER = "its files copied, cookiecutter (floor)"
+COPIED_COPIER = "its files copied, copier (floor)"
+BY_COOKIECUTTER = "this template, cookiecutter"
+BY_COPIER = "this template, copier"
+# Each render beside what the tool takes anyway: its own start-up (the one-file template), and writing
+# this many files without rendering one (the floors). The goal is on the rows of this template.
+RENDER_BASELINES = {
+    COPIED_COOKIECUTTER: ONE_FILE,
+    BY_COOKIECUTTER: COPIED_COOKIECUTTER,
+    BY_COPIER: COPIED_COPIER,
+}
 
 
 def measure_renders(rounds: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="bench-one-file-") as scratch:
-        template = one_file_template(Path(scratch))
+        template = one_file_template(Path(scratch) / "one-file")
+        by_cookiecutter, by_copier = copied_templates(Path(scratch))
         renders: dict[str, Callable[[Path], object]] = {
-            "one-file template, cookiecutter": lambda out: render_one_file(template, out),
-            "this template, cookiecutter": lambda out: render_cookiecutter({}, out),
-            "this template, copier": lambda out: render_copier({}, out / "component"),
+            ONE_FILE: lambda out: render_one_file(template, out),
+            COPIED_COOKIECUTTER: lambda out: render_one_file(by_cookiecutter, out),
+            BY_COOKIECUTTER: lambda out: render_cookiecutter({}, out),
+            COPIED_COPIER: lambda out: render_copier({}, out / "component", template=str(by_copier)),
+            BY_COPIER: lambda out: render_copier({}, out / "component"),
         }
         timings: dict[str, list[float]] = {name: [] for name in renders}
         for _ in range(rounds):
@@ -86,6 +137,12 @@ def component_environment(caches: Path | None) -> dict[str, str]:
     return env
 
 
+BEFORE_INSTALL, AFTER_INSTALL = "before: sync with bytecode, npm ci", "now: make install"
+FIRST_LOOPS = (AFTER_INSTALL,)
+BEFORE_BYTECODE, AFTER_BYTECODE = "before: compiled on every run", "now: bytecode kept"
+NEXT_LOOPS = (AFTER_BYTECODE,)
+
+
 def first_loop(install: list[list[str]], cold: bool) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-loop-") as scratch:
         env = component_environment(Path(scratch) / "caches" if cold else None)
@@ -98,11 +155,11 @@ def first_loop(install: list[list[str]], cold: bool) -> float:
 
 def measure_first_loop(rounds: int, cold: bool) -> dict[str, list[float]]:
     loops = {
-        "before: sync with bytecode, npm ci": [
+        BEFORE_INSTALL: [
             ["uv", "sync", "--locked", "--compile-bytecode", "--quiet"],
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
         ],
-        "now: make install": [["make", "--no-print-directory", "install"]],
+        AFTER_INSTALL: [["make", "--no-print-directory", "install"]],
     }
     timings: dict[str, list[float]] = {name: [] for name in loops}
     for _ in range(rounds):
@@ -124,8 +181,8 @@ def measure_next_loop(rounds: int) -> dict[str, list[float]]:
             subprocess.run(command, cwd=component, env=env, check=True, capture_output=True)
         from_source = {**env, "PYTHONPYCACHEPREFIX": str(Path(scratch) / "no-bytecode")}
         runs = {
-            "before: compiled on every run": ([*test_unit, "PYTHONDONTWRITEBYTECODE=1"], from_source),
-            "now: bytecode kept": (test_unit, env),
+            BEFORE_BYTECODE: ([*test_unit, "PYTHONDONTWRITEBYTECODE=1"], from_source),
+            AFTER_BYTECODE: (test_unit, env),
         }
         timings: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(rounds):
@@ -151,19 +208,19 @@ def main() -> None:
     table(
         f"Default render, {args.rounds} rounds alternating, template tools {pyc} .pyc, Jinja cache warm",
         measure_renders(args.rounds),
-        "one-file template, cookiecutter",
+        RENDER_BASELINES,
     )
     if args.loop_rounds:
         table(
             f"Render -> install -> green unit tests, {'empty' if args.cold else 'warm'} caches,"
             f" {args.loop_rounds} rounds alternating",
             measure_first_loop(args.loop_rounds, args.cold),
-            "before: sync with bytecode, npm ci",
+            dict.fromkeys(FIRST_LOOPS, BEFORE_INSTALL),
         )
         table(
             f"The next make test-unit in the same component, {args.loop_rounds} rounds alternating",
             measure_next_loop(args.loop_rounds),
-            "before: compiled on every run",
+            dict.fromkeys(NEXT_LOOPS, BEFORE_BYTECODE),
         )
 
 
