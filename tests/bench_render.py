@@ -5,9 +5,10 @@
     uv run python -m tests.bench_render --rounds 1 --loop-rounds 1 --cold   # downloads about 1 GB
 
 Render: the median wall time of a default render with each tool's real command line, post-generation
-step (first commit) included, beside a plain cookiecutter render of a one-file template: the ratio is
-this template's overhead over the tool's own start-up. Rounds alternate between the three, so machine
-noise falls on all alike.
+step (first commit) included, beside each tool's floor: the same files in a template that copies them
+and renders nothing, no hooks (what the tool costs for this many files), and a cookiecutter render of a
+one-file template (the tool's start-up). Each row's ratio is to its own baseline; rounds alternate
+between the five, so machine noise falls on all alike. The machine's speed is printed first.
 
 First loop: render, `make install`, `make test-unit` in the new component (warm uv and npm caches, uv
 on PATH as bootstrap.sh leaves it), beside the same loop as the component installed before the
