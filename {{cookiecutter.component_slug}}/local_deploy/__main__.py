@@ -19,7 +19,9 @@ import re
 import signal
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -43,6 +45,8 @@ from local_deploy.tokens import LocalIssuer
 
 ROOT = Path(__file__).resolve().parent.parent
 IDLE_SECONDS = 0.2
+# Set by the first Ctrl-C or SIGTERM (see _interrupt), and read by the loop that runs the functions.
+STOPPING = threading.Event()
 REGION = "{{ cookiecutter.aws_region }}"
 
 
@@ -158,12 +162,10 @@ def main(argv: list[str] | None = None) -> int:
 {%- endif %}
         print(report, flush=True)
         outputs_file.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
-        while True:
-            if deployment.poll() == 0:
-                time.sleep(IDLE_SECONDS)
+        run_until_stopped(deployment.poll)
+        return _stopped()
     except KeyboardInterrupt:
-        print("stopping the local deploy", flush=True)
-        return 0
+        return _stopped()
     except TemplateError as error:
         print(f"local deploy refused the template: {error}", file=sys.stderr)
         return 1
@@ -210,7 +212,24 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     ignored from this moment, so it cannot cut the clean-up short, however long that takes to begin."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Recorded before it is raised: Python drops an exception raised while a finaliser runs (a socket's
+    # or a response's, which boto3 leaves to the garbage collector), and with every later signal ignored
+    # the deploy would run on for good. run_until_stopped reads the record.
+    STOPPING.set()
     raise KeyboardInterrupt
+
+
+def run_until_stopped(poll: Callable[[], int]) -> None:
+    """Run the functions on their event sources (``poll`` once per round) until Ctrl-C or SIGTERM, even
+    when the KeyboardInterrupt of that signal was lost in a finaliser."""
+    while not STOPPING.is_set():
+        if poll() == 0:
+            time.sleep(IDLE_SECONDS)
+
+
+def _stopped() -> int:
+    print("stopping the local deploy", flush=True)
+    return 0
 
 
 {% if cookiecutter.command_api -%}

@@ -28,6 +28,7 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 
+import local_deploy.__main__ as entry
 from local_deploy.deploy import LocalDeployment
 from local_deploy.processes import process_group, spawn
 from local_deploy.template import Stack, TemplateError
@@ -316,6 +317,41 @@ def _ctrl_c_test_that_times_out(tmp_path: Path, started: list[int]) -> None:
         process.send_signal(signal.SIGSTOP)  # Hung: it never handles the Ctrl-C.
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=1)
+
+
+def test_a_ctrl_c_that_lands_in_a_finaliser_still_stops_the_local_deploy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Python prints and drops an exception raised while a finaliser runs: the signal handler's
+    # KeyboardInterrupt, when Ctrl-C comes during one (boto3 leaves its sockets and responses to the
+    # garbage collector, so it often does). Here a finaliser receives the Ctrl-C itself, in this process.
+    monkeypatch.setattr(entry, "STOPPING", threading.Event())
+    lost: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", lost.append)
+    rounds: list[int] = []
+
+    class Finalised:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # The handler runs here, inside the finaliser.
+
+    def poll() -> int:
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            Finalised()  # Finalised at once: nothing refers to it.
+        assert len(rounds) < 20, "the local deploy ran on after its Ctrl-C"
+        return 0
+
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, entry._interrupt)
+    try:
+        entry.run_until_stopped(poll)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+
+    assert [type(dropped.exc_value) for dropped in lost] == [KeyboardInterrupt], "the Ctrl-C was not lost"
+    assert rounds == [0], "it stopped after the round the Ctrl-C came in"
 
 
 def test_a_child_started_from_a_short_lived_thread_outlives_the_thread() -> None:
