@@ -40,7 +40,7 @@ test: lint ## The whole suite: lint, then every test (renders, tool parity, bad 
 test-fast: install ## Everything but the slow full-component checks
 	$(RUN) pytest -n $(WORKERS) --dist loadgroup -m "not slow"
 
-bench: install ## Render time beside a one-file template and each tool's floor (the files copied); render -> install -> unit tests beside the old install
+bench: install ## Render time beside a one-file template and each tool's floor (the files copied); render -> install -> unit tests beside the old install; make synth beside the CDK CLI
 	$(RUN) python -m tests.bench_render
 
 questions: install ## Regenerate cookiecutter.json from copier.yml

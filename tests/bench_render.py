@@ -1,8 +1,9 @@
-"""Render and first-loop benchmarks, each measured side by side with its baseline in one run.
+"""Render, first-loop and synth benchmarks, each measured side by side with its baseline in one run.
 
-    make bench                                   # both tables
+    make bench                                   # every table
     uv run python -m tests.bench_render --rounds 7 --loop-rounds 2
     uv run python -m tests.bench_render --rounds 1 --loop-rounds 1 --cold   # downloads about 1 GB
+    uv run python -m tests.bench_render --rounds 3 --loop-rounds 0 --synth-rounds 0  # renders only
 
 Render: the median wall time of a default render with each tool's real command line, post-generation
 step (first commit) included, beside each tool's floor: the same files in a template that copies them
@@ -15,6 +16,9 @@ on PATH as bootstrap.sh leaves it), beside the same loop as the component instal
 install became lazy (`uv sync --locked --compile-bytecode` and `npm ci` up front). Then the next
 `make test-unit` in one component, with the bytecode its first run kept, beside every module compiled
 from source again.
+
+Synth: `make synth` in a default component, warm, beside the CDK CLI's recipe for the same checks
+(`cdk synth` per stage, then the component's cfn-lint rules), alternating.
 """
 
 from __future__ import annotations
@@ -138,6 +142,8 @@ def component_environment(caches: Path | None) -> dict[str, str]:
     return env
 
 
+# The stages `make synth` synthesizes (the component's settings.STAGES).
+STAGES = ("dev", "prod")
 BEFORE_INSTALL, AFTER_INSTALL = "before: sync with bytecode, npm ci", "now: make install"
 FIRST_LOOPS = (AFTER_INSTALL,)
 BEFORE_BYTECODE, AFTER_BYTECODE = "before: compiled on every run", "now: bytecode kept"
@@ -194,6 +200,40 @@ def measure_next_loop(rounds: int) -> dict[str, list[float]]:
     return timings
 
 
+CLI_SYNTH, MAKE_SYNTH = "the CDK CLI per stage, then cfn-lint", "make synth"
+
+
+def measure_synth(rounds: int) -> dict[str, list[float]]:
+    """`make synth` (both stages in one process, cdk-nag, then cfn-lint with the component's rules) in a
+    default component, warm (its first synth, which writes the bytecode, not timed), beside the recipe
+    the CDK's documentation leads to: `cdk synth` for each stage, then the same cfn-lint rules."""
+    with tempfile.TemporaryDirectory(prefix="bench-synth-") as scratch:
+        env = component_environment(None)
+        component = render_cookiecutter({}, Path(scratch) / "out")
+        make_synth = ["make", "--no-print-directory", "synth"]
+        node_tools = ["make", "--no-print-directory", "node_modules/.package-lock.json"]  # the CDK CLI
+        for command in (["make", "--no-print-directory", "install"], node_tools, make_synth):
+            subprocess.run(command, cwd=component, env=env, check=True, capture_output=True)
+        out = Path(scratch) / "cli.out"
+        cli = [
+            *(
+                ["npx", "cdk", "synth", "-c", f"stage={stage}", "-o", str(out / stage), "--quiet"]
+                for stage in STAGES
+            ),
+            ["scripts/uv", "run", "--locked", "python", "-m", "infra.lint", *(str(out / s) for s in STAGES)],
+        ]
+        recipes = {CLI_SYNTH: cli, MAKE_SYNTH: [make_synth]}
+        timings: dict[str, list[float]] = {name: [] for name in recipes}
+        for _ in range(rounds):
+            for name, commands in recipes.items():
+                shutil.rmtree(out, ignore_errors=True)
+                started = time.perf_counter()
+                for command in commands:
+                    subprocess.run(command, cwd=component, env=env, check=True, capture_output=True)
+                timings[name].append(time.perf_counter() - started)
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7, help="renders per row (default: 7)")
@@ -201,6 +241,7 @@ def main() -> None:
         "--loop-rounds", type=int, default=2, help="first loops per row (default: 2; 0 skips)"
     )
     parser.add_argument("--cold", action="store_true", help="first loops with empty uv and npm caches")
+    parser.add_argument("--synth-rounds", type=int, default=2, help="synths per row (default: 2; 0 skips)")
     args = parser.parse_args()
     # First, on an idle machine: the figure that lets this run's timings be read beside another day's.
     print(described(seconds_for_additions()))
@@ -222,6 +263,12 @@ def main() -> None:
             f"The next make test-unit in the same component, {args.loop_rounds} rounds alternating",
             measure_next_loop(args.loop_rounds),
             dict.fromkeys(NEXT_LOOPS, BEFORE_BYTECODE),
+        )
+    if args.synth_rounds:
+        table(
+            f"Synth of both stages with cdk-nag and cfn-lint, warm, {args.synth_rounds} rounds alternating",
+            measure_synth(args.synth_rounds),
+            {MAKE_SYNTH: CLI_SYNTH},
         )
 
 
