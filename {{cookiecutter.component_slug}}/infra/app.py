@@ -8,9 +8,10 @@ uv run python -m infra synth DIR  # `make synth`: every stage into DIR/<stage>, 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,25 @@ from {{ cookiecutter.package_name }}.settings import STAGES
 from infra.naming import Deployment
 from infra.stack import ComponentStack
 
-CODEOWNERS = Path(__file__).resolve().parent.parent / ".github" / "CODEOWNERS"
+ROOT = Path(__file__).resolve().parent.parent
+CODEOWNERS = ROOT / ".github" / "CODEOWNERS"
+CDK_JSON = ROOT / "cdk.json"
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The context cdk.json gives the app (feature flags; settings such as ``alarm_email``).
+
+    The CDK CLI passes it to the app it runs (`make deploy`, `make destroy`); the apps built in this
+    process (`make synth`, `make docs`, the stack tests) read it here, so what they check is the stack
+    that is deployed.
+    """
+    document = json.loads(CDK_JSON.read_text(encoding="utf-8"))
+    return dict(document.get("context", {}))
+
+
+def new_app(context: Mapping[str, Any] | None = None, **props: Any) -> App:
+    """An app with cdk.json's context, then ``context`` over it, as ``cdk -c`` would put it."""
+    return App(context={**cdk_json_context(), **(context or {})}, **props)
 
 
 def owning_team() -> str:
@@ -75,7 +94,7 @@ def stage_app(stage: str, outdir: Path) -> App:
     runs the same schema rules right after as a gate, and `make test-infra` runs the validator on the
     same stacks and fails on any finding of it (ADR 0008). Starting it costs about 6 s of CPU.
     """
-    app = App(outdir=str(outdir), context={"stage": stage}, builtin_cloud_formation_validation=False)
+    app = new_app({"stage": stage}, outdir=str(outdir), builtin_cloud_formation_validation=False)
     build(app, Deployment.from_context({**app.node.get_all_context(), "stage": stage}))
     check(app)
     return app
@@ -89,7 +108,7 @@ def template(deployment: Deployment) -> dict[str, Any]:
     and the synth takes a fifth of a second instead of seconds.
     """
     with tempfile.TemporaryDirectory(prefix="cdk.out-") as outdir:
-        app = App(outdir=outdir, builtin_cloud_formation_validation=False)
+        app = new_app(outdir=outdir, builtin_cloud_formation_validation=False)
         stack = build(app, deployment)
         return dict(app.synth().get_stack_by_name(stack.stack_name).template)
 
@@ -113,7 +132,8 @@ def synth_stages(root: Path, stages: Sequence[str] = STAGES) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     if not arguments:
-        # What the CDK CLI runs (cdk.json): the context and outdir come from its environment variables.
+        # What the CDK CLI runs (cdk.json): the context (cdk.json's with the `-c` options over it) and the
+        # outdir come from its environment variables.
         app = App()
         build(app, Deployment.from_context(app.node.get_all_context()))
         check(app)

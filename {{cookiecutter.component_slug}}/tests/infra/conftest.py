@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
 from aws_cdk.assertions import Template
 
-from infra.app import build, check
+from infra.app import build, check, new_app
 from infra.naming import Deployment
 
 DEV = Deployment(stage="dev")
@@ -52,7 +51,7 @@ class Synthesized:
 @pytest.fixture(scope="session")
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app = App(outdir=str(outdir))
+    app = new_app(outdir=str(outdir))
     built = {deployment.stack_name: build(app, deployment) for deployment in (DEV, PROD, TRACED)}
     check(app)
     assembly = app.synth()

@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
 from {{ cookiecutter.package_name }} import settings
 from {{ cookiecutter.package_name }}.handlers import {% if cookiecutter.command_api %}api, {% endif %}{% if cookiecutter.consumer %}consumer, {% endif %}publisher
 from {{ cookiecutter.package_name }}.tracing import TRACING_VARIABLE
 
-from infra.app import build
+from infra import app
+from infra.app import build, new_app, stage_app
 from infra.naming import Deployment
+from infra.stack import ComponentStack
 from tests.infra.conftest import {% if cookiecutter.consumer %}DEV, {% endif %}Synthesized, validation_report
 {%- if cookiecutter.consumer %}
 from tests.integration import infrastructure
@@ -191,7 +192,7 @@ def test_a_pattern_of_alternatives_is_the_rule_s_whole_pattern(
     assert set(alternatives) == {"$or"}
     monkeypatch.setattr(consumer, "EVENT_PATTERN", alternatives)
 
-    stack = build(App(outdir=str(tmp_path)), DEV)
+    stack = build(new_app(outdir=str(tmp_path)), DEV)
 
     (rule,) = Template.from_stack(stack).find_resources("AWS::Events::Rule").values()
     assert rule["Properties"]["EventPattern"] == alternatives
@@ -585,11 +586,32 @@ def test_every_alarm_notifies_the_encrypted_tls_only_alarm_topic(dev: Synthesize
 def test_an_alarm_email_from_the_context_subscribes_to_the_topic(tmp_path: Path) -> None:
     deployment = Deployment(stage="prod", alarm_email="squad-oncall@example.org")
 
-    stack = build(App(outdir=str(tmp_path)), deployment)
+    stack = build(new_app(outdir=str(tmp_path)), deployment)
 
     (subscription,) = Template.from_stack(stack).find_resources("AWS::SNS::Subscription").values()
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == "squad-oncall@example.org"
+
+
+def test_make_synth_reads_the_context_of_cdk_json_as_the_cdk_cli_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make deploy` runs the CDK CLI, which hands cdk.json's context (feature flags; settings such as
+    # alarm_email) to the app. `make synth`, `make docs` and these tests build the app in their own
+    # process: without reading the same context they would check a stack other than the one deployed.
+    document = json.loads(app.CDK_JSON.read_text(encoding="utf-8"))
+    flag = "@aws-cdk/aws-iam:minimizePolicies"
+    document["context"] = {**document.get("context", {}), flag: True, "alarm_email": "oncall@example.org"}
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps(document), encoding="utf-8")
+    monkeypatch.setattr(app, "CDK_JSON", cdk_json)
+
+    built = stage_app("dev", tmp_path / "cdk.out")
+
+    assert built.node.try_get_context(flag) is True
+    (stack,) = [child for child in built.node.children if isinstance(child, ComponentStack)]
+    (subscription,) = Template.from_stack(stack).find_resources("AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Endpoint"] == "oncall@example.org"
 
 
 def test_the_outputs_an_end_to_end_test_needs(dev: Synthesized) -> None:
