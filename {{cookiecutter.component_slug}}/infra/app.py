@@ -35,7 +35,12 @@ def cdk_json_context() -> dict[str, Any]:
     process (`make synth`, `make docs`, the stack tests) read it here, so what they check is the stack
     that is deployed.
     """
-    document = json.loads(CDK_JSON.read_text(encoding="utf-8"))
+    try:
+        document = json.loads(CDK_JSON.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RuntimeError(
+            f"cannot read the CDK's settings in {CDK_JSON} ({error}): restore it (`git checkout cdk.json`)"
+        ) from error
     return dict(document.get("context", {}))
 
 

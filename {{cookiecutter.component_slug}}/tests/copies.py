@@ -14,9 +14,10 @@ from pathlib import Path
 
 from contracts import schemas
 
-# The docs command draws the README's flow from the stack: the CDK app and the owner it tags it with.
+# The docs command draws the README's flow from the stack: the CDK app, its context (cdk.json) and the
+# owner it tags it with (.github/CODEOWNERS).
 FOLDERS = ("src", "contracts", "docs", "tests", "infra", ".github")
-FILES = ("pyproject.toml", "README.md", "Makefile")
+FILES = ("pyproject.toml", "README.md", "Makefile", "cdk.json")
 
 
 def component_copy(destination: Path) -> Path:
