@@ -48,8 +48,11 @@ LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter\.")
 
 # What each option brings; when the option is off, none of it may appear in any file or path.
 TRACES: dict[str, re.Pattern[str]] = {
+    # cdk.json sets the CDK's feature flags of every module in every render, `@aws-cdk/aws-apigateway:`'s
+    # too (component ADR 8): the API's marks are its own names.
     "command_api": re.compile(
-        r"handlers/api|handlers import api|APIGateway|API Gateway|Command API", re.IGNORECASE
+        r"handlers/api|handlers import api|(?<!@aws-cdk/aws-)APIGateway|API Gateway|Command API",
+        re.IGNORECASE,
     ),
     # SQS also carries the stream's on-failure queue: the consumer's marks are its own names.
     "consumer": re.compile(
