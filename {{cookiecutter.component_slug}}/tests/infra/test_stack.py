@@ -110,6 +110,61 @@ def test_production_tables_are_protected_and_kept(dev: Synthesized, prod: Synthe
     assert scratch["DeletionPolicy"] == "Delete"
 
 
+# The resources that hold data or are known by name outside the stack. CloudFormation replaces a resource
+# whose logical id changes: a new, empty table or queue, the old one deleted (or, in production, kept
+# beside it unused). Renaming or moving a construct changes its id; this set changes only on purpose.
+STATEFUL_TYPES = {
+    "AWS::DynamoDB::Table",
+    "AWS::SQS::Queue",
+    "AWS::KMS::Key",
+    "AWS::Logs::LogGroup",
+    "AWS::Events::EventBus",
+    "AWS::SNS::Topic",
+}
+STATEFUL_IDS = {
+    "Store1D2A845B",
+    "ComponentBus9D6A053F",
+    "StreamFailuresE6D4F770",
+    "PublisherLogsF6EE885C",
+    "AlarmTopicD01E77F9",
+    "AlarmTopicKey57B0D3A7",
+}
+{%- if cookiecutter.consumer %}
+STATEFUL_IDS |= {
+    "IdempotencyC15CBC33",
+    "ConsumerQueue8831D5EC",
+    "ConsumerDlq764F6C13",
+    "ConsumerLogsE1B78D1C",
+}
+{%- endif %}
+{%- if cookiecutter.command_api %}
+STATEFUL_IDS |= {
+    "ApiLogs3D05D88B",
+    "ApiAccessLogsE9DF007D",
+}
+{%- endif %}
+{%- if cookiecutter.jwt_authoriser %}
+STATEFUL_IDS |= {
+    "AuthorizerLogsBA5DABC9",
+}
+{%- endif %}
+
+
+def test_stateful_resources_keep_their_logical_ids(
+    dev: Synthesized, prod: Synthesized, traced: Synthesized
+) -> None:
+    for synthesized in (dev, prod, traced):
+        resources = synthesized.json["Resources"].items()
+        found = {name for name, resource in resources if resource["Type"] in STATEFUL_TYPES}
+        assert found == STATEFUL_IDS, (
+            f"{synthesized.deployment.stack_name}: a stateful resource's logical id changed, and the next "
+            "deploy would replace it with a new, empty one. Keep its construct's id and place in the "
+            "tree, or pin the id (`node.default_child.override_logical_id(...)`); if the replacement is "
+            f"intended, migrate its data first. Found {sorted(found - STATEFUL_IDS)}, "
+            f"missing {sorted(STATEFUL_IDS - found)}"
+        )
+
+
 def test_only_production_stacks_have_termination_protection(dev: Synthesized, prod: Synthesized) -> None:
     assert prod.termination_protection is True
     assert dev.termination_protection is False
