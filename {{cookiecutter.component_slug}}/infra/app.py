@@ -1,8 +1,8 @@
 """The CDK app: one stack for the deployment the context describes, checked by cdk-nag when synthesized.
 
-uv run python -m infra            # what `cdk synth` and `cdk deploy` run (cdk.json): the dev stack
+scripts/uv run python -m infra    # what `cdk synth` and `cdk deploy` run (cdk.json): the dev stack
 cdk synth -c stage=prod           # another stage; `-c branch=<git branch>` for a branch's own stack
-uv run python -m infra synth DIR  # `make synth`: every stage into DIR/<stage>, then cfn-lint on each
+scripts/uv run python -m infra synth DIR  # `make synth`: every stage into DIR/<stage>, then cfn-lint on each
 """
 
 from __future__ import annotations
