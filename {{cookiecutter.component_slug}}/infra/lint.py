@@ -1,6 +1,6 @@
 """cfn-lint on synthesized templates: every error and warning fails, except the ones ignored below.
 
-uv run python -m infra.lint cdk.out/dev cdk.out/prod   # `make synth` runs it after synthesizing
+scripts/uv run python -m infra.lint cdk.out/dev cdk.out/prod   # `make synth` runs it after synthesizing
 """
 
 from __future__ import annotations
