@@ -462,18 +462,59 @@ class ComponentAnswers(Extension):
 
 _JINJA_SYNTAX = re.compile(r"\{[{%#]")
 
+# The syntax the plain-text shortcut below assumes: both tools' defaults (a template may change them,
+# copier through `_envops`; then every string goes through Jinja as before).
+_DEFAULT_SYNTAX = {
+    "block_start_string": "{%",
+    "variable_start_string": "{{",
+    "comment_start_string": "{#",
+    "line_statement_prefix": None,
+    "line_comment_prefix": None,
+}
+
+
+class _PlainText:
+    """What a one-line text without Jinja syntax renders to, in any context: the text itself."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return self.text
+
 
 def _cache_string_templates(environment: Environment, cache: SourceKeyedBytecodeCache) -> None:
-    """Let ``from_string`` use the cache too: both tools render every path (copier each part) that way.
+    """Make ``from_string`` cheap: both tools render every path (copier each part of it) that way.
 
-    Jinja consults a bytecode cache only for templates from a loader. A default copier render asks for
-    some 1,100 string templates, most of them plain names it renders again and again (the answers file's
-    name once per file, ``tests`` for every file under it): about 155 distinct texts. Each text is
-    compiled once per render and kept in memory; text with Jinja in it is also kept on disk, so the next
-    render loads it instead.
+    A default copier render asks for some 1,100 string templates, cookiecutter for some 240; most are
+    plain names rendered again and again (the answers file's name once per file, ``tests`` for every
+    file under it). Jinja would compile each one every time, and consults a bytecode cache only for
+    templates from a loader. Here a one-line text without Jinja syntax is handed back as it is (Jinja
+    would render it unchanged: it only rewrites newlines, and there are none); text with Jinja in it is
+    compiled once per render and kept on disk, so the next render loads it instead.
+
+    Both tools call only ``render`` on what ``from_string`` returns. Copier's yield tag resets its state
+    while compiling, so a cached or plain template leaves it as it was: this template has no yield tag.
     """
     compile_template: Callable[..., Any] = environment.compile
+    from_string: Callable[..., Any] = environment.from_string
     compiled: dict[str, Any] = {}
+    plain_text_allowed = all(
+        getattr(environment, option) == value for option, value in _DEFAULT_SYNTAX.items()
+    )
+
+    def from_string_or_plain_text(source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if (
+            plain_text_allowed
+            and isinstance(source, str)
+            and globals is None
+            and template_class is None
+            and "\n" not in source
+            and "\r" not in source
+            and not _JINJA_SYNTAX.search(source)
+        ):
+            return _PlainText(source)
+        return from_string(source, globals, template_class)
 
     def compile_with_cache(
         source: Any,
@@ -482,22 +523,18 @@ def _cache_string_templates(environment: Environment, cache: SourceKeyedBytecode
         raw: bool = False,
         defer_init: bool = False,
     ) -> Any:
-        # Cookiecutter renders whole output paths (absolute, new each render): cheap to compile once,
-        # and kept they would only fill memory and the cache.
-        once = not isinstance(source, str) or source.startswith("/")
+        # Compiled as Jinja would: whole output paths (cookiecutter's: absolute, new each render; kept
+        # they would only fill memory and the cache) and plain text of several lines (seldom asked for).
+        once = not isinstance(source, str) or source.startswith("/") or not _JINJA_SYNTAX.search(source)
         if once or name is not None or filename is not None or raw or defer_init:
             return compile_template(source, name, filename, raw, defer_init)
         if source not in compiled:
-            if _JINJA_SYNTAX.search(source):
-                bucket = cache.get_bucket(environment, "", None, source)
-                if bucket.code is None:
-                    bucket.code = compile_template(source)
-                    cache.set_bucket(bucket)
-                compiled[source] = bucket.code
-            else:
-                # A plain name: compiled once per render, kept in memory only (about 155 of them; on
-                # disk they would nearly double the cache's files for a few hundredths of a second).
-                compiled[source] = compile_template(source)
+            bucket = cache.get_bucket(environment, "", None, source)
+            if bucket.code is None:
+                bucket.code = compile_template(source)
+                cache.set_bucket(bucket)
+            compiled[source] = bucket.code
         return compiled[source]
 
+    environment.from_string = from_string_or_plain_text  # type: ignore[method-assign]
     environment.compile = compile_with_cache  # type: ignore[method-assign]

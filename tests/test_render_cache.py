@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jinja2 import Environment, Template, TemplateSyntaxError
 
 from hooks import answers
 from tests.rendering import render_cookiecutter, render_copier, tree_differences
@@ -53,3 +56,50 @@ def test_an_unwritable_cache_is_skipped(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     component = render_cookiecutter({}, tmp_path / "out")
     assert (component / "Makefile").is_file()
+
+
+def environments(**options: Any) -> tuple[Environment, Environment]:
+    """Jinja with the template's extension, and Jinja alone, with the same options. Autoescape is off,
+    as in both tools: they render source code, not HTML."""
+    with_shortcut = Environment(extensions=[answers.ComponentAnswers], **options)  # noqa: S701
+    return with_shortcut, Environment(**options)  # noqa: S701
+
+
+def template_names() -> set[str]:
+    """Every file and folder name of the component template: what both tools render one by one."""
+    return {part for path in answers.COMPONENT_TEMPLATE.rglob("*") for part in path.parts}
+
+
+def test_a_plain_name_renders_as_jinja_renders_it_and_jinja_still_renders_the_rest(cache_home: Path) -> None:
+    with_shortcut, jinja_alone = environments(keep_trailing_newline=True)
+    context = {"x": 1}
+    texts = template_names() | {"", " spaced ", "50%", "a } b", "%} #} }}", "{ x }", "#", "-{-", "README.md"}
+    plain = [text for text in texts if not isinstance(with_shortcut.from_string(text), Template)]
+    assert len(plain) > len(texts) / 2, "most names are plain text and skip Jinja"
+    assert not [text for text in plain if "{{" in text or "{%" in text], "a name with Jinja is rendered"
+    for text in plain:
+        assert with_shortcut.from_string(text).render(**context) == jinja_alone.from_string(text).render(), (
+            text
+        )
+    for text in ("{{ x }}", "{% if x %}y{% endif %}", "a{# note #}b", "one\ntwo\n", "one\r\ntwo"):
+        template = with_shortcut.from_string(text)
+        assert isinstance(template, Template), f"{text!r} goes through Jinja"
+        assert template.render(**context) == jinja_alone.from_string(text).render(**context)
+    with pytest.raises(TypeError):
+        with_shortcut.from_string(42)  # type: ignore[arg-type]  # copier relies on Jinja's TypeError here
+
+
+def test_another_jinja_syntax_turns_the_plain_text_shortcut_off(cache_home: Path) -> None:
+    with_shortcut, jinja_alone = environments(line_statement_prefix="%%", keep_trailing_newline=True)
+    text = "%% if x"
+    assert isinstance(with_shortcut.from_string(f"{text}\ny\n%% endif\n"), Template)
+    with pytest.raises(TemplateSyntaxError):
+        jinja_alone.from_string(text)
+    with pytest.raises(TemplateSyntaxError):
+        with_shortcut.from_string(text)
+
+
+def test_no_name_uses_copier_s_yield_tag_which_the_shortcut_and_the_cache_would_not_reset() -> None:
+    # Copier clears the yield tag's state while it compiles; cached and plain templates are not compiled.
+    yield_tag = re.compile(r"\{%-?\s*yield\b")
+    assert not [name for name in template_names() if yield_tag.search(name)]
