@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 # Filled in by cookiecutter's rendering; under copier it stays as written and the argument decides.
@@ -162,5 +163,16 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def remove_rendered_copy(script: Path) -> None:
+    """Under cookiecutter, delete this script: the copy it rendered into the temporary folder, which it
+    leaves there (one file per render). Under copier the script is the template's own file: kept."""
+    rendered_by_cookiecutter = not COOKIECUTTER_CONTEXT.startswith("{" + "{")
+    if rendered_by_cookiecutter and script.parent == Path(tempfile.gettempdir()).resolve():
+        script.unlink(missing_ok=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    finally:
+        remove_rendered_copy(Path(__file__).resolve())

@@ -112,6 +112,22 @@ def test_an_existing_repository_is_left_as_it_is(tmp_path: Path) -> None:
     assert git(tmp_path, "status", "--porcelain") == "?? KEEP", "nothing committed on the squad's behalf"
 
 
+@pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
+def test_a_render_leaves_nothing_in_the_temporary_folder(
+    tool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Cookiecutter renders the step into a temporary file and leaves it there; the step deletes it.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    if tool == "cookiecutter":
+        component = render_cookiecutter({}, tmp_path / "out")
+    else:
+        component = render_copier({}, tmp_path / "out" / "inventory")
+    assert_own_repository_with_first_commit(component)
+    assert sorted(temporary.iterdir()) == []
+
+
 @pytest.mark.usefixtures("new_laptop")
 @pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
 def test_both_tools_pass_the_answer_to_the_step(tool: str, tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 Starts DynamoDB Local and moto server on loopback ports, creates the stack's resources on them, runs
 its functions on their event sources{% if cookiecutter.command_api %}, serves its API{% endif %}, writes the stack's outputs (local values)
-to ``.local/outputs.json`` (with the emulators' endpoints and process IDs) and prints what runs where.
+to ``.local/outputs.json`` (with the emulators' endpoints and process IDs) and prints what runs where;
+the emulators' logs are in ``.local/emulators/``, kept until the next run.
 Ctrl-C (or SIGTERM) stops every process it started; killed outright, its emulators stop with it (on
 Linux: see ``local_deploy.processes``).
 """
@@ -18,7 +19,6 @@ import re
 {%- endif %}
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -102,9 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         if joined:
             endpoints = joined
         else:
-            scratch = Path(tempfile.mkdtemp(prefix="local-deploy-"))
-            servers.append(dynamodb_local.start(scratch))
-            servers.append(moto_server.start(scratch))
+            # Beside the outputs, replaced by the next run: the logs stay readable after a run, and no
+            # run leaves a folder behind (a temporary one per run would pile up).
+            emulator_logs = outputs_file.parent / "emulators"
+            emulator_logs.mkdir(parents=True, exist_ok=True)
+            servers.append(dynamodb_local.start(emulator_logs))
+            servers.append(moto_server.start(emulator_logs))
             endpoints = {"dynamodb": servers[0].endpoint, "eventbridge": servers[1].endpoint}
             endpoints["sqs"] = endpoints["eventbridge"]
         os.environ.update(
@@ -151,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         if joined:
             emulators = [f"  those of {arguments.join}: {', '.join(sorted(set(endpoints.values())))}"]
         else:
-            emulators = [f"  {s.name:<16} {s.endpoint:<24} pid {s.process.pid}" for s in servers]
+            emulators = [
+                f"  {s.name:<16} {s.endpoint:<24} pid {s.process.pid:<8} log {s.log.name}" for s in servers
+            ]
         seconds = time.monotonic() - started
 {%- if cookiecutter.jwt_authoriser %}
         report = _report(

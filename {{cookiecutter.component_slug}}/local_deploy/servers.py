@@ -1,7 +1,7 @@
 """Emulators run as local processes: started on a free loopback port, stopped by their PID.
 
 Never stopped by name, so other instances on the machine are left alone. Each writes its output to a
-log in its scratch directory, shown when it fails to start. Each is started by ``processes.spawn``, so
+log in the folder it runs in, shown when it fails to start. Each is started by ``processes.spawn``, so
 it also stops when the process that started it is killed before its finalizer can run.
 """
 

