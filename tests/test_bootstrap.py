@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from scripts.sync_questions import questions
+from tests.cdk_cli import assert_the_cli_synthesizes_what_make_synth_checked
 from tests.ci_node import ci_node_major, fetch_node
 from tests.rendering import ALL_OFF_OPTIONS, BIN, EVERY_OPTION_ON, LONGEST_NAMES, ROOT
 
@@ -141,6 +142,8 @@ def test_every_option_on_with_the_longest_names_installs_lints_and_tests_green_o
     assert "SqsFifoPartialProcessor" in (package / "handlers" / "consumer.py").read_text(encoding="utf-8")
     assert (package / "handlers" / "authorizer.py").is_file()
     assert git(component, "status", "--porcelain") == ""
+    # What `make deploy` would deploy, with every option, is the stack `make verify` checked.
+    assert_the_cli_synthesizes_what_make_synth_checked(component, env, tmp_path / "cdk-cli.out")
 
 
 @pytest.mark.slow

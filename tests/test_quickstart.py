@@ -22,10 +22,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.cdk_cli import assert_the_cli_synthesizes_what_make_synth_checked
 from tests.guide import perform
 from tests.rendering import (
     ROOT,
@@ -179,20 +179,6 @@ def test_the_readme_quickstart_works_as_written_on_a_new_laptop(quickstart: Quic
     assert re.search(r"^mypy\.+Passed$", hooks_report, re.MULTILINE), hooks_report
 
 
-# What the CDK CLI adds to a template and `make synth` does not: each resource's construct path
-# (Metadata), the CDK's version report (CDKMetadata), and through the paths the hash that ends the API
-# deployment's logical id (a new deployment whenever the API changes).
-API_DEPLOYMENT_HASH = re.compile(r"(Deployment[0-9A-F]{8})[0-9a-f]{32}")
-
-
-def without_cli_additions(template_file: Path) -> dict[str, Any]:
-    template: dict[str, Any] = json.loads(API_DEPLOYMENT_HASH.sub(r"\1", template_file.read_text("utf-8")))
-    template["Resources"].pop("CDKMetadata", None)
-    for resource in template["Resources"].values():
-        resource.pop("Metadata", None)
-    return template
-
-
 @pytest.mark.slow
 def test_the_cdk_cli_of_make_deploy_synthesizes_the_stack_make_synth_checks(quickstart: Quickstart) -> None:
     """`make deploy` and `make destroy` run the CDK CLI, which runs the app as cdk.json says: from the
@@ -201,16 +187,7 @@ def test_the_cdk_cli_of_make_deploy_synthesizes_the_stack_make_synth_checks(quic
     assert quickstart.result.returncode == 0, "the quickstart failed: see its test"
     component, env = quickstart.component, quickstart.env
     make_in(component, env, "synth")
-    cli_out = quickstart.root / "cdk-cli.out"
-    synth = ["npx", "cdk", "synth", "-c", "stage=prod", "-o", str(cli_out), "--quiet"]
-    done = subprocess.run(
-        synth, cwd=component, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    name = "inventory-prod.template.json"
-    assert without_cli_additions(cli_out / name) == without_cli_additions(
-        component / "cdk.out" / "prod" / name
-    )
+    assert_the_cli_synthesizes_what_make_synth_checked(component, env, quickstart.root / "cdk-cli.out")
 
 
 def make_in(component: Path, env: dict[str, str], *arguments: str) -> str:

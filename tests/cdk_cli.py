@@ -1,0 +1,43 @@
+"""The CDK CLI's synth of a rendered component beside what `make synth` wrote and checked.
+
+`make deploy` and `make destroy` run the CDK CLI, which runs the app as cdk.json says; `make synth`
+builds the app itself (faster) and runs cdk-nag and cfn-lint on the result. What is deployed must be
+what was checked: the two templates are compared, less what only the CLI adds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+# What the CDK CLI adds to a template and `make synth` does not: each resource's construct path
+# (Metadata), the CDK's version report (CDKMetadata), and through the paths the hash that ends the API
+# deployment's logical id (a new deployment whenever the API changes).
+API_DEPLOYMENT_HASH = re.compile(r"(Deployment[0-9A-F]{8})[0-9a-f]{32}")
+
+
+def without_cli_additions(template_file: Path) -> dict[str, Any]:
+    template: dict[str, Any] = json.loads(API_DEPLOYMENT_HASH.sub(r"\1", template_file.read_text("utf-8")))
+    template["Resources"].pop("CDKMetadata", None)
+    for resource in template["Resources"].values():
+        resource.pop("Metadata", None)
+    return template
+
+
+def assert_the_cli_synthesizes_what_make_synth_checked(
+    component: Path, env: dict[str, str], output: Path, stage: str = "prod"
+) -> None:
+    """`npx cdk synth` of ``stage`` into ``output`` equals `make synth`'s template in cdk.out/<stage>
+    (which must be there: run after `make synth` or `make verify`)."""
+    synth = ["npx", "cdk", "synth", "-c", f"stage={stage}", "-o", str(output), "--quiet"]
+    done = subprocess.run(
+        synth, cwd=component, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    name = f"{component.name}-{stage}.template.json"
+    checked = component / "cdk.out" / stage / name
+    assert checked.is_file(), f"make synth wrote no {checked}"
+    assert without_cli_additions(output / name) == without_cli_additions(checked)
