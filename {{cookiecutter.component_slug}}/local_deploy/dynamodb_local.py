@@ -37,13 +37,15 @@ def start(workdir: Path) -> LocalServer:
     jar = jars[-1]
     libraries = jar.parent / "DynamoDBLocal_lib"
     sqlite = NATIVE_SQLITE.get((platform.system(), platform.machine()), "")
-    shipped = [f"-Dorg.sqlite.lib.path={libraries}", f"-Dorg.sqlite.lib.name={sqlite}"]
+    sqlite_flags = [f"-Dorg.sqlite.lib.path={libraries}", f"-Dorg.sqlite.lib.name={sqlite}"]
+    if not (sqlite and (libraries / sqlite).is_file()):
+        sqlite_flags = []
 
     def command(port: int) -> list[str]:
         return [
             "java",
             f"-Djava.library.path={libraries}",
-            *(shipped if sqlite and (libraries / sqlite).is_file() else []),
+            *sqlite_flags,
             # Start-up flags: the tests need a fast start, not peak JIT throughput.
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
