@@ -9,7 +9,12 @@ Render: the median wall time of a default render with each tool's real command l
 step (first commit) included, beside each tool's floor: the same files in a template that copies them
 and renders nothing, no hooks (what the tool costs for this many files), and a cookiecutter render of a
 one-file template (the tool's start-up). Each row's ratio is to its own baseline; rounds alternate
-between the five, so machine noise falls on all alike. The machine's speed is printed first.
+between the five, so machine noise falls on all alike. The machine's speed is printed first, and how
+fast new files are created where the renders go and in the temporary folder.
+
+Where: every render and component goes into a scratch folder under build/ in this clone, where
+./bootstrap.sh renders a squad's component (`--where` chooses another). On the reference machine, /tmp
+takes new files six times slower than any other folder of the same disk, and the tools' seconds follow.
 
 First loop: render, `make install`, `make test-unit` in the new component (warm uv and npm caches, uv
 on PATH as bootstrap.sh leaves it), beside the same loop as the component installed before the
@@ -33,8 +38,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.machine import described, seconds_for_additions
-from tests.rendering import BIN, cookiecutter_config, render_cookiecutter, render_copier, tool_environment
+from tests.machine import described, described_folders, seconds_for_additions
+from tests.rendering import (
+    BIN,
+    ROOT,
+    cookiecutter_config,
+    render_cookiecutter,
+    render_copier,
+    tool_environment,
+)
 
 ONE_FILE_TEMPLATE = {
     "cookiecutter.json": '{"project_slug": "one-file"}\n',
@@ -112,8 +124,8 @@ RENDER_BASELINES = {
 }
 
 
-def measure_renders(rounds: int) -> dict[str, list[float]]:
-    with tempfile.TemporaryDirectory(prefix="bench-one-file-") as scratch:
+def measure_renders(rounds: int, where: Path) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory(prefix="bench-one-file-", dir=where) as scratch:
         template = one_file_template(Path(scratch) / "one-file")
         by_cookiecutter, by_copier = copied_templates(Path(scratch))
         renders: dict[str, Callable[[Path], object]] = {
@@ -126,7 +138,7 @@ def measure_renders(rounds: int) -> dict[str, list[float]]:
         timings: dict[str, list[float]] = {name: [] for name in renders}
         for _ in range(rounds):
             for name, render in renders.items():
-                with tempfile.TemporaryDirectory(prefix="bench-render-") as output:
+                with tempfile.TemporaryDirectory(prefix="bench-render-", dir=where) as output:
                     started = time.perf_counter()
                     render(Path(output))
                     timings[name].append(time.perf_counter() - started)
@@ -146,8 +158,8 @@ BEFORE_INSTALL, AFTER_INSTALL = "before: sync with bytecode, npm ci", "now: make
 BEFORE_BYTECODE, AFTER_BYTECODE = "before: compiled on every run", "now: bytecode kept"
 
 
-def first_loop(install: list[list[str]], cold: bool) -> float:
-    with tempfile.TemporaryDirectory(prefix="bench-loop-") as scratch:
+def first_loop(install: list[list[str]], cold: bool, where: Path) -> float:
+    with tempfile.TemporaryDirectory(prefix="bench-loop-", dir=where) as scratch:
         env = component_environment(Path(scratch) / "caches" if cold else None)
         started = time.perf_counter()
         component = render_cookiecutter({}, Path(scratch) / "out")
@@ -156,7 +168,7 @@ def first_loop(install: list[list[str]], cold: bool) -> float:
         return time.perf_counter() - started
 
 
-def measure_first_loop(rounds: int, cold: bool) -> dict[str, list[float]]:
+def measure_first_loop(rounds: int, cold: bool, where: Path) -> dict[str, list[float]]:
     loops = {
         BEFORE_INSTALL: [
             ["uv", "sync", "--locked", "--compile-bytecode", "--quiet"],
@@ -167,16 +179,16 @@ def measure_first_loop(rounds: int, cold: bool) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {name: [] for name in loops}
     for _ in range(rounds):
         for name, install in loops.items():
-            timings[name].append(first_loop(install, cold))
+            timings[name].append(first_loop(install, cold, where))
     return timings
 
 
-def measure_next_loop(rounds: int) -> dict[str, list[float]]:
+def measure_next_loop(rounds: int, where: Path) -> dict[str, list[float]]:
     """`make test-unit` again in one installed component, as a squad runs it between edits: with the
     bytecode its first run wrote, beside every module compiled from source, as each run was where
     PYTHONDONTWRITEBYTECODE is set before the Makefile cleared it (a cache folder of its own that stays
     empty: Python neither finds nor writes bytecode)."""
-    with tempfile.TemporaryDirectory(prefix="bench-next-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="bench-next-", dir=where) as scratch:
         env = component_environment(None)
         component = render_cookiecutter({}, Path(scratch) / "out")
         test_unit = ["make", "--no-print-directory", "test-unit"]
@@ -199,11 +211,11 @@ def measure_next_loop(rounds: int) -> dict[str, list[float]]:
 CLI_SYNTH, MAKE_SYNTH = "the CDK CLI per stage, then cfn-lint", "make synth"
 
 
-def measure_synth(rounds: int) -> dict[str, list[float]]:
+def measure_synth(rounds: int, where: Path) -> dict[str, list[float]]:
     """`make synth` (both stages in one process, cdk-nag, then cfn-lint with the component's rules) in a
     default component, warm (its first synth, which writes the bytecode, not timed), beside the recipe
     the CDK's documentation leads to: `cdk synth` for each stage, then the same cfn-lint rules."""
-    with tempfile.TemporaryDirectory(prefix="bench-synth-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="bench-synth-", dir=where) as scratch:
         env = component_environment(None)
         component = render_cookiecutter({}, Path(scratch) / "out")
         make_synth = ["make", "--no-print-directory", "synth"]
@@ -240,32 +252,47 @@ def main() -> None:
     )
     parser.add_argument("--cold", action="store_true", help="first loops with empty uv and npm caches")
     parser.add_argument("--synth-rounds", type=int, default=2, help="synths per row (default: 2; 0 skips)")
+    parser.add_argument(
+        "--where",
+        type=Path,
+        default=ROOT / "build",
+        help="the folder every render and component goes into (default: build/ in this clone, where"
+        " ./bootstrap.sh renders; --where /tmp measures the system's temporary folder instead)",
+    )
     args = parser.parse_args()
-    # First, on an idle machine: the figure that lets this run's timings be read beside another day's.
+    where = args.where.resolve()
+    where.mkdir(parents=True, exist_ok=True)
+    # First, on an idle machine: the figures that let this run's timings be read beside another day's,
+    # and beside a run in another folder (the tools' own scratch files stay in the temporary folder).
     print(described(seconds_for_additions()))
+    print(
+        described_folders(
+            {f"in {where} (the renders)": where, "in the temporary folder": Path(tempfile.gettempdir())}
+        )
+    )
     compiled = any((BIN.parent / "lib").glob("python3*/site-packages/cookiecutter/__pycache__/*.pyc"))
     pyc = "with" if compiled else "without"
     table(
         f"Default render, {args.rounds} rounds alternating, template tools {pyc} .pyc, Jinja cache warm",
-        measure_renders(args.rounds),
+        measure_renders(args.rounds, where),
         RENDER_BASELINES,
     )
     if args.loop_rounds:
         table(
             f"Render -> install -> green unit tests, {'empty' if args.cold else 'warm'} caches,"
             f" {args.loop_rounds} rounds alternating",
-            measure_first_loop(args.loop_rounds, args.cold),
+            measure_first_loop(args.loop_rounds, args.cold, where),
             {AFTER_INSTALL: BEFORE_INSTALL},
         )
         table(
             f"The next make test-unit in the same component, {args.loop_rounds} rounds alternating",
-            measure_next_loop(args.loop_rounds),
+            measure_next_loop(args.loop_rounds, where),
             {AFTER_BYTECODE: BEFORE_BYTECODE},
         )
     if args.synth_rounds:
         table(
             f"Synth of both stages with cdk-nag and cfn-lint, warm, {args.synth_rounds} rounds alternating",
-            measure_synth(args.synth_rounds),
+            measure_synth(args.synth_rounds, where),
             {MAKE_SYNTH: CLI_SYNTH},
         )
 
