@@ -110,7 +110,10 @@ def by_copier(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Updat
 @pytest.fixture(scope="module")
 def by_cruft(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Updated:
     folder = tmp_path_factory.mktemp("cruft")
-    env = {**tool_environment(), "COMPONENT_NEXT_STEPS": "off"}
+    # The older release's post-generation step predates the one that deletes cookiecutter's rendered copy
+    # of it from the temporary folder: its copies go to a folder of this test's, which pytest removes.
+    scratch = tmp_path_factory.mktemp("cruft-temporary-files")
+    env = {**tool_environment(), "COMPONENT_NEXT_STEPS": "off", "TMPDIR": str(scratch)}
     cruft = str(BIN / "cruft")
     run(
         [
