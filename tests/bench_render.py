@@ -136,12 +136,17 @@ def measure_renders(rounds: int, where: Path) -> dict[str, list[float]]:
             BY_COPIER: lambda out: render_copier({}, out / "component"),
         }
         timings: dict[str, list[float]] = {name: [] for name in renders}
-        for _ in range(rounds):
-            for name, render in renders.items():
-                with tempfile.TemporaryDirectory(prefix="bench-render-", dir=where) as output:
-                    started = time.perf_counter()
-                    render(Path(output))
-                    timings[name].append(time.perf_counter() - started)
+        # Every render stays until the table is done: on the reference machine's disk, deleting a few
+        # renders' files slows the creation of new ones for minutes (the probe: 3 ms, then 16 to 19 ms
+        # from ten seconds after), so a render deleted between rounds slowed the next ones. A squad's
+        # render follows no such clean-up.
+        for round_number in range(rounds):
+            for row, (name, render) in enumerate(renders.items()):
+                output = Path(scratch) / "renders" / f"{round_number}-{row}"
+                output.mkdir(parents=True)
+                started = time.perf_counter()
+                render(output)
+                timings[name].append(time.perf_counter() - started)
     return timings
 
 
