@@ -13,8 +13,9 @@ between the five, so machine noise falls on all alike. The machine's speed is pr
 fast new files are created where the renders go and in the temporary folder.
 
 Where: every render and component goes into a scratch folder under build/ in this clone, where
-./bootstrap.sh renders a squad's component (`--where` chooses another). On the reference machine, /tmp
-takes new files six times slower than any other folder of the same disk, and the tools' seconds follow.
+./bootstrap.sh renders a squad's component (`--where` chooses another). On the reference machine the
+disk creates files several times slower for minutes after many were deleted nearby, and the tools'
+seconds follow: the probe says which state a run met (docs/benchmarks.md).
 
 First loop: render, `make install`, `make test-unit` in the new component (warm uv and npm caches, uv
 on PATH as bootstrap.sh leaves it), beside the same loop as the component installed before the

@@ -35,9 +35,9 @@ def described(seconds: float) -> str:
 def milliseconds_for_files(folder: Path, files: int = 200, rounds: int = 5) -> float:
     """The median time to create ``files`` files of 4 KB in a new folder under ``folder``, in ms.
 
-    A render is mostly this. On the reference machine it differs by folder on one file system: /tmp
-    took 12 ms where /var/tmp, /root and the clone took 2 ms (2026-12-03), so a render's seconds depend
-    on where it writes, and each benchmark says where that was."""
+    A render is mostly this. On the reference machine it moves between 2 and 55 ms on one file system:
+    slow for minutes after many files were deleted nearby (2026-12-03, docs/benchmarks.md), so a
+    render's seconds depend on what the disk did before, and each benchmark prints this beside them."""
     block = b"x" * 4096
     timings = []
     for _ in range(rounds):
