@@ -154,6 +154,16 @@ def known(text: str) -> bool:
     return True
 
 
+def test_a_pact_run_reports_nothing_to_the_pact_foundation() -> None:
+    # The Pact library checks the variable each time it would report (on this machine, with it unset,
+    # `strace` saw a DNS query for www.google-analytics.com per pact run; with it set, none).
+    assert os.environ.get("PACT_DO_NOT_TRACK") == "true", (
+        "PACT_DO_NOT_TRACK is not `true`: the Pact library reports every contract run (ADR 0023); "
+        "tests/contract/__init__.py sets it unless the environment says otherwise: unset it, "
+        "or set it to true"
+    )
+
+
 def test_the_publisher_honours_every_pact(published_contract: Path, tmp_path: Path) -> None:
     broker = bool(os.environ.get("PACT_BROKER_BASE_URL"))
     shared = pacts.shared_pact_files(tmp_path, os.environ.get("PACT_SOURCES", ""))
