@@ -179,6 +179,20 @@ def test_the_readme_quickstart_works_as_written_on_a_new_laptop(quickstart: Quic
     assert re.search(r"^mypy\.+Passed$", hooks_report, re.MULTILINE), hooks_report
 
 
+# Lines of the tools' own that a squad's first `./bootstrap.sh` printed on a new laptop, none of them
+# about the component and none asking anything of the squad: npm's notice of a newer npm, and Python's
+# note on an invalid escape in a docs plugin's source, shown once when it is first compiled.
+TOOL_NOISE = re.compile(r"^npm (notice|warn)\b|DeprecationWarning|SyntaxWarning|^Traceback", re.MULTILINE)
+
+
+@pytest.mark.slow
+def test_the_quickstart_prints_nothing_the_squad_cannot_act_on(quickstart: Quickstart) -> None:
+    assert quickstart.result.returncode == 0, "the quickstart failed: see its test"
+    output = quickstart.result.stdout + quickstart.result.stderr
+    noise = [line for line in output.splitlines() if TOOL_NOISE.search(line)]
+    assert noise == [], "\n".join(noise)
+
+
 @pytest.mark.slow
 def test_the_cdk_cli_of_make_deploy_synthesizes_the_stack_make_synth_checks(quickstart: Quickstart) -> None:
     """`make deploy` and `make destroy` run the CDK CLI, which runs the app as cdk.json says: from the
