@@ -1,8 +1,9 @@
 """After rendering, for both tools: make the component its own git repository and say what to do next.
 
-Cookiecutter runs this as its post-generation hook and renders it first, so the one answer it needs is
-written in below; copier runs the same file as it is, as its task (copier.yml ``_tasks``), and passes the
-answer as ``--own-repository=<answer>``. It runs in the rendered component's directory. Option pruning
+Cookiecutter runs this as its post-generation hook and renders it first, so the two answers it needs are
+written in below; copier runs the same file as it is, as its task (copier.yml ``_tasks``), and passes them
+as ``--own-repository=<answer>`` and ``--component=<slug>``. It runs in the rendered component's
+directory, whose name is the slug under cookiecutter and whatever folder copier was given. Option pruning
 is not done here: each optional file carries its condition in its own name and both tools skip a file
 whose name renders empty (ADR 0003).
 
@@ -21,8 +22,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-# Filled in by cookiecutter's rendering; under copier it stays as written and the argument decides.
+# Filled in by cookiecutter's rendering; under copier they stay as written and the arguments decide.
 OWN_REPOSITORY_ANSWER = "{{ cookiecutter.own_repository }}"
+COMPONENT_ANSWER = "{{ cookiecutter.component_slug }}"
 
 # Filled in by cookiecutter: its whole context, from which `.cruft.json` is written (cruft_record). Under
 # copier it stays as written, and copier keeps its own record (.copier-answers.yml).
@@ -32,13 +34,23 @@ COOKIECUTTER_CONTEXT = r"""{{ cookiecutter | jsonify }}"""
 FALLBACK_IDENTITY = ("Backend component template", "backend-component-template@localhost")
 
 
-def own_repository(argv: list[str]) -> bool:
-    answer = OWN_REPOSITORY_ANSWER
+def answer(argv: list[str], option: str, rendered: str) -> str:
+    """``--<option>=<value>`` from copier's task, else what cookiecutter rendered into this file."""
     for argument in argv:
-        if argument.startswith("--own-repository="):
-            answer = argument.partition("=")[2]
+        if argument.startswith(f"--{option}="):
+            return argument.partition("=")[2]
+    return rendered
+
+
+def own_repository(argv: list[str]) -> bool:
     # "True" or "False" as either tool renders a boolean; anything else (never expected) keeps the default.
-    return answer.strip().lower() != "false"
+    return answer(argv, "own-repository", OWN_REPOSITORY_ANSWER).strip().lower() != "false"
+
+
+def component_name(argv: list[str], directory: Path) -> str:
+    """The component's slug: its folder's name only when neither tool said it (run by hand)."""
+    slug = answer(argv, "component", COMPONENT_ANSWER).strip()
+    return directory.name if not slug or slug.startswith("{" + "{") else slug
 
 
 def git(directory: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -51,7 +63,7 @@ def enclosing_work_tree(directory: Path) -> str:
     return probe.stdout.strip() if probe.returncode == 0 else ""
 
 
-def first_commit(directory: Path) -> str:
+def first_commit(directory: Path, component: str) -> str:
     """``git init -b main``, then commit everything rendered; what happened, in one line."""
     identity: list[str] = []
     if git(directory, "config", "user.email").returncode != 0:
@@ -74,7 +86,7 @@ def first_commit(directory: Path) -> str:
             "--quiet",
             "--no-verify",
             "-m",
-            f"Render {directory.name} from the backend component template",
+            f"Render {component} from the backend component template",
         ],
     ]
     for step in steps:
@@ -128,7 +140,7 @@ def write_cruft_record(directory: Path) -> str:
     return ".cruft.json: the template release it was made from, for `cruft update`"
 
 
-def prepare_git(directory: Path, own: bool) -> str:
+def prepare_git(directory: Path, own: bool, component: str) -> str:
     if shutil.which("git") is None:
         return "git is not installed: install it, then run `git init -b main && git add --all && git commit`"
     around = enclosing_work_tree(directory)
@@ -139,23 +151,24 @@ def prepare_git(directory: Path, own: bool) -> str:
     if Path(around or "/nonexistent").resolve() == directory.resolve():
         # Already a repository of its own: copier update, or a render over an existing component.
         return "already a repository of its own: left as it is"
-    return first_commit(directory)
+    return first_commit(directory, component)
 
 
 def main(argv: list[str]) -> int:
-    component = Path.cwd()
-    own = own_repository(argv)
-    record = write_cruft_record(component)
-    git_status = prepare_git(component, own)
-    print(f"\nRendered {component.name} in {component}\n  git: {git_status}")
+    directory = Path.cwd()
+    component = component_name(argv, directory)
+    record = write_cruft_record(directory)
+    git_status = prepare_git(directory, own_repository(argv), component)
+    # bootstrap.sh renders into a scratch folder, moves the result and says where, with its next steps.
+    by_bootstrap = os.environ.get("COMPONENT_NEXT_STEPS") == "off"
+    print(f"\nRendered {component}" + ("" if by_bootstrap else f" in {directory}") + f"\n  git: {git_status}")
     if record:
         print(f"  {record}")
-    if os.environ.get("COMPONENT_NEXT_STEPS") == "off":
-        # bootstrap.sh renders into a scratch folder, moves the result and prints its own next steps.
+    if by_bootstrap:
         return 0
     print(
         "Next steps:\n"
-        f"  cd {component}\n"
+        f"  cd {directory}\n"
         "  make install     # uv (pinned; fetched if not on PATH) and the locked dependencies\n"
         "  make test-unit   # the fast loop; `make verify` runs what a pull request runs\n"
         "  make help        # every target\n"

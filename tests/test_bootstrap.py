@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+import yaml
 
 from scripts.sync_questions import questions
 from tests.cdk_cli import assert_the_cli_synthesizes_what_make_synth_checked
@@ -181,6 +183,30 @@ def test_an_existing_component_is_kept_unless_forced(tmp_path: Path) -> None:
     forced = bootstrap("--output-dir", str(tmp_path), "--skip-verify", "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert not marker.exists()
+
+
+def readme_example() -> list[str]:
+    """The arguments of the README's example of answers on bootstrap's command line."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    examples = [line for line in readme.splitlines() if line.startswith("./bootstrap.sh --tool ")]
+    assert len(examples) == 1, f"the README shows one such example: {examples}"
+    return shlex.split(examples[0])[1:]
+
+
+def test_the_readmes_example_answers_render_the_component_they_describe(tmp_path: Path) -> None:
+    # Its answers and tool as the README prints them; --skip-verify (render, first commit, install) keeps
+    # this cheap: a full check of a copier render runs in the all-off test above.
+    done = bootstrap(*readme_example(), "--skip-verify", "--output-dir", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (component,) = tmp_path.iterdir()
+    assert component.name == "vehicle-pricing"
+    answers = yaml.safe_load((component / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert (answers["component_name"], answers["aggregate"]) == ("Vehicle Pricing", "PriceQuote")
+    assert answers["consumer"] is False
+    package = component / "src" / "vehicle_pricing"
+    assert (package / "domain" / "price_quote.py").is_file()
+    assert not (package / "handlers" / "consumer.py").exists()
+    assert git(component, "log", "--format=%s").strip().startswith("Render vehicle-pricing")
 
 
 @pytest.mark.slow

@@ -143,6 +143,16 @@ def test_both_tools_pass_the_answer_to_the_step(tool: str, tmp_path: Path) -> No
             assert_own_repository_with_first_commit(component)
 
 
+@pytest.mark.usefixtures("new_laptop")
+def test_the_first_commit_names_the_component_whatever_its_folder(tmp_path: Path) -> None:
+    # Copier renders into the folder it is given (bootstrap.sh's copier path: `component`, then moved).
+    by_cookiecutter = render_cookiecutter({}, tmp_path / "cookiecutter")
+    by_copier = render_copier({}, tmp_path / "copier" / "component")
+    for component in (by_cookiecutter, by_copier):
+        subject = git(component, "log", "--format=%s")
+        assert subject == "Render inventory from the backend component template", component
+
+
 def test_the_next_steps_work_as_printed_in_a_shell_without_uv(tmp_path: Path) -> None:
     rendered = run_cookiecutter({}, tmp_path / "out")
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr
