@@ -125,6 +125,17 @@ RENDER_BASELINES = {
 }
 
 
+def against_one_file(renders: dict[str, list[float]]) -> str:
+    """Each tool's render of this template as a multiple of cookiecutter's one-file render (the issue's
+    yardstick: a plain render of the smallest template, start-up included)."""
+    one_file = statistics.median(renders[ONE_FILE])
+    ratios = ", ".join(
+        f"{name.rpartition(', ')[2]} {statistics.median(renders[name]) / one_file:.2f}x"
+        for name in (BY_COOKIECUTTER, BY_COPIER)
+    )
+    return f"this template against the one-file template: {ratios}"
+
+
 def measure_renders(rounds: int, where: Path) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="bench-one-file-", dir=where) as scratch:
         template = one_file_template(Path(scratch) / "one-file")
@@ -278,11 +289,13 @@ def main() -> None:
     )
     compiled = any((BIN.parent / "lib").glob("python3*/site-packages/cookiecutter/__pycache__/*.pyc"))
     pyc = "with" if compiled else "without"
+    renders = measure_renders(args.rounds, where)
     table(
         f"Default render, {args.rounds} rounds alternating, template tools {pyc} .pyc, Jinja cache warm",
-        measure_renders(args.rounds, where),
+        renders,
         RENDER_BASELINES,
     )
+    print(against_one_file(renders))
     if args.loop_rounds:
         table(
             f"Render -> install -> green unit tests, {'empty' if args.cold else 'warm'} caches,"
