@@ -120,7 +120,8 @@ def apply(step: Step, component: Path) -> None:
 def perform(
     markdown: str, component: Path, env: dict[str, str], timeout: int = 1800
 ) -> list[tuple[str, str]]:
-    """Every step, in order; returns each command run with its output. Fails on the first that fails."""
+    """Every step, in order; returns each command run with what it printed (its output, then its
+    errors). Fails on the first that fails."""
     ran = []
     for step in steps(markdown):
         if step.kind == "shown":
@@ -145,5 +146,5 @@ def perform(
                     f"guide line {step.line}: `{command}` failed ({done.returncode}):\n"
                     f"{done.stdout[-5000:]}\n{done.stderr[-5000:]}"
                 )
-            ran.append((command, done.stdout))
+            ran.append((command, done.stdout + done.stderr))
     return ran

@@ -398,8 +398,16 @@ def test_a_squads_first_changes_pass_make_verify(quickstart: Quickstart) -> None
         "GIT_COMMITTER_NAME": "New Engineer",
         "GIT_COMMITTER_EMAIL": "new@localhost",
     }
-    ran = [command for command, _ in perform(guide, component, {**env, **identity})]
+    performed = perform(guide, component, {**env, **identity})
+    ran = [command for command, _ in performed]
     assert {"make new-event NAME=VehicleReserved VISIBILITY=public", "make verify"} <= set(ran), ran
+    noise = [
+        f"{command}: {line}"
+        for command, printed in performed
+        for line in printed.splitlines()
+        if TOOL_NOISE.search(line)
+    ]
+    assert noise == [], "the guide's commands print what the squad cannot act on:\n" + "\n".join(noise)
 
     def git(*arguments: str) -> str:
         return subprocess.run(
