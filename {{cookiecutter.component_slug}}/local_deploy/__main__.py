@@ -37,7 +37,7 @@ from local_deploy.deploy import (
     AlreadyDeployed,
     LocalDeployment,
 )
-from local_deploy.servers import LocalServer, answers
+from local_deploy.servers import EmulatorError, LocalServer, answers
 from local_deploy.template import Stack, TemplateError, stack_template
 {%- if cookiecutter.jwt_authoriser %}
 from local_deploy.tokens import LocalIssuer
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     except TemplateError as error:
         print(f"local deploy refused the template: {error}", file=sys.stderr)
         return 1
-    except AlreadyDeployed as error:
+    except (AlreadyDeployed, EmulatorError) as error:
         print(f"local deploy stopped: {error}", file=sys.stderr)
         return 1
     finally:

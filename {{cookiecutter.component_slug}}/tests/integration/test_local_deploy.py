@@ -245,6 +245,28 @@ def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> 
         assert log.read_text(encoding="utf-8").strip(), f"{log} is empty"
 
 
+def test_without_java_the_local_deploy_stops_at_once_saying_what_to_install(tmp_path: Path) -> None:
+    command = _local_deploy(tmp_path, tmp_path / "outputs.json")
+    no_java = tmp_path / "bin"  # A PATH without `java` (the interpreter is named by its full path).
+    no_java.mkdir()
+
+    refused = subprocess.run(
+        command,
+        env={**os.environ, "PATH": str(no_java)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("local deploy stopped: DynamoDB Local needs Java 17 or later"), (
+        refused.stderr
+    )
+    assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "outputs.json").exists()
+
+
 def test_a_second_component_joins_the_emulators_of_a_running_local_deploy(tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
