@@ -1,4 +1,5 @@
-"""The Node tools' packages (ADR 0023): none runs an install script on `npm ci`.
+"""The Node tools' packages (ADR 0023): none runs an install script on `npm ci`; without npm, the target
+that installs them says what to install.
 
 `package-lock.json` marks each package that has one (`hasInstallScript`); `.npmrc` turns them all off
 (`ignore-scripts`, which npm 10 and 11 both honour). The tools work without them: the integration
@@ -8,6 +9,10 @@ tests run DynamoDB Local and `make synth` the CDK CLI from the `node_modules` th
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 from contracts.schemas import ROOT
 
@@ -42,3 +47,23 @@ def test_no_install_script_of_a_node_package_runs() -> None:
         " gets it run by name in the Makefile's npm step (`npm rebuild <package> --ignore-scripts=false`),"
         " in a reviewed change."
     )
+
+
+def test_without_npm_the_node_tools_target_says_what_to_install(tmp_path: Path) -> None:
+    make, bash = shutil.which("make"), shutil.which("bash")
+    assert make is not None, "make is not on PATH"
+    assert bash is not None, "bash is not on PATH"
+    # A PATH with the Makefile's shell and no npm; -W: as if package-lock.json had changed, so the target
+    # runs (and, without npm, installs nothing).
+    (tmp_path / "bash").symlink_to(bash)
+    done = subprocess.run(
+        [make, "--no-print-directory", "-W", "package-lock.json", "node_modules/.package-lock.json"],
+        cwd=ROOT,
+        env={**os.environ, "PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "need Node.js 20 or later with npm on PATH: install it" in done.stderr, done.stderr
