@@ -112,6 +112,24 @@ def test_an_existing_repository_is_left_as_it_is(tmp_path: Path) -> None:
     assert git(tmp_path, "status", "--porcelain") == "?? KEEP", "nothing committed on the squad's behalf"
 
 
+def test_without_git_the_files_stay_and_the_step_says_what_to_install(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("rendered\n", encoding="utf-8")
+    # A PATH with this Python and nothing else: no git (checked, so the test cannot pass by accident).
+    bare_path = str(Path(sys.executable).parent)
+    assert not (Path(bare_path) / "git").exists()
+    result = subprocess.run(
+        [sys.executable, str(HOOK), "--own-repository=True"],
+        cwd=tmp_path,
+        env={**os.environ, "PATH": bare_path},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "git is not installed: install it, then run `git init -b main" in result.stdout
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["README.md"]
+
+
 @pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
 def test_a_render_leaves_nothing_in_the_temporary_folder(
     tool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
