@@ -39,6 +39,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import copier
+from copier import _main as copier_main
+
 from tests.machine import described, described_folders, seconds_for_additions
 from tests.rendering import (
     BIN,
@@ -160,6 +163,52 @@ def measure_renders(rounds: int, where: Path) -> dict[str, list[float]]:
                 render(output)
                 timings[name].append(time.perf_counter() - started)
     return timings
+
+
+def copier_git_share(rounds: int, where: Path) -> str:
+    """What copier's own per-file git call costs a default render, in one line.
+
+    Copier 9.15 and later run `git config --get core.fileMode` in the destination after writing each
+    file (its `_sync_git_index_executable_bit`, for `copier update` where the mode bit is ignored): one
+    process per file, whatever the template. Renders in this process, alternating, with copier as it
+    ships and with that one method made to do nothing (an attribution, not a way to render: nothing
+    else tells the call's share apart). Each tool's floor pays it as well.
+    """
+    shipped = copier_main.Worker._sync_git_index_executable_bit
+    calls = 0
+
+    def counted(worker: copier_main.Worker, dst_relpath: Path, src_mode: int) -> None:
+        nonlocal calls
+        calls += 1
+        shipped(worker, dst_relpath, src_mode)
+
+    def skipped(worker: copier_main.Worker, dst_relpath: Path, src_mode: int) -> None:
+        return None
+
+    timings: dict[str, list[float]] = {"as shipped": [], "without the per-file call": []}
+    with tempfile.TemporaryDirectory(prefix="bench-copier-git-", dir=where) as scratch:
+        for round_number in range(rounds):
+            for row, (name, method) in enumerate(zip(timings, (counted, skipped), strict=True)):
+                copier_main.Worker._sync_git_index_executable_bit = method  # type: ignore[method-assign,assignment]
+                try:
+                    started = time.perf_counter()
+                    copier.run_copy(
+                        str(ROOT),
+                        str(Path(scratch) / f"{round_number}-{row}" / "inventory"),
+                        defaults=True,
+                        unsafe=True,
+                        quiet=True,
+                        vcs_ref="HEAD",
+                    )
+                    timings[name].append(time.perf_counter() - started)
+                finally:
+                    copier_main.Worker._sync_git_index_executable_bit = shipped  # type: ignore[method-assign]
+    shipped_median, without = (statistics.median(samples) for samples in timings.values())
+    return (
+        f"copier {copier.__version__}: {calls // rounds} `git config` processes per render, one per file"
+        f" written; a render in process takes {shipped_median:.2f} s, {without:.2f} s without them"
+        f" ({shipped_median - without:.2f} s, {(shipped_median - without) / shipped_median:.0%})"
+    )
 
 
 def component_environment(caches: Path | None) -> dict[str, str]:
@@ -296,6 +345,7 @@ def main() -> None:
         RENDER_BASELINES,
     )
     print(against_one_file(renders))
+    print(copier_git_share(args.rounds, where))
     if args.loop_rounds:
         table(
             f"Render -> install -> green unit tests, {'empty' if args.cold else 'warm'} caches,"
