@@ -172,7 +172,7 @@ def copier_git_share(rounds: int, where: Path) -> str:
     file (its `_sync_git_index_executable_bit`, for `copier update` where the mode bit is ignored): one
     process per file, whatever the template. Renders in this process, alternating, with copier as it
     ships and with that one method made to do nothing (an attribution, not a way to render: nothing
-    else tells the call's share apart). Each tool's floor pays it as well.
+    else tells the call's share apart), without the template's task in either. Each floor pays it too.
     """
     shipped = copier_main.Worker._sync_git_index_executable_bit
     calls = 0
@@ -199,6 +199,7 @@ def copier_git_share(rounds: int, where: Path) -> str:
                         unsafe=True,
                         quiet=True,
                         vcs_ref="HEAD",
+                        skip_tasks=True,  # the same in both; here its output would interleave the table
                     )
                     timings[name].append(time.perf_counter() - started)
                 finally:
