@@ -14,6 +14,7 @@ The module has no dependency beyond Jinja2, which both tools ship.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import keyword
@@ -21,6 +22,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -394,6 +396,14 @@ def _setting(value: Any) -> Any:
     return getattr(value, "__qualname__", value) if callable(value) else value
 
 
+# An entry no render has loaded for this long is deleted by the next render that compiles anything (a
+# new template release, as a rule): the folder keeps what the releases a squad still renders need, not
+# every release it ever rendered. Loading marks an entry used, at most once a day (one write, not one
+# per render).
+UNUSED_ENTRY_SECONDS = 30 * 24 * 3600
+USED_MARK_SECONDS = 24 * 3600
+
+
 class SourceKeyedBytecodeCache(BytecodeCache):
     """Jinja's compiled templates, kept between renders and keyed by the template's text alone.
 
@@ -404,6 +414,7 @@ class SourceKeyedBytecodeCache(BytecodeCache):
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.pruned = False
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return ""  # Unused: get_bucket below keys by the source text.
@@ -426,9 +437,13 @@ class SourceKeyedBytecodeCache(BytecodeCache):
         return bucket
 
     def load_bytecode(self, bucket: Bucket) -> None:
+        entry = self.directory / bucket.key
         try:
-            with (self.directory / bucket.key).open("rb") as stored:
+            with entry.open("rb") as stored:
                 bucket.load_bytecode(stored)
+                last_marked = os.fstat(stored.fileno()).st_mtime
+            if time.time() - last_marked > USED_MARK_SECONDS:
+                os.utime(entry)
         except OSError:
             pass  # Not compiled yet, or unreadable: Jinja compiles it.
 
@@ -441,6 +456,22 @@ class SourceKeyedBytecodeCache(BytecodeCache):
             Path(scratch.name).replace(self.directory / bucket.key)
         except OSError:
             pass  # A cache that cannot be written only costs time.
+        self.prune_unused()
+
+    def prune_unused(self) -> None:
+        """Once per render, delete the entries no render has loaded for ``UNUSED_ENTRY_SECONDS``."""
+        if self.pruned:
+            return
+        self.pruned = True
+        unused_since = time.time() - UNUSED_ENTRY_SECONDS
+        try:
+            with os.scandir(self.directory) as entries:
+                unused = [Path(e.path) for e in entries if e.is_file() and e.stat().st_mtime < unused_since]
+        except OSError:
+            return  # Unreadable now: the next render that compiles tries again.
+        for path in unused:
+            with contextlib.suppress(OSError):  # Pruned by another render already, or not ours to delete.
+                path.unlink()
 
 
 def template_cache_directory() -> Path:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,28 @@ def test_a_render_from_the_cache_writes_the_same_bytes_as_a_first_render(
     assert len(cached_entries(cache_home)) > len(entries)
     assert tree_differences(first, by_copier) == []
     assert tree_differences(by_copier, by_copier_again) == []
+
+
+def test_entries_unused_for_a_month_go_at_the_next_compile_and_entries_in_use_stay(
+    cache_home: Path, tmp_path: Path
+) -> None:
+    render_cookiecutter({}, tmp_path / "first")
+    in_use = cached_entries(cache_home)
+    stale = in_use[0].parent / ("0" * 64)
+    stale.write_bytes(b"compiled for a template release nobody renders any more")
+    month_ago, hours_ago = time.time() - 31 * 24 * 3600, time.time() - 2 * 3600
+    for path in [*in_use[1:], stale]:
+        os.utime(path, (month_ago, month_ago))
+    os.utime(in_use[0], (hours_ago, hours_ago))
+    render_cookiecutter({}, tmp_path / "again")  # loads every entry in use, and so marks it used
+    assert stale.exists(), "a render that compiles nothing deletes nothing"
+    assert all(path.stat().st_mtime > hours_ago for path in in_use[1:]), "marked used"
+    assert in_use[0].stat().st_mtime == hours_ago, "marked at most once a day: no write per render"
+    # The next render that compiles anything (here one new text) deletes what no render has used.
+    environment = Environment(extensions=[answers.ComponentAnswers])  # noqa: S701
+    assert environment.from_string("{{ release }}, new text").render(release="2") == "2, new text"
+    assert not stale.exists()
+    assert all(path.exists() for path in in_use)
 
 
 def test_a_damaged_cache_costs_time_not_correctness(cache_home: Path, tmp_path: Path) -> None:
