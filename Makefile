@@ -4,6 +4,12 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
 
+# GNU make 4.0 or later, as the component's Makefile needs (it says why): refused here first, before
+# ./bootstrap.sh renders anything.
+ifeq ($(filter output-sync,$(.FEATURES)),)
+$(error GNU make 4.0 or later is needed, this is make $(MAKE_VERSION): on macOS, `brew install make`, then put "$$(brew --prefix)/opt/make/libexec/gnubin" first on PATH (./bootstrap.sh runs `make`))
+endif
+
 # uv is the only tool needed up front; without it on PATH the pinned version is installed in .tools/.
 UV_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)

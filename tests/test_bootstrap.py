@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -91,6 +92,31 @@ def test_a_bad_answer_fails_the_render_step_with_its_message_alone_and_leaves_no
     assert "Traceback" not in output, output
     assert "Nothing was written" in output or "nothing was written" in output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_older_make_stops_the_script_before_anything_is_rendered(tmp_path: Path) -> None:
+    # No make older than 4.0 runs here (macOS ships 3.81): a stand-in gives this machine's make the
+    # version and feature list make 3.81 reports, which is all the Makefiles' check reads.
+    real_make = shutil.which("make")
+    assert real_make is not None, "make is not on PATH"
+    stand_in = tmp_path / "make-3.81"
+    stand_in.mkdir()
+    (stand_in / "make").write_text(
+        "#!/bin/sh\n"
+        f"exec {shlex.quote(real_make)} '.FEATURES=target-specific order-only second-expansion else-if"
+        ' archives jobserver check-symlink\' MAKE_VERSION=3.81 "$@"\n',
+        encoding="utf-8",
+    )
+    (stand_in / "make").chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    path = os.pathsep.join([str(stand_in), str(BIN), os.environ["PATH"]])
+    result = bootstrap("--output-dir", "out", "--skip-verify", cwd=work, env={"PATH": path})
+    assert result.returncode == 1
+    assert re.search(r"template tools\s+FAILED", result.stdout), result.stdout
+    assert "GNU make 4.0 or later is needed, this is make 3.81" in result.stderr, result.stderr
+    assert "brew install make" in result.stderr
+    assert list(work.iterdir()) == [], "nothing rendered"
 
 
 def as_arguments(answers: Mapping[str, object]) -> list[str]:
