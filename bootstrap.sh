@@ -3,7 +3,13 @@
 # (lint, every test, synth gates, local deploy and end-to-end tests) -> with --target aws, a real deploy.
 # `./bootstrap.sh --help` explains every option. Template CI runs this same script.
 set -euo pipefail
-shopt -s inherit_errexit
+# bash 4.4 or later: command substitutions keep errexit (inherit_errexit), and an empty list expands to
+# nothing under `set -u`. macOS's own bash is 3.2: there this is where the script stops, saying why.
+if ! shopt -s inherit_errexit 2>/dev/null; then
+  echo "bootstrap.sh needs bash 4.4 or later, this is bash $BASH_VERSION: on macOS, \`brew install bash\`" \
+    "(the script runs the first bash on your PATH; Homebrew's folder comes before /bin)" >&2
+  exit 2
+fi
 
 TEMPLATE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tool="cookiecutter"

@@ -72,6 +72,22 @@ def test_bad_usage_exits_2_with_a_message(arguments: list[str], message: str, tm
     assert message in result.stderr
 
 
+def test_an_older_bash_stops_the_script_at_once_saying_what_to_install(tmp_path: Path) -> None:
+    # bash before 4.4 (macOS ships 3.2) has no `inherit_errexit`. None runs here: the script runs in a
+    # bash whose `shopt` is switched off (`enable -n`), so setting that option fails as it does there.
+    result = subprocess.run(
+        ["bash", "-c", 'enable -n shopt; . "$0"', str(BOOTSTRAP)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "bootstrap.sh needs bash 4.4 or later, this is bash " in result.stderr, result.stderr
+    assert "brew install bash" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
 @pytest.mark.parametrize(
     ("answer", "message"),
