@@ -166,7 +166,8 @@ def main(argv: list[str]) -> int:
     git_status = prepare_git(directory, own_repository(argv), component)
     # bootstrap.sh renders into a scratch folder, moves the result and says where, with its next steps.
     by_bootstrap = os.environ.get("COMPONENT_NEXT_STEPS") == "off"
-    print(f"\nRendered {component}" + ("" if by_bootstrap else f" in {directory}") + f"\n  git: {git_status}")
+    # No blank lines of its own: copier frames its tasks' output with them, and cookiecutter needs none.
+    print(f"Rendered {component}" + ("" if by_bootstrap else f" in {directory}") + f"\n  git: {git_status}")
     if record:
         print(f"  {record}")
     if by_bootstrap:
@@ -176,7 +177,7 @@ def main(argv: list[str]) -> int:
         f"  cd {directory}\n"
         "  make install     # uv (pinned; fetched if not on PATH) and the locked dependencies\n"
         "  make test-unit   # the fast loop; `make verify` runs what a pull request runs\n"
-        "  make help        # every target\n"
+        "  make help        # every target"
     )
     return 0
 
