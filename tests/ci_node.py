@@ -31,31 +31,34 @@ def ci_node_major(action: Path = SETUP_ACTION) -> str:
     return str(found[0])
 
 
-def node_package(major: str) -> str:
-    """The npm package of Node's own build for this machine, at the newest release of ``major``."""
+def node_package(release: str) -> str:
+    """The npm package of Node's own build for this machine: the newest release of ``release``, a major
+    (``24``) or an exact version (``20.18.0``)."""
     system = {"linux": "linux", "darwin": "darwin"}.get(sys.platform)
     architecture = ARCHITECTURES.get(platform.machine().lower())
     if system is None or architecture is None:
         raise AssertionError(f"Node publishes no build on npm for {sys.platform}/{platform.machine()}")
-    return f"node-{system}-{architecture}@{major}"
+    return f"node-{system}-{architecture}@{release}"
 
 
-def fetch_node(major: str, destination: Path) -> Path:
-    """Node ``major`` unpacked under ``destination``; the folder of its `node` binary, to put on PATH."""
+def fetch_node(release: str, destination: Path) -> Path:
+    """Node ``release`` (a major or an exact version) unpacked under ``destination``; the folder of its
+    `node` binary, to put on PATH."""
     destination.mkdir(parents=True, exist_ok=True)
     packed = subprocess.run(
-        ["npm", "pack", node_package(major), "--json", "--pack-destination", str(destination)],
+        ["npm", "pack", node_package(release), "--json", "--pack-destination", str(destination)],
         cwd=destination,
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
-    assert packed.returncode == 0, f"npm pack {node_package(major)} failed:\n{packed.stderr[-3000:]}"
+    assert packed.returncode == 0, f"npm pack {node_package(release)} failed:\n{packed.stderr[-3000:]}"
     (archive,) = json.loads(packed.stdout)
     with tarfile.open(destination / archive["filename"]) as unpacked:
         unpacked.extractall(destination, filter="data")
     binary = destination / "package" / "bin" / "node"
-    version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=True).stdout
-    assert version.startswith(f"v{major}."), f"{binary} is {version.strip()}, not Node {major}"
+    done = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=True)
+    version = done.stdout.strip()
+    assert f"{version}.".startswith(f"v{release}."), f"{binary} is {version}, not Node {release}"
     return binary.parent

@@ -42,7 +42,8 @@ def validate(asyncapi_files: Iterable[Path] = (), catalogs: Iterable[Path] = ())
     node = shutil.which("node")
     if node is None:
         raise ValidatorMissing(
-            "node is not on PATH: install Node.js 20 or later, then run `make validate-docs`"
+            "node is not on PATH: install Node.js 20.19+ or 22.12+ (package.json: engines),"
+            " then run `make validate-docs`"
         )
     if not VALIDATORS.is_dir():
         raise ValidatorMissing(f"{VALIDATORS} is missing: run `make validate-docs` (it runs `npm ci` first)")

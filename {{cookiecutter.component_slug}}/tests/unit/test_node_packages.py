@@ -49,6 +49,23 @@ def test_no_install_script_of_a_node_package_runs() -> None:
     )
 
 
+def engines_phrase() -> str:
+    """package.json's `engines.node` as the README and the messages say it: `^20.19.0 || >=22.12.0` is
+    "20.19+ or 22.12+"."""
+    engines = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["engines"]["node"]
+    minimums = [alternative.strip().lstrip("^>=~ ") for alternative in engines.split("||")]
+    return " or ".join(".".join(minimum.split(".")[:2]) + "+" for minimum in minimums)
+
+
+def test_npm_refuses_a_node_outside_the_engines_and_every_message_names_them() -> None:
+    # Node 20 before 20.19 installed the tools, then failed the contract tests with a SyntaxError from
+    # inside @backstage/catalog-model (ADR 0027): `npm ci` now stops first, naming the Node required.
+    assert npm_settings().get("engine-strict") == "true", "put `engine-strict=true` back in .npmrc"
+    phrase = f"Node.js {engines_phrase()}"
+    for place in ("README.md", "Makefile", "contracts/documents.py"):
+        assert phrase in (ROOT / place).read_text(encoding="utf-8"), f"{place} should say {phrase}"
+
+
 def test_without_npm_the_node_tools_target_says_what_to_install(tmp_path: Path) -> None:
     make, bash = shutil.which("make"), shutil.which("bash")
     assert make is not None, "make is not on PATH"
@@ -66,4 +83,6 @@ def test_without_npm_the_node_tools_target_says_what_to_install(tmp_path: Path) 
         check=False,
     )
     assert done.returncode != 0
-    assert "need Node.js 20 or later with npm on PATH: install it" in done.stderr, done.stderr
+    assert (
+        "need Node.js 20.19+ or 22.12+ with npm on PATH (package.json: engines): install it" in done.stderr
+    ), done.stderr
