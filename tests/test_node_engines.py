@@ -2,9 +2,9 @@
 
 Node 20 before 20.19 installed the Node tools, then failed the contract tests with a SyntaxError from
 inside @backstage/catalog-model, whose ES module build only loads where Node detects module syntax
-(20.19+, 22.12+; found by running them on 18.20, 20.10, 20.17, 20.18 and 20.19). The component's
-`engines` names that range and its `.npmrc` has npm enforce it. Run here on a real Node 20.18, fetched
-from npm as the test of the component on CI's Node fetches that one.
+(20.19+, 22.7+; found by running them on Node 18.20, 20.10, 20.17, 20.18, 20.19, 22.6 and 22.7). The
+component's `engines` names that range and its `.npmrc` has npm enforce it. Run here on a real Node
+20.18, fetched from npm as the test of the component on CI's Node fetches that one.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def validate(asyncapi_files: Iterable[Path] = (), catalogs: Iterable[Path] = ())
     node = shutil.which("node")
     if node is None:
         raise ValidatorMissing(
-            "node is not on PATH: install Node.js 20.19+ or 22.12+ (package.json: engines),"
+            "node is not on PATH: install Node.js 20.19+ or 22.7+ (package.json: engines),"
             " then run `make validate-docs`"
         )
     if not VALIDATORS.is_dir():

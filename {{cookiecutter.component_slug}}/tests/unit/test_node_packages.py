@@ -50,8 +50,8 @@ def test_no_install_script_of_a_node_package_runs() -> None:
 
 
 def engines_phrase() -> str:
-    """package.json's `engines.node` as the README and the messages say it: `^20.19.0 || >=22.12.0` is
-    "20.19+ or 22.12+"."""
+    """package.json's `engines.node` as the README and the messages say it: `^20.19.0 || >=22.7.0` is
+    "20.19+ or 22.7+"."""
     engines = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["engines"]["node"]
     minimums = [alternative.strip().lstrip("^>=~ ") for alternative in engines.split("||")]
     return " or ".join(".".join(minimum.split(".")[:2]) + "+" for minimum in minimums)
@@ -84,5 +84,5 @@ def test_without_npm_the_node_tools_target_says_what_to_install(tmp_path: Path) 
     )
     assert done.returncode != 0
     assert (
-        "need Node.js 20.19+ or 22.12+ with npm on PATH (package.json: engines): install it" in done.stderr
+        "need Node.js 20.19+ or 22.7+ with npm on PATH (package.json: engines): install it" in done.stderr
     ), done.stderr
