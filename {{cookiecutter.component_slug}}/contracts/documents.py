@@ -61,7 +61,13 @@ def validate(asyncapi_files: Iterable[Path] = (), catalogs: Iterable[Path] = ())
         cwd=ROOT,
         check=False,
     )
-    return Verdict(valid=result.returncode == 0, report=(result.stdout + result.stderr).strip())
+    # The report is what the script prints. Node's own notices on stderr are not about the documents
+    # (Node 22.7 warns that a dependency was parsed as an ES module, 22.11 does not): they join the report
+    # only when the script failed, where they say why.
+    report = result.stdout.strip()
+    if result.returncode != 0:
+        report = f"{report}\n{result.stderr.strip()}".strip()
+    return Verdict(valid=result.returncode == 0, report=report)
 
 
 def shown(path: Path) -> str:
