@@ -212,6 +212,22 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
     assert not (component / "src" / "inventory" / "handlers" / "api.py").exists()
     assert (component / ".copier-answers.yml").is_file()
     assert git(component, "status", "--porcelain") == ""
+    # Moved after its install (out of the template clone's build/, say), it still works: its .venv is
+    # relocatable (a fixed one's scripts kept the old path and ran another Python: "No module named").
+    moved = tmp_path / "elsewhere" / "inventory"
+    moved.parent.mkdir()
+    component.rename(moved)
+    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    again = subprocess.run(
+        ["make", "--no-print-directory", "test-unit"],
+        cwd=moved,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
 
 
 @pytest.mark.slow
