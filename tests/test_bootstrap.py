@@ -212,22 +212,28 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
     assert not (component / "src" / "inventory" / "handlers" / "api.py").exists()
     assert (component / ".copier-answers.yml").is_file()
     assert git(component, "status", "--porcelain") == ""
-    # Moved after its install (out of the template clone's build/, say), it still works: its .venv is
-    # relocatable (a fixed one's scripts kept the old path and ran another Python: "No module named").
+    # Moved after its install and `make hooks` (out of the template clone's build/, say), it still
+    # works: its .venv is relocatable and its hook runs pre-commit through scripts/uv. Before, every
+    # target failed with "No module named" and every commit with "`pre-commit` not found".
+    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+
+    def run(command: list[str], cwd: Path) -> str:
+        done = subprocess.run(
+            command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=600, check=False
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout + done.stderr
+
+    run(["make", "--no-print-directory", "hooks"], component)
     moved = tmp_path / "elsewhere" / "inventory"
     moved.parent.mkdir()
     component.rename(moved)
-    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    again = subprocess.run(
-        ["make", "--no-print-directory", "test-unit"],
-        cwd=moved,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    run(["make", "--no-print-directory", "test-unit"], moved)
+    with (moved / "README.md").open("a", encoding="utf-8") as readme:
+        readme.write("\nMoved out of the template's build folder.\n")
+    identity = ["-c", "user.name=Squad", "-c", "user.email=squad@localhost"]
+    committed = run(["git", *identity, "commit", "--quiet", "-am", "Move the component"], moved)
+    assert re.search(r"^detect-secrets.*Passed$", committed, re.MULTILINE), committed
 
 
 @pytest.mark.slow
