@@ -3,7 +3,7 @@
 pre-commit's own hook names the Python of this folder's .venv by its absolute path: once the folder was
 moved (out of the template clone's build/, say) or its .venv removed (`make clean`), every commit
 failed with "`pre-commit` not found. Did you forget to activate your virtualenv?". After `pre-commit
-install` (which keeps a hook of the squad's own as pre-commit.legacy, and run it), one line is added to
+install` (which keeps a hook of the squad's own as pre-commit.legacy and runs it), one line is added to
 the hook it wrote: run pre-commit through scripts/uv, which finds uv, and makes or mends .venv, from the
 work tree's top folder, where git runs hooks. The rest of pre-commit's hook, its ID line with it, stays,
 so `pre-commit install` and `uninstall` still know the hook as theirs.
@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-# The line of pre-commit's hook after which its arguments are complete (pre-commit 3 and 4).
+# The line of the hook the pinned pre-commit writes after which its arguments are complete.
 ARGUMENTS_DONE = 'ARGS+=(--hook-dir "$HERE" -- "$@")'
 # Git runs a hook from the work tree's top folder: the component's own, unless it joined a larger
 # repository (own_repository=false), where pre-commit's lines after this one decide as before.
