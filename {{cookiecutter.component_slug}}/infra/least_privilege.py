@@ -542,7 +542,13 @@ def _library_calls(code: Code, name: str, library_class: type) -> list[Call]:
 
 def _read_library_calls(code: Code, name: str, library_class: type) -> list[Call]:
     # Finding a class's source parses its whole module: once per class.
-    lines, first_line = inspect.getsourcelines(library_class)
+    try:
+        lines, first_line = inspect.getsourcelines(library_class)
+    except (OSError, TypeError):
+        # A class built in C has no Python source to read (Decimal; functools.partial on Python 3.13,
+        # whose inspect no longer finds the pure-Python copy). It sends no AWS request of its own: the
+        # SDK every client call goes through, botocore, is Python.
+        return []
     source = textwrap.dedent("".join(lines))
     file = Path(inspect.getsourcefile(library_class) or name).name
     # Only calls on an object named as a client (``self.client.put_item``): a library's own methods may
