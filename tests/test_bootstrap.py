@@ -23,6 +23,7 @@ import yaml
 from scripts.sync_questions import questions
 from tests.cdk_cli import assert_the_cli_synthesizes_what_make_synth_checked
 from tests.ci_node import ci_node_major, fetch_node
+from tests.ci_python import fetch_python, lambda_python
 from tests.rendering import ALL_OFF_OPTIONS, BIN, EVERY_OPTION_ON, LONGEST_NAMES, ROOT
 
 BOOTSTRAP = ROOT / "bootstrap.sh"
@@ -164,7 +165,7 @@ FULL_CHECKS = pytest.mark.xdist_group("bootstrap-full-checks")
 
 @pytest.mark.slow
 @FULL_CHECKS
-def test_every_option_on_with_the_longest_names_installs_lints_and_tests_green_on_the_ci_s_node(
+def test_every_option_on_with_the_longest_names_passes_verify_on_the_ci_s_node_and_lambda_s_python(
     tmp_path: Path, mypy_cache: Path
 ) -> None:
     # Every option on: the JWT authoriser in front of the API, the consumer on a FIFO queue, through
@@ -188,6 +189,28 @@ def test_every_option_on_with_the_longest_names_installs_lints_and_tests_green_o
     assert git(component, "status", "--porcelain") == ""
     # What `make deploy` would deploy, with every option, is the stack `make verify` checked.
     assert_the_cli_synthesizes_what_make_synth_checked(component, env, tmp_path / "cdk-cli.out")
+    # The functions run on the Lambda runtime's Python (3.13), the tools on .python-version's (3.11): the
+    # whole `make verify` again, in a .venv made with the runtime's Python, its code and every test on it.
+    version = lambda_python(component)
+    python = fetch_python(version, tmp_path / "python")
+    shutil.rmtree(component / ".venv")
+    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    environment.update(env, UV_PYTHON=str(python))
+    verified = subprocess.run(
+        ["make", "--no-print-directory", "verify"],
+        cwd=component,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stdout[-5000:] + verified.stderr[-5000:]
+    used = subprocess.run(
+        [str(component / ".venv" / "bin" / "python"), "--version"], capture_output=True, text=True, check=True
+    )
+    assert used.stdout.startswith(f"Python {version}."), used.stdout
+    assert git(component, "status", "--porcelain") == ""
 
 
 @pytest.mark.slow

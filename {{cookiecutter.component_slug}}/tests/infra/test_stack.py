@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
+import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type information
 from aws_cdk.assertions import Match, Template
 
 from {{ cookiecutter.package_name }} import settings
@@ -22,7 +25,7 @@ from {{ cookiecutter.package_name }}.tracing import TRACING_VARIABLE
 from infra import app, least_privilege
 from infra.app import build, new_app, stage_app
 from infra.naming import Deployment
-from infra.stack import ComponentStack
+from infra.stack import RUNTIME, SOURCE_DIR, ComponentStack
 from tests.infra.conftest import {% if cookiecutter.consumer %}DEV, {% endif %}Synthesized, validation_report
 {%- if cookiecutter.consumer %}
 from tests.integration import infrastructure
@@ -326,6 +329,24 @@ def test_functions_run_the_packaged_handlers_with_the_locked_powertools_layer(de
         (layer,) = properties["Layers"]
         path = parameters[layer["Ref"]]["Default"]
         assert path == f"/aws/service/powertools/python/arm64/python3.13/{version}"
+
+
+def test_ci_tests_the_code_on_the_python_of_the_functions_runtime(tmp_path: Path) -> None:
+    # checks.yml's lambda-runtime job reads the version from RUNTIME with a step of its own: a RUNTIME that
+    # step cannot read fails that job, and one it read wrongly would test the code on another Python.
+    root = SOURCE_DIR.parent
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "checks.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["lambda-runtime"]["steps"]
+    (step,) = [step for step in steps if step.get("id") == "runtime"]
+    (tmp_path / "infra").mkdir()
+    shutil.copy(root / "infra" / "stack.py", tmp_path / "infra")
+    # The shell GitHub runs a step's script with, in a copy: the step rewrites .python-version.
+    shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
+    subprocess.run([*shell, step["run"]], cwd=tmp_path, check=True)
+    version = RUNTIME.name.removeprefix("python")  # python3.13
+    assert (tmp_path / ".python-version").read_text(encoding="utf-8") == f"{version}\n"
+    after = steps[steps.index(step) + 1 :]
+    assert {"uses": "./.github/actions/setup"} in after
 
 
 def test_functions_log_as_json_to_their_own_group_with_a_retention(dev: Synthesized) -> None:
