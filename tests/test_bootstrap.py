@@ -22,6 +22,7 @@ import yaml
 
 from scripts.sync_questions import questions
 from tests.cdk_cli import assert_the_cli_synthesizes_what_make_synth_checked
+from tests.ci_java import JAVA_RELEASE, fetch_java
 from tests.ci_node import ci_node_major, fetch_node
 from tests.ci_python import fetch_python, lambda_python
 from tests.rendering import ALL_OFF_OPTIONS, BIN, EVERY_OPTION_ON, LONGEST_NAMES, ROOT
@@ -215,11 +216,17 @@ def test_every_option_on_with_the_longest_names_passes_verify_on_the_ci_s_node_a
 
 @pytest.mark.slow
 @FULL_CHECKS
-def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
+def test_all_options_off_component_installs_lints_and_tests_green_with_copier_on_the_newest_java(
     tmp_path: Path, mypy_cache: Path
 ) -> None:
     # A space in the component's path, as a laptop's folders can have: every target and test of the
-    # component works there too (one test once split /proc/<pid>/maps lines on spaces).
+    # component works there too (one test once split /proc/<pid>/maps lines on spaces). On the newest
+    # Java release, as a new laptop has (the other full checks run DynamoDB Local on this machine's 17).
+    java = fetch_java(tmp_path / "java")
+    path = os.pathsep.join((str(java), str(BIN), os.environ["PATH"]))
+    env = {**shared_mypy_cache(mypy_cache), "PATH": path}
+    found = subprocess.run(["java", "-version"], env=env, capture_output=True, text=True, check=True)
+    assert f'version "{JAVA_RELEASE}.' in found.stderr, found.stderr
     output = tmp_path / "squad components"
     result = bootstrap(
         "--tool",
@@ -228,7 +235,7 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier(
         str(output),
         *as_arguments(ALL_OFF_OPTIONS),
         cwd=tmp_path,
-        env=shared_mypy_cache(mypy_cache),
+        env=env,
     )
     assert_verified(result, "copier")
     component = output / "inventory"
