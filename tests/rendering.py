@@ -117,10 +117,10 @@ def follow(steps: list[str], cwd: Path, env: Mapping[str, str]) -> subprocess.Co
     )
 
 
-def tool_environment() -> dict[str, str]:
-    """The tools' environment: this venv first on PATH, no user config, no prompts."""
+def tool_environment(tools: Path = BIN) -> dict[str, str]:
+    """The tools' environment: their venv (this one by default) first on PATH, no user config, no prompts."""
     env = dict(os.environ)
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = f"{tools}{os.pathsep}{env.get('PATH', '')}"
     env.pop("COOKIECUTTER_CONFIG", None)
     env["GIT_TERMINAL_PROMPT"] = "0"
     return env
@@ -139,32 +139,50 @@ def cookiecutter_config() -> Path:
 
 
 def run_cookiecutter(
-    answers: Answers, output_dir: Path, template: str = str(ROOT), checkout: str | None = None
+    answers: Answers,
+    output_dir: Path,
+    template: str = str(ROOT),
+    checkout: str | None = None,
+    tools: Path = BIN,
 ) -> subprocess.CompletedProcess[str]:
-    command = [str(BIN / "cookiecutter"), "--config-file", str(cookiecutter_config()), "--no-input", template]
+    command = [
+        str(tools / "cookiecutter"),
+        "--config-file",
+        str(cookiecutter_config()),
+        "--no-input",
+        template,
+    ]
     command += ["--output-dir", str(output_dir)]
     command += ["--checkout", checkout] if checkout else []
     command += [f"{name}={_as_text(value)}" for name, value in answers.items()]
-    return subprocess.run(command, capture_output=True, text=True, env=tool_environment(), check=False)
+    return subprocess.run(command, capture_output=True, text=True, env=tool_environment(tools), check=False)
 
 
 def run_copier(
-    answers: Answers, destination: Path, template: str = str(ROOT), vcs_ref: str | None = "HEAD"
+    answers: Answers,
+    destination: Path,
+    template: str = str(ROOT),
+    vcs_ref: str | None = "HEAD",
+    tools: Path = BIN,
 ) -> subprocess.CompletedProcess[str]:
     # --vcs-ref HEAD: render the working tree (uncommitted changes included), not the last release tag.
-    command = [str(BIN / "copier"), "copy", "--trust", "--defaults"]
+    command = [str(tools / "copier"), "copy", "--trust", "--defaults"]
     command += ["--vcs-ref", vcs_ref] if vcs_ref else []
     for name, value in answers.items():
         command += ["--data", f"{name}={_as_text(value)}"]
     command += [template, str(destination)]
-    return subprocess.run(command, capture_output=True, text=True, env=tool_environment(), check=False)
+    return subprocess.run(command, capture_output=True, text=True, env=tool_environment(tools), check=False)
 
 
 def render_cookiecutter(
-    answers: Answers, output_dir: Path, template: str = str(ROOT), checkout: str | None = None
+    answers: Answers,
+    output_dir: Path,
+    template: str = str(ROOT),
+    checkout: str | None = None,
+    tools: Path = BIN,
 ) -> Path:
     """Render with cookiecutter into ``output_dir`` and return the component's directory."""
-    result = run_cookiecutter(answers, output_dir, template, checkout)
+    result = run_cookiecutter(answers, output_dir, template, checkout, tools)
     if result.returncode != 0:
         raise AssertionError(f"cookiecutter failed:\n{result.stdout}\n{result.stderr}")
     (component,) = [path for path in output_dir.iterdir() if path.is_dir()]
@@ -172,9 +190,13 @@ def render_cookiecutter(
 
 
 def render_copier(
-    answers: Answers, destination: Path, template: str = str(ROOT), vcs_ref: str | None = "HEAD"
+    answers: Answers,
+    destination: Path,
+    template: str = str(ROOT),
+    vcs_ref: str | None = "HEAD",
+    tools: Path = BIN,
 ) -> Path:
-    result = run_copier(answers, destination, template, vcs_ref)
+    result = run_copier(answers, destination, template, vcs_ref, tools)
     if result.returncode != 0:
         raise AssertionError(f"copier failed:\n{result.stdout}\n{result.stderr}")
     return destination
