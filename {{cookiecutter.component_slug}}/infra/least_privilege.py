@@ -544,11 +544,18 @@ def _read_library_calls(code: Code, name: str, library_class: type) -> list[Call
     # Finding a class's source parses its whole module: once per class.
     try:
         lines, first_line = inspect.getsourcelines(library_class)
-    except (OSError, TypeError):
-        # A class built in C has no Python source to read (Decimal; functools.partial on Python 3.13,
-        # whose inspect no longer finds the pure-Python copy). It sends no AWS request of its own: the
-        # SDK every client call goes through, botocore, is Python.
-        return []
+    except (OSError, TypeError) as error:
+        if not any(inspect.isfunction(member) for member in vars(library_class).values()):
+            # A class built in C has no Python source to read (Decimal; functools.partial on Python
+            # 3.13, whose inspect no longer finds the pure-Python copy). It sends no AWS request of its
+            # own: the SDK every client call goes through, botocore, is Python.
+            return []
+        # Python code whose source is missing could make any call: the check stops rather than pass it.
+        raise ValueError(
+            f"{name} is a Python class whose source this check cannot read ({error}), so it cannot tell "
+            "which AWS calls the class makes: install its library with its .py files, or build the "
+            "object in this package's own code"
+        ) from error
     source = textwrap.dedent("".join(lines))
     file = Path(inspect.getsourcefile(library_class) or name).name
     # Only calls on an object named as a client (``self.client.put_item``): a library's own methods may

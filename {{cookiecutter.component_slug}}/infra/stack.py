@@ -56,8 +56,9 @@ from infra.naming import Deployment
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = "{{ cookiecutter.package_name }}"
 
-# Lambda runs Python 3.13 (supported until mid-2029); the code stays 3.11-compatible because the
-# toolchain that tests it is 3.11 (ruff and mypy target 3.11). ADR 0008 says why not 3.11 or 3.14.
+# Lambda runs Python 3.13 (supported until mid-2029); the code stays 3.11-compatible because the tools
+# run on 3.11 (.python-version; ruff and mypy target it), and CI tests it on 3.13 too (its lambda-runtime
+# job reads the version from this line). ADR 0008 says why not 3.11 or 3.14.
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 # Graviton: cheaper per millisecond. The Powertools layer below must be built for the same architecture.
 ARCHITECTURE = lambda_.Architecture.ARM_64

@@ -138,8 +138,8 @@ def test_lambda_s_own_needs_are_required_too(dev: Synthesized, code: least_privi
 
 def test_a_class_built_in_c_is_read_as_making_no_calls(dev: Synthesized, tmp_path: Path) -> None:
     # A squad's edit: the handler builds a Decimal (DynamoDB's numbers are Decimals), a class with no
-    # Python source to read; on Python 3.13 neither has functools.partial, which the handler builds too.
-    # Neither can call AWS: the gate reads them as making no calls, not stop with "could not find".
+    # Python source to read; on Python 3.13 neither has functools.partial (the consumer builds one).
+    # Neither can call AWS: the gate reads them as making no calls instead of stopping.
     imports = "import functools\n"
     settings = "    settings = PublisherSettings.from_environment()\n"
     code, _ = edited_source(
@@ -150,6 +150,16 @@ def test_a_class_built_in_c_is_read_as_making_no_calls(dev: Synthesized, tmp_pat
         (settings, settings + '    Decimal("1")\n'),
     )
     assert least_privilege.differences(dev.json, code) == []
+
+
+def test_a_python_class_without_its_source_stops_the_check(code: least_privilege.Code) -> None:
+    # Made at run time, its methods may call AWS where no source shows it: not read as making no calls.
+    def send(self: object) -> None:
+        del self
+
+    made = type("Sender", (), {"send": send})
+    with pytest.raises(ValueError, match=r"^library\.Sender is a Python class whose source this check"):
+        least_privilege._read_library_calls(code, "library.Sender", made)
 
 
 def test_a_call_is_on_the_resource_its_own_arguments_name(dev: Synthesized, tmp_path: Path) -> None:
