@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.rendering import (
+    BIN,
     ROOT,
     follow,
     next_steps,
@@ -173,7 +174,15 @@ def test_the_first_commit_names_the_component_whatever_its_folder(tmp_path: Path
         assert subject == "Render inventory from the backend component template", component
 
 
-def test_the_next_steps_work_as_printed_in_a_shell_without_uv(tmp_path: Path) -> None:
+# A uv a laptop may still have: it knows `required-version` and refuses the component's (0.9 or later),
+# saying to `uv self update`, which a uv from Homebrew or pip cannot do.
+OLD_UV = "0.8.22"
+
+
+@pytest.mark.parametrize("uv_on_path", [None, OLD_UV], ids=["no-uv", f"uv-{OLD_UV}"])
+def test_the_next_steps_work_as_printed_in_a_shell_without_uv_or_with_an_old_one(
+    tmp_path: Path, uv_on_path: str | None
+) -> None:
     rendered = run_cookiecutter({}, tmp_path / "out")
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr
     steps = next_steps(rendered.stdout)
@@ -181,10 +190,24 @@ def test_the_next_steps_work_as_printed_in_a_shell_without_uv(tmp_path: Path) ->
     assert {"make install", "make test-unit"} <= set(steps), steps
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env["PATH"] = path_without_uv()
+    if uv_on_path is not None:
+        old = tmp_path / "old-uv"
+        installed = subprocess.run(
+            [str(BIN / "uv"), "pip", "install", "--quiet", "--target", str(old), f"uv=={uv_on_path}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert installed.returncode == 0, installed.stderr
+        env["PATH"] = f"{old / 'bin'}{os.pathsep}{env['PATH']}"
+        found = subprocess.run(["uv", "--version"], env=env, capture_output=True, text=True, check=True)
+        assert found.stdout.startswith(f"uv {uv_on_path}"), found.stdout
     followed = follow(steps, tmp_path, env)
     assert followed.returncode == 0, followed.stdout[-3000:] + followed.stderr[-3000:]
     assert re.search(r"\d+ passed", followed.stdout), followed.stdout[-2000:]
-    # With no uv on PATH, the pinned one was fetched into the component's .tools/, once.
+    if uv_on_path is not None:
+        assert f"the uv on PATH is {uv_on_path}, older than this component needs" in followed.stderr
+    # Without a uv recent enough on PATH, the pinned one was fetched into the component's .tools/, once.
     component = tmp_path / "out" / "inventory"
     pinned = re.search(r"^UV_VERSION=(\S+)$", (component / "scripts" / "uv").read_text("utf-8"), re.MULTILINE)
     assert pinned is not None
