@@ -31,6 +31,18 @@ def ci_node_major(action: Path = SETUP_ACTION) -> str:
     return str(found[0])
 
 
+# The Node.js release beyond jsii's own list that the component's Makefile says every target passes on
+# (it silences jsii's warning there): `sed -n 's/^v26[.].*/26/p'`.
+UNTESTED_BY_JSII = re.compile(r"JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := .*'s/\^v(?P<major>\d+)\[\.\]")
+
+
+def newest_node_major(makefile: Path = TEMPLATE_DIR / "Makefile") -> str:
+    """The Node.js major the component's Makefile silences jsii's untested-release warning on."""
+    found = UNTESTED_BY_JSII.findall(makefile.read_text(encoding="utf-8"))
+    assert len(found) == 1, f"{makefile}: expected one JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION for a major"
+    return str(found[0])
+
+
 def node_package(release: str) -> str:
     """The npm package of Node's own build for this machine: the newest release of ``release``, a major
     (``24``) or an exact version (``20.18.0``)."""

@@ -23,7 +23,7 @@ import yaml
 from scripts.sync_questions import questions
 from tests.cdk_cli import assert_the_cli_synthesizes_what_make_synth_checked
 from tests.ci_java import JAVA_RELEASE, fetch_java
-from tests.ci_node import ci_node_major, fetch_node
+from tests.ci_node import ci_node_major, fetch_node, newest_node_major
 from tests.ci_python import fetch_python, lambda_python
 from tests.rendering import ALL_OFF_OPTIONS, BIN, EVERY_OPTION_ON, LONGEST_NAMES, ROOT
 
@@ -216,17 +216,23 @@ def test_every_option_on_with_the_longest_names_passes_verify_on_the_ci_s_node_a
 
 @pytest.mark.slow
 @FULL_CHECKS
-def test_all_options_off_component_installs_lints_and_tests_green_with_copier_on_the_newest_java(
+def test_all_options_off_component_passes_verify_with_copier_on_the_newest_java_and_node(
     tmp_path: Path, mypy_cache: Path
 ) -> None:
     # A space in the component's path, as a laptop's folders can have: every target and test of the
     # component works there too (one test once split /proc/<pid>/maps lines on spaces). On the newest
-    # Java release, as a new laptop has (the other full checks run DynamoDB Local on this machine's 17).
+    # Java and Node.js releases, as a new laptop has: the other full checks run DynamoDB Local on this
+    # machine's Java 17, and the Node of this machine (20) and of CI (24). On that Node, jsii (the CDK's
+    # runtime) would warn on every synth that it was not tested there; the component silences it.
     java = fetch_java(tmp_path / "java")
-    path = os.pathsep.join((str(java), str(BIN), os.environ["PATH"]))
+    major = newest_node_major()
+    node = fetch_node(major, tmp_path / "node")
+    path = os.pathsep.join((str(java), str(node), str(BIN), os.environ["PATH"]))
     env = {**shared_mypy_cache(mypy_cache), "PATH": path}
     found = subprocess.run(["java", "-version"], env=env, capture_output=True, text=True, check=True)
     assert f'version "{JAVA_RELEASE}.' in found.stderr, found.stderr
+    found = subprocess.run(["node", "--version"], env=env, capture_output=True, text=True, check=True)
+    assert found.stdout.startswith(f"v{major}."), found.stdout
     output = tmp_path / "squad components"
     result = bootstrap(
         "--tool",
@@ -238,8 +244,11 @@ def test_all_options_off_component_installs_lints_and_tests_green_with_copier_on
         env=env,
     )
     assert_verified(result, "copier")
+    assert "not been tested" not in result.stdout + result.stderr
     component = output / "inventory"
     assert not (component / "src" / "inventory" / "handlers" / "api.py").exists()
+    # `npx cdk diff` and `make deploy`'s CLI run the app through cdk.json: silenced there too.
+    assert_the_cli_synthesizes_what_make_synth_checked(component, env, tmp_path / "cdk-cli.out")
     assert (component / ".copier-answers.yml").is_file()
     assert git(component, "status", "--porcelain") == ""
     # Moved after its install and `make hooks` (out of the template clone's build/, say), it still
