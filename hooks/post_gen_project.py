@@ -74,7 +74,14 @@ def first_commit(directory: str, component: str) -> str:
         # loose object, and a folder, per file: half the time of a plain `git add` on a slow disk. Packed
         # at zlib's fastest level: a quarter less time than its default, for a pack a tenth larger
         # (616 KB against 564 KB for the default component; `git gc --aggressive` packs it tighter).
-        ["-c", "core.bigFileThreshold=1", "-c", "pack.compression=1", "add", "--all"],
+        # The component's .gitignore alone decides what is left out: a machine's global one
+        # (core.excludesFile, ~/.config/git/ignore) often lists .python-version, .npmrc or lock files,
+        # and a first commit without them fails the squad's CI after the first push.
+        [
+            *("-c", "core.bigFileThreshold=1", "-c", "pack.compression=1"),
+            *("-c", f"core.excludesFile={os.devnull}"),
+            *("add", "--all"),
+        ],
         # A first commit of generated files: no signing prompt, no hooks (none are installed yet), no
         # background maintenance (a new repository has nothing to tidy).
         [

@@ -164,6 +164,31 @@ def test_both_tools_pass_the_answer_to_the_step(tool: str, tmp_path: Path) -> No
             assert_own_repository_with_first_commit(component)
 
 
+def test_the_first_commit_holds_every_rendered_file_whatever_the_machine_s_gitignore(
+    tmp_path: Path, new_laptop: dict[str, str]
+) -> None:
+    # A laptop's global gitignore (core.excludesFile, or git's default ~/.config/git/ignore) often lists
+    # .python-version (pyenv users), .npmrc (it can hold tokens) or lock files. The first commit used to
+    # leave out every rendered file it matched, and the squad's CI failed on the missing file after
+    # the first push; the component's own .gitignore alone decides now. Cookiecutter's render: copier
+    # runs the same step, but renders a template with uncommitted changes (this suite, while being
+    # worked on) through a commit in its clone that such a gitignore thins out before the step runs.
+    ignore = Path(new_laptop["XDG_CONFIG_HOME"]) / "git" / "ignore"
+    ignore.parent.mkdir(parents=True)
+    machine_rules = [".python-version", ".npmrc", "*.lock", ".secrets.baseline", ".github/", "docs/"]
+    ignore.write_text("\n".join(machine_rules) + "\n", encoding="utf-8")
+    component = render_cookiecutter({}, tmp_path / "out")
+    assert_own_repository_with_first_commit(component)
+    tracked = set(git(component, "ls-files").splitlines())
+    on_disk = {
+        path.relative_to(component).as_posix()
+        for path in component.rglob("*")
+        if path.is_file() and path.relative_to(component).parts[0] != ".git"
+    }
+    assert on_disk - tracked == set(), "rendered but not in the first commit"
+    assert {".python-version", ".npmrc", "uv.lock", ".secrets.baseline"} <= tracked
+
+
 @pytest.mark.usefixtures("new_laptop")
 def test_the_first_commit_names_the_component_whatever_its_folder(tmp_path: Path) -> None:
     # Copier renders into the folder it is given (bootstrap.sh's copier path: `component`, then moved).
