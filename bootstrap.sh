@@ -2,6 +2,12 @@
 # Render a component from this template and prove it healthy: render -> git -> install -> make verify
 # (lint, every test, synth gates, local deploy and end-to-end tests) -> with --target aws, a real deploy.
 # `./bootstrap.sh --help` explains every option. Template CI runs this same script.
+# Started as `sh bootstrap.sh` (dash, zsh, ...), the next line would fail on `pipefail` without a word
+# on why: this test reads in any POSIX shell.
+if [ -z "${BASH_VERSION:-}" ]; then
+  echo "bootstrap.sh is a bash script: run it as ./bootstrap.sh (or bash bootstrap.sh), with bash 4.4 or later" >&2
+  exit 2
+fi
 set -euo pipefail
 # bash 4.4 or later: command substitutions keep errexit (inherit_errexit), and an empty list expands to
 # nothing under `set -u`. macOS's own bash is 3.2: there this is where the script stops, saying why.

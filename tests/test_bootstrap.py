@@ -90,6 +90,19 @@ def test_an_older_bash_stops_the_script_at_once_saying_what_to_install(tmp_path:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_started_by_another_shell_the_script_says_how_to_start_it(tmp_path: Path) -> None:
+    # `sh bootstrap.sh`: Debian's and Ubuntu's sh is dash, which stopped at `set -o pipefail` ("Illegal
+    # option") without saying why.
+    if shutil.which("dash") is None:
+        pytest.fail("dash is not installed here: this test needs it (Debian's dash package)")
+    result = subprocess.run(
+        ["dash", str(BOOTSTRAP), "--help"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "bootstrap.sh is a bash script: run it as ./bootstrap.sh" in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
 @pytest.mark.parametrize(
     ("answer", "message"),
