@@ -43,6 +43,7 @@ from benchmarks.consuming import bench_consumer
 {% endif -%}
 from benchmarks.publishing import bench_publisher
 from local_deploy import dynamodb_local, moto_server
+from local_deploy.loopback import keep_loopback_off_proxies
 from tests.integration.conftest import create_table
 from tests.offline_aws import use_offline_credentials
 
@@ -198,6 +199,7 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=100, help="commands per round (default: 100)")
     arguments = parser.parse_args()
     use_offline_credentials()
+    keep_loopback_off_proxies()
     with tempfile.TemporaryDirectory(prefix="bench-emulators-") as scratch:
         server = dynamodb_local.start(Path(scratch))
         events = moto_server.start(Path(scratch))

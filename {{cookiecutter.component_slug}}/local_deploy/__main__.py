@@ -37,6 +37,7 @@ from local_deploy.deploy import (
     AlreadyDeployed,
     LocalDeployment,
 )
+from local_deploy.loopback import keep_loopback_off_proxies
 from local_deploy.servers import EmulatorError, LocalServer, answers
 from local_deploy.template import Stack, TemplateError, stack_template
 {%- if cookiecutter.jwt_authoriser %}
@@ -51,6 +52,7 @@ REGION = "{{ cookiecutter.aws_region }}"
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_loopback_off_proxies()
     parser = argparse.ArgumentParser(prog="python -m local_deploy", description=__doc__.splitlines()[0])
     parser.add_argument("assembly", nargs="?", default="cdk.out/dev", help="synthesized cloud assembly")
 {%- if cookiecutter.command_api %}

@@ -22,6 +22,8 @@ from botocore.credentials import Credentials
 {%- endif %}
 from botocore.exceptions import BotoCoreError
 
+from local_deploy.loopback import keep_loopback_off_proxies
+
 LOCAL_OUTPUTS = Path(".local/outputs.json")
 
 
@@ -70,6 +72,7 @@ ENDPOINT_OF = {"events": "eventbridge", "dynamodbstreams": "dynamodb"}
 
 def local(outputs_file: Path, tool: str) -> Target:
     """The local deploy whose outputs are in ``outputs_file``."""
+    keep_loopback_off_proxies()
     try:
         outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:

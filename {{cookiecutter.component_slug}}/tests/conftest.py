@@ -5,8 +5,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from local_deploy.loopback import keep_loopback_off_proxies
 from tests.offline_aws import REGION, use_offline_credentials
 
+# The emulators, the local deploy and the tests' own servers are on loopback: never through a proxy.
+keep_loopback_off_proxies()
 # Every test runs offline, except the end-to-end tests against a stack on AWS (`make e2e`), which need
 # the caller's real credentials.
 if os.environ.get("E2E_TARGET") != "aws":

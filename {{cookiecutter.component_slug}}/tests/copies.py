@@ -15,8 +15,8 @@ from pathlib import Path
 from contracts import schemas
 
 # The docs command draws the README's flow from the stack: the CDK app, its context (cdk.json) and the
-# owner it tags it with (.github/CODEOWNERS).
-FOLDERS = ("src", "contracts", "docs", "tests", "infra", ".github")
+# owner it tags it with (.github/CODEOWNERS). The tests' session imports local_deploy (loopback).
+FOLDERS = ("src", "contracts", "docs", "tests", "infra", "local_deploy", ".github")
 FILES = ("pyproject.toml", "README.md", "Makefile", "cdk.json")
 
 
