@@ -2,8 +2,8 @@
 # Render a component from this template and prove it healthy: render -> git -> install -> make verify
 # (lint, every test, synth gates, local deploy and end-to-end tests) -> with --target aws, a real deploy.
 # `./bootstrap.sh --help` explains every option. Template CI runs this same script.
-# Started as `sh bootstrap.sh` (dash, zsh, ...), the next line would fail on `pipefail` without a word
-# on why: this test reads in any POSIX shell.
+# Started as `sh bootstrap.sh` (dash: Debian's and Ubuntu's sh) or by zsh, the script would stop on a bash
+# feature without a word on why: this test reads in any POSIX shell.
 if [ -z "${BASH_VERSION:-}" ]; then
   echo "bootstrap.sh is a bash script: run it as ./bootstrap.sh (or bash bootstrap.sh), with bash 4.4 or later" >&2
   exit 2

@@ -21,13 +21,13 @@ def clone(source: Path, destination: Path) -> Path:
     return destination
 
 
-def with_crlf(folder: Path) -> list[str]:
-    """The files under ``folder`` (its .git aside) with a CRLF line ending."""
-    return sorted(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and ".git" not in path.relative_to(folder).parts and b"\r\n" in path.read_bytes()
-    )
+def with_crlf(repository: Path) -> list[str]:
+    """The files of ``repository``'s work tree that git sees as text with CRLF line endings."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--eol"], cwd=repository, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    # Each line: "i/<index eol> w/<work tree eol> attr/<attributes> <TAB> path".
+    return sorted(line.split("\t", 1)[1] for line in listed if line.split()[1] in ("w/crlf", "w/mixed"))
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """`make hooks` on a machine whose git config names a hook folder for every repository (core.hooksPath:
 a company's secret scanner, say). pre-commit alone refuses to install there ("Cowardly refusing"), and
 `make hooks` used to stop with a traceback; now the repository gets its own hook folder back and calls
-the configured hooks from it. Real git and the locked pre-commit, in a repository of their own."""
+the configured hooks from it. Real git and the locked pre-commit, in repositories of their own."""
 
 from __future__ import annotations
 
@@ -13,20 +13,29 @@ import pytest
 from scripts import install_hooks
 
 IDENTITY = ["-c", "user.name=Squad", "-c", "user.email=squad@localhost"]
+# What a hook of a ggshield-like scanner does last: run the repository's own hook of the same name.
+CALL_BACK = '"$(git rev-parse --git-common-dir)/hooks/{name}" "$@"\n'
 
 
 def git(repository: Path, *arguments: str) -> str:
-    done = subprocess.run(["git", *arguments], cwd=repository, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", *arguments], cwd=repository, capture_output=True, text=True, check=False, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout.strip()
 
 
-def hook(folder: Path, name: str, ran: Path) -> None:
-    """A hook that appends its name and first argument to ``ran``."""
+def hook(folder: Path, name: str, ran: Path, who: str, *, calls_back: bool = False) -> None:
+    """A hook that appends ``who``, its name and its first argument to ``ran``."""
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / name
-    script.write_text(f'#!/bin/sh\necho "{name} $1" >> "{ran}"\n', encoding="utf-8")
+    body = f'#!/bin/sh\necho "{who} {name} $1" >> "{ran}"\n'
+    script.write_text(body + (CALL_BACK.format(name=name) if calls_back else ""), encoding="utf-8")
     script.chmod(0o755)
+
+
+def lines(ran: Path) -> list[str]:
+    return ran.read_text(encoding="utf-8").splitlines() if ran.exists() else []
 
 
 @pytest.fixture
@@ -46,31 +55,93 @@ def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_global_hooks_path_keeps_its_hooks_running_beside_the_component_s(
     repository: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    company, ran = tmp_path / "company-hooks", tmp_path / "ran"
-    for name in ("pre-commit", "commit-msg", "post-commit"):
-        hook(company, name, ran)
-    (company / "pre-push.sample").write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    company, ran = tmp_path / "company hooks", tmp_path / "ran"
+    hook(company, "pre-commit", ran, "company", calls_back=True)
+    for name in ("commit-msg", "post-commit", "common.sh"):  # common.sh: a helper, not a hook
+        hook(company, name, ran, "company")
     git(tmp_path, "config", "--global", "core.hooksPath", str(company))
     # A hook of the squad's own in the repository's folder is kept, not replaced by a call.
-    hook(repository / ".git" / "hooks", "post-commit", ran)
+    hook(repository / ".git" / "hooks", "post-commit", ran, "squad")
 
     assert install_hooks.main() == 0
     said = capsys.readouterr().out
     assert "calls yours from there: commit-msg, pre-commit" in said, said
     assert "post-commit is not called from here" in said, said
     assert git(repository, "config", "--local", "core.hooksPath") == ".git/hooks"
-    assert install_hooks.THROUGH_SCRIPTS_UV in (repository / ".git" / "hooks" / "pre-commit").read_text()
-    assert install_hooks.main() == 0, "running `make hooks` again changes nothing"
+    assert install_hooks.ADDED in (repository / ".git" / "hooks" / "pre-commit").read_text()
+    assert not (repository / ".git" / "hooks" / "common.sh").exists()
 
     git(repository, *IDENTITY, "commit", "--quiet", "--allow-empty", "-m", "First")
-    # The configured pre-commit hook ran inside pre-commit's (as its legacy hook), then commit-msg with
-    # the message file; post-commit is the squad's own (the configured one, same name, did not run).
-    assert ran.read_text(encoding="utf-8").split("\n")[:3] == [
-        "pre-commit ",
-        "commit-msg .git/COMMIT_EDITMSG",
-        "post-commit ",
+    # The configured pre-commit hook ran inside pre-commit's (as its legacy hook) and called the
+    # repository's hook back, which ended at once; then commit-msg, with the message file.
+    assert lines(ran) == [
+        "company pre-commit ",
+        "company commit-msg .git/COMMIT_EDITMSG",
+        "squad post-commit ",
     ]
-    assert ran.read_text(encoding="utf-8").count("post-commit") == 1
+
+    # The company's folder changes: `make hooks` again follows it, and no call to a removed hook is left.
+    (company / "commit-msg").unlink()
+    hook(company, "prepare-commit-msg", ran, "company")
+    ran.unlink()
+    assert install_hooks.main() == 0
+    assert not (repository / ".git" / "hooks" / "commit-msg").exists()
+    git(repository, *IDENTITY, "commit", "--quiet", "--allow-empty", "-m", "Second")
+    assert lines(ran) == [
+        "company pre-commit ",
+        "company prepare-commit-msg .git/COMMIT_EDITMSG",
+        "squad post-commit ",
+    ]
+
+
+def test_a_configured_hook_that_calls_the_repository_s_back_runs_once(
+    repository: Path, tmp_path: Path
+) -> None:
+    # A pre-push hook that calls the repository's pre-push (the caller `make hooks` wrote) looped
+    # forever: the caller ends a call back at once.
+    company, ran = tmp_path / "company", tmp_path / "ran"
+    hook(company, "pre-push", ran, "company", calls_back=True)
+    git(tmp_path, "config", "--global", "core.hooksPath", str(company))
+    assert install_hooks.main() == 0
+    git(tmp_path, "init", "--quiet", "--bare", "remote.git")
+    git(repository, *IDENTITY, "commit", "--quiet", "--allow-empty", "-m", "First")
+    git(repository, "push", "--quiet", str(tmp_path / "remote.git"), "main")
+    assert lines(ran) == [f"company pre-push {tmp_path / 'remote.git'}"]
+
+
+def test_a_relative_global_hooks_path_is_followed_wherever_the_repository_moves(
+    repository: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A relative core.hooksPath means each repository's own tracked folder (".githooks"): the call
+    # stays relative, so the repository can move.
+    ran = tmp_path / "ran"
+    hook(repository / ".githooks", "pre-commit", ran, "tracked")
+    git(tmp_path, "config", "--global", "core.hooksPath", ".githooks")
+    assert install_hooks.main() == 0
+    assert "exec .githooks/pre-commit" in (repository / ".git" / "hooks" / "pre-commit.legacy").read_text()
+    moved = tmp_path / "moved"
+    repository.rename(moved)
+    monkeypatch.chdir(moved)
+    git(moved, *IDENTITY, "commit", "--quiet", "--allow-empty", "-m", "First")
+    assert lines(ran) == ["tracked pre-commit "]
+
+
+def test_from_a_linked_worktree_every_worktree_runs_the_hooks(repository: Path, tmp_path: Path) -> None:
+    # A linked worktree's .git is a file: `.git/hooks` from its top folder names nothing, so there the
+    # repository's hook folder is named by its absolute path.
+    company, ran = tmp_path / "company", tmp_path / "ran"
+    hook(company, "pre-commit", ran, "company")
+    git(tmp_path, "config", "--global", "core.hooksPath", str(company))
+    git(repository, "add", ".pre-commit-config.yaml")  # the worktree's checkout needs it too
+    git(repository, *IDENTITY, "commit", "--quiet", "--no-verify", "-m", "First")
+    worktree = tmp_path / "worktree"
+    git(repository, "worktree", "add", "--quiet", "-b", "feature", str(worktree))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(worktree)
+        assert install_hooks.main() == 0
+    for where in (worktree, repository):
+        git(where, *IDENTITY, "commit", "--quiet", "--allow-empty", "-m", f"In {where.name}")
+    assert lines(ran) == ["company pre-commit ", "company pre-commit "]
 
 
 def test_a_hooks_path_in_the_repository_s_own_config_is_left_to_its_manager(repository: Path) -> None:

@@ -25,7 +25,8 @@ def test_the_hook_runs_pre_commit_through_scripts_uv_before_its_fixed_python() -
     hook = install_hooks.run_through_scripts_uv(PRE_COMMIT_HOOK)
     lines = hook.splitlines()
     added = lines.index(install_hooks.THROUGH_SCRIPTS_UV)
-    assert lines[added - 1] == install_hooks.ARGUMENTS_DONE
+    # First, a call back from a hook `make hooks` calls (tests/integration/test_install_hooks.py) ends.
+    assert lines[added - 2 : added] == [install_hooks.ARGUMENTS_DONE, install_hooks.CALLED_BACK]
     assert added < next(i for i, line in enumerate(lines) if 'INSTALL_PYTHON" -mpre_commit' in line)
     assert "# ID: 138fd403232d2ddd5efb44317e38bf03" in hook, "pre-commit still knows the hook as its own"
     assert install_hooks.run_through_scripts_uv(hook) == hook, "running `make hooks` again adds nothing"
@@ -35,3 +36,12 @@ def test_a_hook_pre_commit_wrote_differently_is_refused_saying_what_to_update() 
     with pytest.raises(SystemExit) as refused:
         install_hooks.run_through_scripts_uv("#!/bin/sh\nexec pre-commit hook-impl\n")
     assert "update scripts/install_hooks.py" in str(refused.value)
+
+
+def test_a_hook_an_earlier_make_hooks_wrote_gains_the_call_back_guard() -> None:
+    earlier = PRE_COMMIT_HOOK.replace(
+        install_hooks.ARGUMENTS_DONE, f"{install_hooks.ARGUMENTS_DONE}\n{install_hooks.THROUGH_SCRIPTS_UV}"
+    )
+    hook = install_hooks.run_through_scripts_uv(earlier)
+    assert hook.count(install_hooks.THROUGH_SCRIPTS_UV) == 1
+    assert install_hooks.ADDED in hook
