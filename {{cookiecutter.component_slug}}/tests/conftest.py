@@ -33,5 +33,16 @@ class FakeLambdaContext:
 
 
 @pytest.fixture
+def behind_a_company_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A laptop behind a company proxy (one that answers nothing here) whose NO_PROXY does not name
+    loopback, after what this session does at its start (above)."""
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")
+    for variable in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(variable, ".corp.example")
+    keep_loopback_off_proxies()
+
+
+@pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()

@@ -170,14 +170,10 @@ def test_the_publisher_honours_every_pact(published_contract: Path, tmp_path: Pa
     verify(published_message, [published_contract, *pacts.pact_files(), *shared], broker=broker)
 
 
-def test_the_pacts_are_verified_on_a_laptop_behind_a_company_proxy(
-    published_contract: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("behind_a_company_proxy")
+def test_the_pacts_are_verified_on_a_laptop_behind_a_company_proxy(published_contract: Path) -> None:
     # The verifier (Rust) sends each message request to this process over loopback; through a proxy,
     # every pact failed with "error sending request for url (http://localhost:.../_pact/message)".
-    # The test session keeps loopback off proxies (tests/conftest.py); this proxy answers nothing.
-    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.setenv(variable, "http://127.0.0.1:9")
     verify(published_message, [published_contract])
 
 
