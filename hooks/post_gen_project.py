@@ -103,7 +103,8 @@ def first_commit(directory: str, component: str) -> str:
             raise SystemExit(
                 f"post-generation: `git {' '.join(step)}` failed in {directory}:\n{done.stderr.strip()}\n"
                 "The files are rendered; make the first commit yourself: "
-                "git init -b main && git -c core.excludesFile=/dev/null add --all && git commit -m 'Render from the template'"
+                "git init -b main && git -c core.excludesFile=/dev/null add --all && "
+                "git commit -m 'Render from the template'"
             )
     made = "a new repository on branch main with a first commit"
     if identity:
