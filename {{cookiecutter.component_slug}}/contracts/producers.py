@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type information
 
+from local_deploy.loopback import keep_loopback_off_proxies
+
 # How long to wait for a document behind a URL before saying so.
 FETCH_SECONDS = 20
 COMPONENT_NAME = re.compile(r"[^a-z0-9]+")
@@ -55,6 +57,7 @@ def load(location: str) -> dict[str, Any]:
 def text_of(location: str) -> str:
     """The text at ``location``: a file, or an http(s) URL."""
     if location.startswith(("https://", "http://")):
+        keep_loopback_off_proxies()  # a producer's contract served on this machine, behind a proxy
         try:
             with urllib.request.urlopen(location, timeout=FETCH_SECONDS) as response:  # noqa: S310 - http(s) only
                 text: str = response.read().decode("utf-8")

@@ -6,7 +6,7 @@ NO_PROXY names the host, and no proxy can reach this machine's loopback: the tes
 with "dynamodb-local was not ready", and every pact with "error sending request for url
 (http://localhost:.../_pact/message)". Each process that talks to an emulator, the local deploy or a
 test's own server calls this before its first request: the test session (tests/conftest.py), the local
-deploy, the tools that act on it (scripts/targets.py) and the benchmarks.
+deploy, the tools that act on it (scripts/targets.py), the benchmarks and `make subscribe`'s fetch.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ what cannot be subscribed to is refused with the reason."""
 from __future__ import annotations
 
 import copy
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -106,4 +108,34 @@ def test_a_document_that_is_no_asyncapi_3_is_refused(text: str | None, refusal: 
 
 def test_the_committed_document_loads_as_written() -> None:
     loaded = producers.load(str(asyncapi.DOCUMENT))
+    assert producers.offered(loaded) == producers.offered(asyncapi.build())
+
+
+def test_a_document_served_on_this_machine_is_fetched_behind_a_company_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `make subscribe CONTRACT=http://127.0.0.1:...`: a producer's document served locally, on a laptop
+    # whose proxy (one that answers nothing here) NO_PROXY does not bypass for loopback.
+    for variable in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")
+    for variable in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(variable, ".corp.example")
+    body = asyncapi.DOCUMENT.read_bytes()
+
+    class Document(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass  # Not the test's output.
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Document)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        loaded = producers.load(f"http://127.0.0.1:{server.server_port}/asyncapi.yaml")
+    finally:
+        server.shutdown()
+        server.server_close()
     assert producers.offered(loaded) == producers.offered(asyncapi.build())
