@@ -1,0 +1,103 @@
+"""The README's quickstart on a company laptop: the settings a squad's machine often has that a new one
+does not, all at once. Git says `core.autocrlf=true`, ignores `.python-version`, `.npmrc` and lock
+files in a global gitignore, and runs every repository's hooks from a company folder (core.hooksPath);
+every request goes through an HTTP proxy whose NO_PROXY names no loopback address. Each of these broke a
+step of the first ten minutes (CHANGELOG, Unreleased); here they are together, on the path a squad
+takes: a clone, `./bootstrap.sh`, the printed next steps, a first commit, the integration tests.
+
+The uv and npm caches are this machine's (the quickstart test pays for a new laptop's downloads), and
+the proxy is a real one on loopback (tests/forward_proxy.py) that records every host it is sent.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.forward_proxy import LOOPBACK, forward_proxy
+from tests.rendering import ROOT, follow, fresh_clone, next_steps
+from tests.test_line_endings import with_crlf
+from tests.test_quickstart import new_laptop_environment
+
+GLOBAL_GITIGNORE = [".python-version", ".npmrc", "*.lock", ".idea/"]
+
+
+def machine_cache(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def company_home(home: Path, ran: Path) -> Path:
+    """A HOME whose git config has the company's settings; ``ran`` records the company's hooks."""
+    hooks = home / "company-hooks"
+    hooks.mkdir(parents=True)
+    for name in ("pre-commit", "commit-msg"):
+        (hooks / name).write_text(f'#!/bin/sh\necho "company {name}" >> "{ran}"\n', encoding="utf-8")
+        (hooks / name).chmod(0o755)
+    (home / ".gitignore_global").write_text("\n".join(GLOBAL_GITIGNORE) + "\n", encoding="utf-8")
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Squad Member\n\temail = member@company.example\n"
+        "[core]\n\tautocrlf = true\n\texcludesFile = ~/.gitignore_global\n\thooksPath = ~/company-hooks\n",
+        encoding="utf-8",
+    )
+    return home
+
+
+@pytest.mark.slow
+def test_the_quickstart_works_on_a_company_laptop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ran = tmp_path / "company-hooks-ran"
+    home = company_home(tmp_path / "home", ran)
+    uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+    caches = {
+        "UV_CACHE_DIR": machine_cache([uv, "cache", "dir"]),
+        "npm_config_cache": machine_cache(["npm", "config", "get", "cache"]),
+    }
+    with forward_proxy() as proxy:
+        url = f"http://127.0.0.1:{proxy.server_address[1]}"
+        env = new_laptop_environment(home)
+        env = {name: value for name, value in env.items() if name.upper() != "NO_PROXY"}
+        env.update(caches, NO_PROXY=".company.example", no_proxy=".company.example")
+        env.update(dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"), url))
+
+        # The clone, under the company's git config (core.autocrlf=true).
+        monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        clone = fresh_clone(tmp_path / "backend-component-template")
+        monkeypatch.delenv("GIT_CONFIG_GLOBAL")
+        assert with_crlf(clone) == []
+
+        def run(command: list[str], cwd: Path) -> str:
+            done = subprocess.run(
+                command, cwd=cwd, env=env, capture_output=True, text=True, timeout=1200, check=False
+            )
+            output = done.stdout + done.stderr
+            assert done.returncode == 0, f"{' '.join(command)}:\n{output[-5000:]}"
+            return output
+
+        printed = run(["./bootstrap.sh", "--skip-verify"], clone)
+        component = clone / "build" / "inventory"
+        tracked = set(run(["git", "ls-files"], component).split())
+        assert {".python-version", ".npmrc", "uv.lock", "package-lock.json"} <= tracked
+        assert with_crlf(component) == []
+
+        # The printed next steps, as printed, in a new shell with the same settings.
+        steps = next_steps(printed)
+        assert {"make test-unit", "make hooks"} <= set(steps), steps
+        done = follow([step for step in steps if not step.startswith("git remote")], clone, env)
+        assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
+        assert "calls yours from there: commit-msg, pre-commit" in done.stdout, done.stdout[-3000:]
+
+        # A first change, committed through both sets of hooks, then the tests on the emulators.
+        with (component / "README.md").open("a", encoding="utf-8") as readme:
+            readme.write("\nOur squad's first change.\n")
+        committed = run(["git", "commit", "-am", "Our first change"], component)
+        assert re.search(r"^ruff format\.+Passed$", committed, re.MULTILINE), committed
+        assert ran.read_text(encoding="utf-8").splitlines() == ["company pre-commit", "company commit-msg"]
+        run(["make", "test-integration"], component)
+
+    # A company's proxy cannot reach this machine's loopback: no request to an emulator, the local
+    # deploy or a test's own server may have gone through it (this one would have passed them on).
+    through_proxy = sorted(set(proxy.hosts))
+    assert not set(through_proxy) & LOOPBACK, f"loopback requests went through the proxy: {through_proxy}"
