@@ -38,12 +38,8 @@ def commit_all(root: Path, message: str = "Release") -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_git_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for variable in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "CONTRACTS_BASE"):
-        monkeypatch.delenv(variable, raising=False)
+def no_contracts_base(no_git_configuration: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONTRACTS_BASE", raising=False)
 
 
 @pytest.fixture

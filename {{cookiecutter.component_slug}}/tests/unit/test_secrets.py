@@ -22,7 +22,7 @@ from contracts.schemas import ROOT
 CONFIG = ROOT / ".pre-commit-config.yaml"
 BASELINE = ROOT / ".secrets.baseline"
 MAKEFILE = ROOT / "Makefile"
-SCAN = "detect-secrets-hook --baseline .secrets.baseline"
+SCAN = "detect-secrets-hook --no-verify --baseline .secrets.baseline"
 
 
 def hook_command() -> list[str]:

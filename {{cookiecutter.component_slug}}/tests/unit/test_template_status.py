@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "template_status.py"
-IDENTITY = ["-c", "user.name=Template", "-c", "user.email=template@localhost", "-c", "commit.gpgsign=false"]
+IDENTITY = ["-c", "user.name=Template", "-c", "user.email=template@localhost"]
+pytestmark = pytest.mark.usefixtures("no_git_configuration")
 
 
 def git(directory: Path, *arguments: str) -> str:
