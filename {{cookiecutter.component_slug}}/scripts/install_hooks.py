@@ -241,7 +241,8 @@ def main() -> int:
             f"{hooks_path.value} for every repository; this one now runs its own hooks "
             f"(git config --local core.hooksPath {own_folder_setting(top, own)}) and calls "
             + (f"yours from there: {', '.join(called)}" if called else "none of yours: that folder has none")
-            + ". Run `make hooks` again when that folder changes. To undo: "
+            + ". Run `make hooks` again when that folder changes (not `pre-commit install -f`, which "
+            "pre-commit suggests above: it would stop calling your pre-commit hook). To undo: "
             "git config --local --unset core.hooksPath"
         )
     return 0
