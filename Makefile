@@ -10,6 +10,10 @@ ifeq ($(filter output-sync,$(.FEATURES)),)
 $(error GNU make 4.0 or later is needed, this is make $(MAKE_VERSION): on macOS, `brew install make`, then put "$$(brew --prefix)/opt/make/libexec/gnubin" first on PATH (./bootstrap.sh runs `make`))
 endif
 
+# The targets use this repository's .venv: another project's virtual environment still active in the
+# shell would only make uv warn on every command (and suggest `--active`).
+unexport VIRTUAL_ENV
+
 # uv is the only tool needed up front; without it on PATH the pinned version is installed in .tools/.
 UV_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)

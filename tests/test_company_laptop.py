@@ -1,8 +1,9 @@
 """The README's quickstart on a company laptop: the settings a squad's machine often has that a new one
 does not, all at once. Git says `core.autocrlf=true`, ignores `.python-version`, `.npmrc` and lock
 files in a global gitignore, and runs every repository's hooks from a company folder (core.hooksPath);
-every request goes through an HTTP proxy whose NO_PROXY names no loopback address. Each of these broke a
-step of the first ten minutes (CHANGELOG, Unreleased); here they are together, on the path a squad
+every request goes through an HTTP proxy whose NO_PROXY names no loopback address; and another
+project's virtual environment is still active in the shell. Each of these broke a step of the first
+ten minutes, or cluttered it (CHANGELOG, Unreleased); here they are together, on the path a squad
 takes: a clone, `./bootstrap.sh`, the printed next steps, a first commit, the integration tests.
 
 The uv and npm caches are this machine's (the quickstart test pays for a new laptop's downloads), and
@@ -63,6 +64,8 @@ def test_the_quickstart_works_on_a_company_laptop(tmp_path: Path, monkeypatch: p
         env = {name: value for name, value in env.items() if name.upper() != "NO_PROXY"}
         env.update(caches, NO_PROXY=".company.example", no_proxy=".company.example")
         env.update(dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"), url))
+        # uv warned on every command that it ignores it, and suggested `--active`.
+        env["VIRTUAL_ENV"] = str(tmp_path / "another-project" / ".venv")
 
         # The clone, under the company's git config (core.autocrlf=true).
         monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
@@ -78,7 +81,9 @@ def test_the_quickstart_works_on_a_company_laptop(tmp_path: Path, monkeypatch: p
             assert done.returncode == 0, f"{' '.join(command)}:\n{output[-5000:]}"
             return done
 
-        printed = run(["./bootstrap.sh", "--skip-verify"], clone).stdout
+        bootstrapped = run(["./bootstrap.sh", "--skip-verify"], clone)
+        printed = bootstrapped.stdout
+        assert "does not match the project environment" not in printed + bootstrapped.stderr
         component = clone / "build" / "inventory"
         tracked = set(run(["git", "ls-files"], component).stdout.split())
         assert {".python-version", ".npmrc", "uv.lock", "package-lock.json"} <= tracked
@@ -89,6 +94,7 @@ def test_the_quickstart_works_on_a_company_laptop(tmp_path: Path, monkeypatch: p
         assert {"make test-unit", "make hooks"} <= set(steps), steps
         done = follow([step for step in steps if not step.startswith("git remote")], clone, env)
         assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
+        assert "does not match the project environment" not in done.stderr, done.stderr[-3000:]
         assert "calls yours from there: commit-msg, pre-commit" in done.stdout, done.stdout[-3000:]
 
         # A first change, committed through both sets of hooks, then the tests on the emulators.
