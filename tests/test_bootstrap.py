@@ -225,6 +225,21 @@ def test_every_option_on_with_the_longest_names_passes_verify_on_the_ci_s_node_a
         [str(component / ".venv" / "bin" / "python"), "--version"], capture_output=True, text=True, check=True
     )
     assert used.stdout.startswith(f"Python {version}."), used.stdout
+    # And CI's lambda-runtime job's `make layer`: the dependencies layer a deploy uploads, built from
+    # uv.lock and checked, then a build for this machine with every handler (all four here) imported on
+    # it by the runtime's Python, the layer read-only, nothing compiled at import.
+    environment["PATH"] = os.pathsep.join((str(python.parent), environment["PATH"]))
+    layered = subprocess.run(
+        ["make", "--no-print-directory", "layer"],
+        cwd=component,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert layered.returncode == 0, layered.stdout[-5000:] + layered.stderr[-5000:]
+    assert "imported 4 handlers" in layered.stdout, layered.stdout
     assert git(component, "status", "--porcelain") == ""
 
 

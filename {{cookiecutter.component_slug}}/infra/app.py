@@ -26,6 +26,8 @@ from infra.stack import ComponentStack
 ROOT = Path(__file__).resolve().parent.parent
 CODEOWNERS = ROOT / ".github" / "CODEOWNERS"
 CDK_JSON = ROOT / "cdk.json"
+# What jsii puts before the message of an exception raised in Python code the CDK called back.
+LAYER_ERROR_PREFIX = "@jsii/kernel.RuntimeError: "
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -44,9 +46,16 @@ def cdk_json_context() -> dict[str, Any]:
     return dict(document.get("context", {}))
 
 
+# The stacks whose assets the CDK bundles: none in the apps built in this process. Their templates are
+# what the gates check, and bundling would build the dependencies layer (infra/layer.py), which needs
+# the runtime's Python and changes nothing in a template: the stack names the layer by a hash of its
+# inputs. The CLI (`cdk deploy`, `cdk synth`) bundles the stacks it deploys or synthesizes.
+NOTHING_BUNDLED: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
+
+
 def new_app(context: Mapping[str, Any] | None = None, **props: Any) -> App:
     """An app with cdk.json's context, then ``context`` over it, as ``cdk -c`` would put it."""
-    return App(context={**cdk_json_context(), **(context or {})}, **props)
+    return App(context={**cdk_json_context(), **NOTHING_BUNDLED, **(context or {})}, **props)
 
 
 def owning_team() -> str:
@@ -140,7 +149,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # What the CDK CLI runs (cdk.json): the context (cdk.json's with the `-c` options over it) and the
         # outdir come from its environment variables.
         app = App()
-        build(app, Deployment.from_context(app.node.get_all_context()))
+        try:
+            build(app, Deployment.from_context(app.node.get_all_context()))
+        except RuntimeError as error:
+            # The CLI bundles the dependencies layer as the stack is built (infra/layer.py): its error
+            # says what to do; the traceback through jsii would only bury it.
+            if "Failed to bundle asset" not in str(error):
+                raise
+            print(str(error).rpartition(LAYER_ERROR_PREFIX)[2] or error, file=sys.stderr)
+            return 1
         check(app)
         return 0 if synthesize(app) else 1
     parser = argparse.ArgumentParser(prog="python -m infra")

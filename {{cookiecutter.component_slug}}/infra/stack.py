@@ -9,8 +9,6 @@ one resource that needs a name, and it is the stack name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 {%- if cookiecutter.consumer %}
 from typing import cast
@@ -43,7 +41,6 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as sns_subscriptions
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from {{ cookiecutter.package_name }}.handlers import {% if cookiecutter.command_api %}api, {% endif %}{% if cookiecutter.consumer %}consumer, {% endif %}publisher
@@ -51,6 +48,7 @@ from {{ cookiecutter.package_name }}.settings import METRICS_NAMESPACE
 from {{ cookiecutter.package_name }}.store.event_store import EXPIRES_AT, PARTITION_KEY, SORT_KEY
 from {{ cookiecutter.package_name }}.tracing import TRACING_VARIABLE
 
+from infra import layer
 from infra.naming import Deployment
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "src"
@@ -60,7 +58,7 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 # run on 3.11 (.python-version; ruff and mypy target it), and CI tests it on 3.13 too (its lambda-runtime
 # job reads the version from this line). ADR 0008 says why not 3.11 or 3.14.
 RUNTIME = lambda_.Runtime.PYTHON_3_13
-# Graviton: cheaper per millisecond. The Powertools layer below must be built for the same architecture.
+# Graviton: cheaper per millisecond. The dependencies layer is built for it (infra/layer.py).
 ARCHITECTURE = lambda_.Architecture.ARM_64
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
@@ -87,27 +85,6 @@ class SendOnlyDestination:
         return lambda_.DlqDestinationConfig(destination=self.queue.queue_arn)
 
 
-@dataclass(frozen=True)
-class Powertools:
-    """The public Powertools layer for the locked version, runtime and architecture.
-
-    AWS publishes each release's layer ARN, per region, runtime and architecture, in a public SSM
-    parameter; CloudFormation resolves it at deploy time in the stack's region, so no table of layer
-    numbers is kept here and the layer cannot lag behind the lock.
-    """
-
-    version: str
-
-    @classmethod
-    def locked(cls) -> Powertools:
-        # The version uv installed from uv.lock: the layer carries what the tests ran against.
-        return cls(metadata.version("aws-lambda-powertools"))
-
-    def parameter_name(self, runtime: lambda_.Runtime, architecture: lambda_.Architecture) -> str:
-        # e.g. /aws/service/powertools/python/arm64/python3.13/3.37.0
-        return f"/aws/service/powertools/python/{architecture.name}/{runtime.name}/{self.version}"
-
-
 class ComponentStack(Stack):
     def __init__(self, scope: Construct, deployment: Deployment) -> None:
         super().__init__(
@@ -120,11 +97,16 @@ class ComponentStack(Stack):
         )
         self.deployment = deployment
         removal = RemovalPolicy.RETAIN if deployment.is_production else RemovalPolicy.DESTROY
-        layer_arn = ssm.StringParameter.value_for_string_parameter(
+        # uv.lock's runtime dependencies (Powertools, pydantic, boto3), built for the runtime and the
+        # architecture: the functions run the versions the tests ran, not the runtime's own boto3.
+        self.dependencies_layer = lambda_.LayerVersion(
             self,
-            Powertools.locked().parameter_name(RUNTIME, ARCHITECTURE),
+            "Dependencies",
+            code=layer.code(layer.Target.of(RUNTIME, ARCHITECTURE)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description=f"{deployment.component}: uv.lock's runtime dependencies",
         )
-        self.powertools = lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", layer_arn)
         # Each function's log group, by the function's construct id (the stack's outputs name them).
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.code = lambda_.Code.from_asset(
@@ -355,7 +337,7 @@ class ComponentStack(Stack):
             architecture=ARCHITECTURE,
             code=self.code,
             handler=f"{PACKAGE}.handlers.{handler}.lambda_handler",
-            layers=[self.powertools],
+            layers=[self.dependencies_layer],
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
@@ -383,8 +365,8 @@ class ComponentStack(Stack):
             Acknowledgment(
                 id="AwsSolutions-L1",
                 reason=(
-                    "Python 3.13 on purpose (ADR 0008): the newest runtime the Powertools layer and the "
-                    "component's 3.11 toolchain are known to serve; moving on is a change of RUNTIME."
+                    "Python 3.13 on purpose (ADR 0008): the newest runtime the component's 3.11 toolchain "
+                    "and its tests are known to serve; moving on is a change of RUNTIME."
                 ),
             ),
         )

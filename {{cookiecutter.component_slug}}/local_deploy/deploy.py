@@ -59,6 +59,7 @@ NOT_EMULATED = {
     "AWS::SNS::TopicPolicy": "the alarm topic's TLS-only policy",
     "AWS::SNS::Subscription": "the alarm topic's subscriber",
     "AWS::KMS::Key": "the alarm topic's key (encryption is not emulated)",
+    "AWS::Lambda::LayerVersion": "the dependencies layer: this process imports the same locked packages",
 {%- if cookiecutter.command_api %}
     "AWS::ApiGateway::Deployment": "the local API serves the current routes",
     "AWS::ApiGateway::RequestValidator": "the handler validates requests itself (Powertools)",
@@ -73,7 +74,6 @@ NOT_EMULATED_SETTINGS = (
 {%- if cookiecutter.command_api %}
     "API throttling and access logs",
 {%- endif %}
-    "the Powertools layer (this process imports the locked Powertools instead)",
 )
 EVENT_BUS_ARN = "event-bus/"
 # Properties of AWS::SQS::Queue that are not attributes of the queue (encryption is not emulated).

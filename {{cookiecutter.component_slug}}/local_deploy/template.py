@@ -154,7 +154,7 @@ class Stack:
         if name in pseudo:
             return pseudo[name]
         if name in self.parameters:
-            # Deploy-time parameters (e.g. the Powertools layer's SSM parameter) have no local value;
+            # Deploy-time parameters (e.g. an SSM parameter's value) have no local value;
             # nothing the local run uses may depend on one.
             return self.parameters[name].get("Default", f"<parameter {name}>")
         return self._value(name, "Ref")

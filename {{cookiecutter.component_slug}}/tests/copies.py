@@ -14,10 +14,11 @@ from pathlib import Path
 
 from contracts import schemas
 
-# The docs command draws the README's flow from the stack: the CDK app, its context (cdk.json) and the
-# owner it tags it with (.github/CODEOWNERS). The tests' session imports local_deploy (loopback).
+# The docs command draws the README's flow from the stack: the CDK app, its context (cdk.json), the
+# owner it tags it with (.github/CODEOWNERS) and the lock its dependencies layer is named from. The
+# tests' session imports local_deploy (loopback).
 FOLDERS = ("src", "contracts", "docs", "tests", "infra", "local_deploy", ".github")
-FILES = ("pyproject.toml", "README.md", "Makefile", "cdk.json")
+FILES = ("pyproject.toml", "uv.lock", "README.md", "Makefile", "cdk.json")
 
 
 def component_copy(destination: Path) -> Path:

@@ -10,7 +10,6 @@ import importlib
 import json
 import shutil
 import subprocess
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -314,21 +313,22 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(dev: Synthesized) -> No
 # ---------------------------------------------------------------- functions
 
 
-def test_functions_run_the_packaged_handlers_with_the_locked_powertools_layer(dev: Synthesized) -> None:
+def test_functions_run_the_packaged_handlers_on_the_locked_dependencies_layer(dev: Synthesized) -> None:
     functions = dev.resources(FUNCTION)
     assert len(functions) == 1{% if cookiecutter.consumer %} + 1{% endif %}{% if cookiecutter.command_api %} + 1{% endif %}{% if cookiecutter.jwt_authoriser %} + 1{% endif %}
-    parameters = dev.json["Parameters"]
-    # The layer of the version uv.lock installed, for this runtime and architecture.
-    version = metadata.version("aws-lambda-powertools")
-    for name, function in functions.items():
+    ((name, dependencies),) = dev.resources("AWS::Lambda::LayerVersion").items()
+    properties = dependencies["Properties"]
+    assert properties["CompatibleRuntimes"] == ["python3.13"]
+    assert properties["CompatibleArchitectures"] == ["arm64"]
+    # Nothing is looked up at deploy time (the public Powertools layer's SSM parameter was).
+    assert set(dev.json.get("Parameters", {})) <= {"BootstrapVersion"}
+    for function_name, function in functions.items():
         properties = function["Properties"]
         module, _, attribute = properties["Handler"].rpartition(".")
-        assert callable(getattr(importlib.import_module(module), attribute)), name
+        assert callable(getattr(importlib.import_module(module), attribute)), function_name
         assert properties["Runtime"] == "python3.13"
         assert properties["Architectures"] == ["arm64"]
-        (layer,) = properties["Layers"]
-        path = parameters[layer["Ref"]]["Default"]
-        assert path == f"/aws/service/powertools/python/arm64/python3.13/{version}"
+        assert properties["Layers"] == [{"Ref": name}], function_name
 
 
 def test_ci_tests_the_code_on_the_python_of_the_functions_runtime(tmp_path: Path) -> None:
