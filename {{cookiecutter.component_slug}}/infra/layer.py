@@ -73,6 +73,11 @@ def _uv(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _runtime_python(version: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Python ``version`` (the runtime's) with ``arguments``; uv fetches it where it is missing."""
+    return _uv("run", "--no-project", "--no-config", "--python", version, "python", *arguments)
+
+
 @functools.cache
 def requirements() -> str:
     """uv.lock's runtime dependencies as a requirements file: pinned, with their hashes, no project."""
@@ -167,13 +172,8 @@ def build(destination: Path, target: Target) -> None:
     # The runtime's own Python writes the bytecode: each version has its own format. Unchecked hashes:
     # Lambda's file system is read-only, so a timestamp that does not match (zip files keep them only to
     # two seconds) would make every cold start compile the source again, in memory.
-    compiled = _uv(
-        "run",
-        "--no-project",
-        "--no-config",
-        "--python",
+    compiled = _runtime_python(
         target.python,
-        "python",
         "-m",
         "compileall",
         "-q",
@@ -300,13 +300,8 @@ def trial(python: str) -> str:
         # of the handlers in src/; -v: each module's origin. The layer read-only, as Lambda's /opt is.
         for path in [site, *site.rglob("*")]:
             path.chmod(path.stat().st_mode & ~0o222)
-        imported = _uv(
-            "run",
-            "--no-project",
-            "--no-config",
-            "--python",
+        imported = _runtime_python(
             target.python,
-            "python",
             "-I",
             "-S",
             "-B",
