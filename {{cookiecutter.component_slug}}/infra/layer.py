@@ -51,6 +51,7 @@ MACHINES = {"arm64": "aarch64", "x86_64": "x86_64"}
 ON_LAMBDA = "/opt/python"
 # Lambda's limit for a function's code and its layers, unzipped; the function's own code is small.
 UNZIPPED_LIMIT = 250 * 1024 * 1024
+HASH = re.compile(r"--hash=(sha256:[0-9a-f]{64})")
 PINNED = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)", re.MULTILINE)
 
 
@@ -125,8 +126,18 @@ class Target:
 
     def asset_hash(self) -> str:
         """What the layer's content follows from; the same inputs give the same layer version."""
+        locked = requirements()
+        # The pins and their hashes, not the text: another version of uv may lay the export out
+        # differently (a laptop's uv on PATH and CI's pinned one), which must not make a new layer.
+        inputs = [
+            *sorted(f"{name}=={version}" for name, version in pins(locked).items()),
+            *sorted(HASH.findall(locked)),
+            self.python,
+            self.architecture,
+            str(RECIPE),
+        ]
         digest = hashlib.sha256()
-        for part in (requirements(), self.python, self.architecture, str(RECIPE)):
+        for part in inputs:
             digest.update(part.encode("utf-8"))
             digest.update(b"\0")
         return digest.hexdigest()
