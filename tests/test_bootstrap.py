@@ -33,12 +33,16 @@ BOOTSTRAP = ROOT / "bootstrap.sh"
 def bootstrap(
     *arguments: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    environment["PATH"] = f"{BIN}{os.pathsep}{environment['PATH']}"
-    environment.update(env or {})
+    environment = this_shell({"PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"} | (env or {}))
     return subprocess.run(
         [str(BOOTSTRAP), *arguments], cwd=cwd, capture_output=True, text=True, env=environment, check=False
     )
+
+
+def this_shell(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment with ``env`` over it, as `bootstrap` runs: the machine's settings
+    (its certificate authorities, say, which the CLI's build of the dependencies layer needs)."""
+    return {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"} | env
 
 
 def git(component: Path, *arguments: str) -> str:
@@ -203,7 +207,7 @@ def test_every_option_on_with_the_longest_names_passes_verify_on_the_ci_s_node_a
     assert (package / "handlers" / "authorizer.py").is_file()
     assert git(component, "status", "--porcelain") == ""
     # What `make deploy` would deploy, with every option, is the stack `make verify` checked.
-    assert_the_cli_synthesizes_what_make_synth_checked(component, env, tmp_path / "cdk-cli.out")
+    assert_the_cli_synthesizes_what_make_synth_checked(component, this_shell(env), tmp_path / "cdk-cli.out")
     # The functions run on the Lambda runtime's Python (3.13), the tools on .python-version's (3.11): the
     # whole `make verify` again, in a .venv made with the runtime's Python, its code and every test on it.
     version = lambda_python(component)
@@ -277,7 +281,7 @@ def test_all_options_off_component_passes_verify_with_copier_on_the_newest_java_
     component = output / "inventory"
     assert not (component / "src" / "inventory" / "handlers" / "api.py").exists()
     # `npx cdk diff` and `make deploy`'s CLI run the app through cdk.json: silenced there too.
-    assert_the_cli_synthesizes_what_make_synth_checked(component, env, tmp_path / "cdk-cli.out")
+    assert_the_cli_synthesizes_what_make_synth_checked(component, this_shell(env), tmp_path / "cdk-cli.out")
     assert (component / ".copier-answers.yml").is_file()
     assert git(component, "status", "--porcelain") == ""
     # Moved after its install and `make hooks` (out of the template clone's build/, say), it still

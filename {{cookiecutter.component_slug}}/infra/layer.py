@@ -175,8 +175,7 @@ def build(destination: Path, target: Target) -> None:
     if installed.returncode != 0:
         raise LayerError(
             f"installing uv.lock's runtime dependencies for {PLATFORMS[target.architecture]} failed:\n"
-            f"{installed.stderr.strip()}\nA package without a wheel for that platform cannot go to Lambda: "
-            "pin a version that has one (`uv lock --upgrade-package NAME`)."
+            f"{installed.stderr.strip()}\n{install_advice(installed.stderr)}"
         )
     # Console scripts (jmespath's) carry this machine's interpreter path; nothing on Lambda runs them.
     shutil.rmtree(site / "bin", ignore_errors=True)
@@ -206,6 +205,21 @@ def build(destination: Path, target: Target) -> None:
             f"writes: `scripts/uv python install {target.python}` installs it (or put python{target.python} "
             "on PATH), then deploy again."
         )
+
+
+def install_advice(error: str) -> str:
+    """What to do about a failed install, from uv's message."""
+    if "Failed to fetch" in error or "error sending request" in error or "Failed to download" in error:
+        return (
+            "uv could not download from the package index: check the network, and a proxy's settings "
+            "(HTTPS_PROXY; SSL_CERT_FILE names a company's certificate authority), then try again."
+        )
+    if "wheel" in error:
+        return (
+            "A package without a wheel for Linux on the functions' architecture cannot go to Lambda: "
+            "pin a version that has one (`uv lock --upgrade-package NAME`), or leave the package out."
+        )
+    return "Run the command again with uv's output above in mind; `make install` checks the lock itself."
 
 
 def problems(directory: Path, target: Target) -> list[str]:

@@ -216,3 +216,22 @@ def test_a_build_refuses_a_folder_with_something_in_it(
     assert layer.main(["build", str(tmp_path)]) == 2
     assert "is not empty: name a new folder" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    ("uv_said", "advice"),
+    [
+        (
+            "Because pycrypto==2.6.1 has no usable wheels and you require pycrypto==2.6.1, we can "
+            "conclude that your requirements are unsatisfiable.",
+            "without a wheel for Linux",
+        ),
+        (
+            "error: Failed to fetch: `https://pypi.org/simple/annotated-types/`\n"
+            "  Caused by: invalid peer certificate: UnknownIssuer",
+            "SSL_CERT_FILE",
+        ),
+    ],
+)
+def test_a_failed_install_says_what_to_do(uv_said: str, advice: str) -> None:
+    assert advice in layer.install_advice(uv_said)
