@@ -12,6 +12,8 @@ alternating rounds, and read as a ratio:
   ``import boto3`` (goal: ratio <= 2.0), and the whole cold path to a first DynamoDB answer
   against boto3's own (import, client, GetItem).
 {%- endif %}
+* layer imports: every handler imported on a build of the dependencies layer with its bytecode, as a
+  deploy uploads it, against the same build without (each module compiled at every cold start).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from benchmarks.cold_start import bench_cold_starts
 {% if cookiecutter.consumer -%}
 from benchmarks.consuming import bench_consumer
 {% endif -%}
+from benchmarks.layer import bench_layer_imports
 from benchmarks.publishing import bench_publisher
 from local_deploy import dynamodb_local, moto_server
 from local_deploy.loopback import keep_loopback_off_proxies
@@ -219,6 +222,7 @@ def main() -> None:
 {%- if cookiecutter.command_api %}
             rows += bench_cold_starts(arguments.rounds * 2 - 1, server.endpoint, table)
 {%- endif %}
+            rows += bench_layer_imports(arguments.rounds)
         finally:
             events.stop()
             server.stop()

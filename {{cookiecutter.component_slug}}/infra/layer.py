@@ -277,17 +277,19 @@ def build_checked(destination: Path, target: Target) -> None:
 
 
 # What the trial imports besides the handlers: the extras that are imported only where a stage traces
-# (the X-Ray SDK) or a component verifies tokens (PyJWT), and the clients the functions create.
+# (the X-Ray SDK) or a component verifies tokens (PyJWT), and the clients the functions create. It
+# prints the seconds that took, from the first import on.
 TRIAL = """
-import importlib, sys
+import importlib, sys, time
 layer, source, modules = sys.argv[1], sys.argv[2], sys.argv[3:]
 sys.path[:0] = [layer, source]
+started = time.perf_counter()
 for module in modules + ["aws_xray_sdk.core", "jwt"]:
     importlib.import_module(module)
 import boto3
 for service in ("dynamodb", "events", "sqs"):
     boto3.client(service, region_name="eu-west-1")
-print("imported", len(modules), "handlers")
+print("imported", len(modules), "handlers in", round(time.perf_counter() - started, 3), "s")
 """
 # Python's -v line for a module whose code was compiled from its source, not read from bytecode.
 FROM_SOURCE = re.compile(r"^# code object from '?(?P<path>.+?\.py)'?$", re.MULTILINE)
@@ -302,6 +304,28 @@ def machine_architecture() -> str:
     return found
 
 
+def handler_modules() -> list[str]:
+    """Every handler module of the component's package."""
+    source = ROOT / "src"
+    (package,) = [path.parent.name for path in source.glob("*/__init__.py")]
+    return sorted(
+        f"{package}.handlers.{path.stem}"
+        for path in (source / package / "handlers").glob("*.py")
+        if path.stem != "__init__"
+    )
+
+
+def import_handlers(python: str, site: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """Every handler imported in a fresh interpreter of Python ``python`` on the layer folder ``site``.
+
+    -I -S: nothing from this machine's environment or site-packages, as on Lambda; -B: no bytecode of
+    the handlers written into src/.
+    """
+    return _runtime_python(
+        python, "-I", "-S", "-B", *flags, "-c", TRIAL, str(site), str(ROOT / "src"), *handler_modules()
+    )
+
+
 def trial(python: str) -> str:
     """Build the layer for this machine and import every handler on it with the runtime's Python.
 
@@ -310,33 +334,14 @@ def trial(python: str) -> str:
     layer from its source (a cold start on Lambda would pay for that). Returns the import's report.
     """
     target = Target(python, machine_architecture())
-    source = ROOT / "src"
-    (package,) = [path.parent.name for path in source.glob("*/__init__.py")]
-    handlers = sorted(
-        f"{package}.handlers.{path.stem}"
-        for path in (source / package / "handlers").glob("*.py")
-        if path.stem != "__init__"
-    )
     with tempfile.TemporaryDirectory(prefix="layer-trial-") as scratch:
         layer = Path(scratch) / "layer"
         build_checked(layer, target)
         site = layer / "python"
-        # -I -S: nothing from this machine's environment or site-packages, as on Lambda; -B: no bytecode
-        # of the handlers in src/; -v: each module's origin. The layer read-only, as Lambda's /opt is.
+        # Read-only, as Lambda's /opt is; -v reports where each module's code came from.
         for path in [site, *site.rglob("*")]:
             path.chmod(path.stat().st_mode & ~0o222)
-        imported = _runtime_python(
-            target.python,
-            "-I",
-            "-S",
-            "-B",
-            "-v",
-            "-c",
-            TRIAL,
-            str(site),
-            str(source),
-            *handlers,
-        )
+        imported = import_handlers(target.python, site, "-v")
         for path in [site, *site.rglob("*")]:
             path.chmod(path.stat().st_mode | 0o200)
     if imported.returncode != 0:
