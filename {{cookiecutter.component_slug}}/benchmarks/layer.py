@@ -39,7 +39,7 @@ def bench_layer_imports(rounds: int) -> list[tuple[str, str, str, str]]:
     with_bytecode, without = (statistics.median(samples[folder]) * 1000 for folder in (built, bare))
     return [
         (
-            f"every handler, the extras and clients, imported from the dependencies layer, median of {rounds}",
+            f"every handler, extras and clients imported from the dependencies layer, median of {rounds}",
             f"{with_bytecode:.0f} ms",
             f"{without:.0f} ms (no bytecode: compiled at import)",
             f"{with_bytecode / without:.2f}",
