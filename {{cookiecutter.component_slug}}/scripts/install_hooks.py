@@ -162,7 +162,7 @@ def own_folder_setting(top: Path, own: Path) -> str:
     """How the local config names the repository's hook folder: `.git/hooks`, from the top folder, so a
     moved repository keeps it; from a linked worktree (`git worktree add`: its .git is a file), the
     absolute path, which every worktree reads the same."""
-    main_worktree = (top / ".git").is_dir() and (top / ".git" / "hooks").resolve() == own
+    main_worktree = (top / ".git").is_dir() and (top / ".git" / "hooks").resolve() == own.resolve()
     return os.path.relpath(own, top) if main_worktree else str(own)
 
 
@@ -214,12 +214,14 @@ def run_through_scripts_uv(hook: str) -> str:
 def main() -> int:
     top = Path(git_value("rev-parse", "--show-toplevel"))
     own = Path(git_value("rev-parse", "--git-common-dir")).resolve() / "hooks"
+    # Where its hooks really are: .git/hooks may be a link to a folder elsewhere (some dotfiles do that).
+    linked = own.resolve()
     settings = HooksPath.settings()
     for setting in settings:
-        if setting.scope not in ("global", "system") and setting.folder(top) != own:
+        if setting.scope not in ("global", "system") and setting.folder(top) != linked:
             raise SystemExit(another_managers_hooks(setting))
     machines = [setting for setting in settings if setting.scope in ("global", "system")]
-    hooks_path = machines[-1] if machines and machines[-1].folder(top) != own else None
+    hooks_path = machines[-1] if machines and machines[-1].folder(top) != linked else None
     # This Python's pre-commit. Nothing else is changed before it has installed its hook.
     installed = subprocess.run(
         [sys.executable, "-m", "pre_commit", "install"], env=without_hooks_path(), check=False

@@ -126,6 +126,26 @@ def test_a_relative_global_hooks_path_is_followed_wherever_the_repository_moves(
     assert lines(ran) == ["tracked pre-commit "]
 
 
+def test_a_hook_folder_linked_elsewhere_is_the_repository_s_own_on_every_run(
+    repository: Path, tmp_path: Path
+) -> None:
+    # Dotfiles that keep each repository's hooks elsewhere (.git/hooks a symbolic link): the second
+    # `make hooks` read the local setting, .git/hooks, as the linked folder and refused it as another
+    # hook manager's.
+    company, ran, kept = tmp_path / "company", tmp_path / "ran", tmp_path / "kept hooks"
+    hook(company, "pre-commit", ran, "company")
+    git(tmp_path, "config", "--global", "core.hooksPath", str(company))
+    hooks = repository / ".git" / "hooks"
+    hooks.rename(kept)
+    hooks.symlink_to(kept, target_is_directory=True)
+    for _ in range(2):
+        assert install_hooks.main() == 0
+    assert git(repository, "config", "--local", "core.hooksPath") == ".git/hooks"
+    assert (kept / "pre-commit.legacy").is_file()
+    git(repository, *IDENTITY, "commit", "--quiet", "--allow-empty", "-m", "First")
+    assert lines(ran) == ["company pre-commit "]
+
+
 def test_from_a_linked_worktree_every_worktree_runs_the_hooks(repository: Path, tmp_path: Path) -> None:
     # A linked worktree's .git is a file: `.git/hooks` from its top folder names nothing, so there the
     # repository's hook folder is named by its absolute path.
