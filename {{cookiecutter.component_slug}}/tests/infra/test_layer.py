@@ -235,3 +235,12 @@ def test_a_build_refuses_a_folder_with_something_in_it(
 )
 def test_a_failed_install_says_what_to_do(uv_said: str, advice: str) -> None:
     assert advice in layer.install_advice(uv_said)
+
+
+def test_the_trial_says_why_it_does_not_run_where_linux_wheels_cannot_load(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("platform.system", lambda: "Darwin")
+    monkeypatch.setattr(layer, "build_checked", lambda *_: pytest.fail("nothing is built for the trial"))
+    assert layer.main(["trial"]) == 0
+    assert "Linux wheels, which Darwin cannot load" in capsys.readouterr().out
