@@ -8,6 +8,7 @@ and this Python (the functions' own is for their runtime and architecture); the 
 
 from __future__ import annotations
 
+import platform
 import shutil
 import statistics
 import sys
@@ -26,6 +27,16 @@ def import_seconds(python: str, site: Path) -> float:
 
 
 def bench_layer_imports(rounds: int) -> list[tuple[str, str, str, str]]:
+    if platform.system() != "Linux":
+        # The layer's wheels are Linux's: this machine's Python cannot load their libraries.
+        return [
+            (
+                "imports from the dependencies layer",
+                "not measured",
+                f"Linux only, not {platform.system()}",
+                "",
+            )
+        ]
     target = layer.Target(f"{sys.version_info.major}.{sys.version_info.minor}", layer.machine_architecture())
     with tempfile.TemporaryDirectory(prefix="bench-layer-") as scratch:
         built = Path(scratch) / "built"

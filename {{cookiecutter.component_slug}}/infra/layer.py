@@ -20,8 +20,10 @@ scripts/uv run python -m infra.layer trial      # a build for this machine, ever
 from __future__ import annotations
 
 import argparse
+import atexit
 import functools
 import hashlib
+import inspect
 import os
 import platform
 import re
@@ -39,9 +41,6 @@ from aws_cdk import aws_lambda as lambda_
 
 ROOT = Path(__file__).resolve().parent.parent
 UV = ROOT / "scripts" / "uv"
-# Changed whenever build() changes what it writes: it is part of the layer's hash, so the next deploy
-# publishes the new build even though the lock did not change.
-RECIPE = 1
 # Lambda's Python 3.12 and later runtimes run on Amazon Linux 2023, whose C library is glibc 2.34:
 # wheels for that or an older manylinux run there.
 PLATFORMS = {"arm64": "aarch64-manylinux_2_34", "x86_64": "x86_64-manylinux_2_34"}
@@ -52,7 +51,16 @@ ON_LAMBDA = "/opt/python"
 # Lambda's limit for a function's code and its layers, unzipped; the function's own code is small.
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 HASH = re.compile(r"--hash=(sha256:[0-9a-f]{64})")
-PINNED = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)", re.MULTILINE)
+# A line of the export: a pin, and the environment marker that decides where it is installed.
+PINNED = re.compile(
+    r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)(?:\s*;\s*(?P<marker>[^\\\n]*?))?\s*\\?$",
+    re.MULTILINE,
+)
+# compileall's report of a file it could not compile.
+NOT_COMPILABLE = re.compile(r"^\*\*\* Error compiling '(?P<path>.+?)'\.\.\.$", re.MULTILINE)
+# Beside python/ in a build: the files the runtime's Python could not compile (a package's test data
+# in an old syntax, say), which no import can load either; the check expects no bytecode for them.
+NOT_COMPILED = "not-compiled.txt"
 
 
 class LayerError(RuntimeError):
@@ -76,7 +84,9 @@ def _uv(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 def _runtime_python(version: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     """Python ``version`` (the runtime's) with ``arguments``; uv fetches it where it is missing."""
-    return _uv("run", "--no-project", "--no-config", "--python", version, "python", *arguments)
+    # No project (its groups and settings are the tools'); the user's uv settings apply (a mirror of
+    # uv's Pythons, the system's certificates).
+    return _uv("run", "--no-project", "--python", version, "python", *arguments)
 
 
 @functools.cache
@@ -105,6 +115,16 @@ def pins(text: str) -> dict[str, str]:
     return {normalized(match["name"]): match["version"] for match in PINNED.finditer(text)}
 
 
+def conditional(text: str) -> set[str]:
+    """The requirements with an environment marker: uv installs them only where it holds."""
+    return {normalized(match["name"]) for match in PINNED.finditer(text) if match["marker"]}
+
+
+def recipe() -> str:
+    """How a build is made, as part of the layer's name: a change to it is a new layer, lock or not."""
+    return inspect.getsource(build) + repr(sorted(PLATFORMS.items())) + ON_LAMBDA
+
+
 def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -125,16 +145,17 @@ class Target:
         return "cpython-" + self.python.replace(".", "")
 
     def asset_hash(self) -> str:
-        """What the layer's content follows from; the same inputs give the same layer version."""
+        """What the layer's content follows from (the pins with their markers and hashes, the runtime,
+        the architecture, the recipe); the same inputs give the same layer version."""
         locked = requirements()
         # The pins and their hashes, not the text: another version of uv may lay the export out
         # differently (a laptop's uv on PATH and CI's pinned one), which must not make a new layer.
         inputs = [
-            *sorted(f"{name}=={version}" for name, version in pins(locked).items()),
+            *sorted(match.group().rstrip(" \\") for match in PINNED.finditer(locked)),
             *sorted(HASH.findall(locked)),
             self.python,
             self.architecture,
-            str(RECIPE),
+            recipe(),
         ]
         digest = hashlib.sha256()
         for part in inputs:
@@ -197,13 +218,24 @@ def build(destination: Path, target: Target) -> None:
         ON_LAMBDA,
         str(site),
     )
-    if compiled.returncode != 0:
+    failed = sorted(
+        Path(path).relative_to(site).as_posix() for path in NOT_COMPILABLE.findall(compiled.stdout)
+    )
+    if compiled.returncode != 0 and not failed:
         raise LayerError(
             f"writing the layer's bytecode with Python {target.python} failed:\n"
-            f"{(compiled.stderr or compiled.stdout).strip()}\n"
+            f"{(compiled.stderr + compiled.stdout).strip()}\n"
             f"The functions run on Lambda's Python {target.python}, whose bytecode only that version "
             f"writes: `scripts/uv python install {target.python}` installs it (or put python{target.python} "
-            "on PATH), then deploy again."
+            "on PATH; where GitHub cannot be reached, UV_PYTHON_INSTALL_MIRROR names a mirror of uv's "
+            "Pythons), then deploy again."
+        )
+    if failed:
+        # As pip does, a file that does not compile is no reason to refuse the package: nothing can
+        # import it on Lambda either. Listed, so the check expects no bytecode for exactly these.
+        (destination / NOT_COMPILED).write_text("".join(f"{path}\n" for path in failed), encoding="utf-8")
+        print(
+            f"Python {target.python} cannot compile {len(failed)} files of the layer: {', '.join(failed[:5])}"
         )
 
 
@@ -228,7 +260,8 @@ def problems(directory: Path, target: Target) -> list[str]:
     if not site.is_dir():
         return [f"{directory} has no python/ folder: Lambda would put nothing on the functions' path"]
     found: list[str] = []
-    wanted = pins(requirements())
+    locked = requirements()
+    wanted = pins(locked)
     installed = {}
     for metadata in site.glob("*.dist-info/METADATA"):
         fields = dict(
@@ -238,6 +271,9 @@ def problems(directory: Path, target: Target) -> list[str]:
         )
         installed[normalized(fields.get("Name", ""))] = fields.get("Version", "")
     for name, version in sorted(wanted.items()):
+        # A requirement with a marker is absent where its marker does not hold (uv evaluated it).
+        if name in conditional(locked) and name not in installed:
+            continue
         if installed.get(name) != version:
             found.append(f"{name}: uv.lock has {version}, the layer {installed.get(name) or 'nothing'}")
     for name in sorted(set(installed) - set(wanted)):
@@ -251,9 +287,12 @@ def problems(directory: Path, target: Target) -> list[str]:
     for wheel in sorted(site.glob("*.dist-info/WHEEL")):
         for line in wheel.read_text(encoding="utf-8").splitlines():
             tag = line.removeprefix("Tag: ")
-            if tag != line and not (tag.endswith("-any") or tag.endswith(f"_{machine}")):
-                found.append(f"{wheel.parent.name}: a wheel for {tag}, not for {machine}")
+            if tag != line and not runs_on_lambda(tag.rpartition("-")[2], machine):
+                found.append(f"{wheel.parent.name}: a wheel for {tag}, not for Lambda's {machine}")
+    not_compiled = listed_files(directory / NOT_COMPILED)
     for source in sorted(site.rglob("*.py")):
+        if source.relative_to(site).as_posix() in not_compiled:
+            continue
         compiled = source.parent / "__pycache__" / f"{source.stem}.{target.bytecode_tag}.pyc"
         if not compiled.is_file():
             found.append(f"{source.relative_to(site)}: no {target.bytecode_tag} bytecode")
@@ -265,6 +304,29 @@ def problems(directory: Path, target: Target) -> list[str]:
     if size > UNZIPPED_LIMIT:
         found.append(f"{size / 2**20:.0f} MiB unzipped, above Lambda's {UNZIPPED_LIMIT / 2**20:.0f} MiB")
     return found
+
+
+# The glibc each legacy manylinux tag stands for (PEP 600).
+LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+# Amazon Linux 2023's, which Lambda's Python 3.12 and later runtimes run on.
+LAMBDA_GLIBC = (2, 34)
+
+
+def runs_on_lambda(platform_tag: str, machine: str) -> bool:
+    """Whether a wheel's platform tag (``manylinux_2_17_aarch64``, ``any``) runs on Lambda's ``machine``."""
+    if platform_tag == "any":
+        return True
+    legacy, _, arch = platform_tag.partition("_")
+    if legacy in LEGACY_MANYLINUX:
+        return arch == machine
+    found = re.fullmatch(r"manylinux_(\d+)_(\d+)_(?P<arch>.+)", platform_tag)
+    if found is None:
+        return False
+    return found["arch"] == machine and (int(found[1]), int(found[2])) <= LAMBDA_GLIBC
+
+
+def listed_files(listing: Path) -> set[str]:
+    return set(listing.read_text(encoding="utf-8").split()) if listing.is_file() else set()
 
 
 def build_checked(destination: Path, target: Target) -> None:
@@ -327,6 +389,11 @@ def import_handlers(python: str, site: Path, *flags: str) -> subprocess.Complete
     )
 
 
+def compiled_at_import(report: str, site: Path) -> list[str]:
+    """The modules under ``site`` that Python's -v ``report`` says were compiled from their source."""
+    return [match["path"] for match in FROM_SOURCE.finditer(report) if match["path"].startswith(f"{site}/")]
+
+
 def trial(python: str) -> str:
     """Build the layer for this machine and import every handler on it with the runtime's Python.
 
@@ -350,11 +417,7 @@ def trial(python: str) -> str:
             f"the handlers do not import on the layer with Python {target.python}:\n"
             + imported.stderr[-3000:]
         )
-    compiled = [
-        match["path"]
-        for match in FROM_SOURCE.finditer(imported.stderr)
-        if match["path"].startswith(str(site))
-    ]
+    compiled = compiled_at_import(imported.stderr, site)
     if compiled:
         raise LayerError(
             f"{len(compiled)} modules of the layer were compiled at import, not read from its bytecode: "
@@ -377,11 +440,22 @@ class LockedDependencies:
         return True
 
 
+@functools.cache
+def not_built() -> Path:
+    """Where a synth that skips bundling says the layer's content is: an empty folder that is gone when
+    the process ends. Deploying such a cloud assembly (`cdk deploy --app cdk.out/dev`) then fails on
+    this path instead of uploading something else under the layer's name, which every later deploy
+    would keep (an asset already uploaded is not uploaded again)."""
+    folder = Path(tempfile.mkdtemp(prefix="dependencies-layer-not-built-here-deploy-with-make-deploy-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def code(target: Target) -> lambda_.Code:
     """The layer's content: built when the CDK bundles the stack (cdk deploy, cdk synth), else skipped."""
     return lambda_.Code.from_asset(
         # Only a place for the CDK to start from: the bundling writes the content, the hash names it.
-        str(Path(__file__).resolve().parent),
+        str(not_built()),
         asset_hash=target.asset_hash(),
         asset_hash_type=AssetHashType.CUSTOM,
         bundling=BundlingOptions(
