@@ -138,9 +138,21 @@ def inside(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
         return None
 
 
+# The interpreters fetched in this process, by version: a test that needs one again (the CLI's synth
+# and then a `.venv` of the same full check) reuses it; they stay where pytest keeps its folders.
+FETCHED: dict[str, Path] = {}
+
+
 def fetch_python(version: str, destination: Path) -> Path:
-    """Debian's Python ``version`` (``3.13``) unpacked under ``destination`` with its C library; the
-    path of its interpreter, which runs from there."""
+    """Debian's Python ``version`` (``3.13``) unpacked under ``destination`` with its C library (or where
+    this process fetched it before); the path of its interpreter, which runs from there."""
+    if version in FETCHED and FETCHED[version].is_file():
+        return FETCHED[version]
+    FETCHED[version] = unpacked_python(version, destination)
+    return FETCHED[version]
+
+
+def unpacked_python(version: str, destination: Path) -> Path:
     arch = architecture()
     for suite in SUITES:
         index = packages(suite, arch)
