@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    sys.unraisablehook = _unraisable
     # `kill -USR1 <pid>` prints where every thread is: what a deploy that does not stop is waiting for
     # (the tests send it before they kill one that did not stop in time).
     faulthandler.register(signal.SIGUSR1, all_threads=True)
@@ -224,6 +225,15 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     # the deploy would run on for good. run_until_stopped reads the record.
     STOPPING.set()
     raise KeyboardInterrupt
+
+
+def _unraisable(unraisable: Any) -> None:
+    """Python's report of an exception a finaliser dropped: none for the Ctrl-C that STOPPING has
+    recorded (run_until_stopped stops on the record; a traceback would only alarm), Python's own for
+    anything else."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt) and STOPPING.is_set():
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def run_until_stopped(poll: Callable[[], int]) -> None:

@@ -463,3 +463,25 @@ def _running(pid: int) -> bool:
         return False
     # A zombie has exited and only waits for its new parent to reap it: it does not count.
     return stat.rpartition(")")[2].split()[0] not in {"Z", "X"}
+
+
+def test_a_ctrl_c_lost_in_a_finaliser_prints_no_traceback_and_a_real_fault_still_does(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The Ctrl-C above, as the local deploy reports it: Python printed "Exception ignored in: ..." and a
+    # traceback for it, though the deploy stopped as asked.
+    monkeypatch.setattr(entry, "STOPPING", threading.Event())
+    monkeypatch.setattr(sys, "unraisablehook", entry._unraisable)
+
+    class Raises:
+        def __init__(self, error: BaseException) -> None:
+            self.error = error
+
+        def __del__(self) -> None:
+            raise self.error
+
+    entry.STOPPING.set()
+    Raises(KeyboardInterrupt())
+    assert capsys.readouterr().err == ""
+    Raises(ValueError("a real fault"))
+    assert "ValueError: a real fault" in capsys.readouterr().err
