@@ -45,6 +45,21 @@ def this_shell(env: dict[str, str]) -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"} | env
 
 
+def make(component: Path, target: str, environment: dict[str, str]) -> str:
+    """`make TARGET` in the component; its output, or a failure that shows it."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=component,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
+    return done.stdout
+
+
 def git(component: Path, *arguments: str) -> str:
     return subprocess.run(
         ["git", *arguments], cwd=component, capture_output=True, text=True, check=True
@@ -213,18 +228,9 @@ def test_every_option_on_with_the_longest_names_passes_verify_on_the_ci_s_node_a
     version = lambda_python(component)
     python = fetch_python(version, tmp_path / "python")
     shutil.rmtree(component / ".venv")
-    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    environment.update(env, UV_PYTHON=str(python))
-    verified = subprocess.run(
-        ["make", "--no-print-directory", "verify"],
-        cwd=component,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
-    assert verified.returncode == 0, verified.stdout[-5000:] + verified.stderr[-5000:]
+    path = os.pathsep.join((str(python.parent), env["PATH"]))
+    environment = this_shell(env | {"UV_PYTHON": str(python), "PATH": path})
+    make(component, "verify", environment)
     used = subprocess.run(
         [str(component / ".venv" / "bin" / "python"), "--version"], capture_output=True, text=True, check=True
     )
@@ -232,18 +238,8 @@ def test_every_option_on_with_the_longest_names_passes_verify_on_the_ci_s_node_a
     # And CI's lambda-runtime job's `make layer`: the dependencies layer a deploy uploads, built from
     # uv.lock and checked, then a build for this machine with every handler (all four here) imported on
     # it by the runtime's Python, the layer read-only, nothing compiled at import.
-    environment["PATH"] = os.pathsep.join((str(python.parent), environment["PATH"]))
-    layered = subprocess.run(
-        ["make", "--no-print-directory", "layer"],
-        cwd=component,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert layered.returncode == 0, layered.stdout[-5000:] + layered.stderr[-5000:]
-    assert "imported 4 handlers" in layered.stdout, layered.stdout
+    layered = make(component, "layer", environment)
+    assert "imported 4 handlers" in layered, layered
     assert git(component, "status", "--porcelain") == ""
 
 
