@@ -117,6 +117,23 @@ def follow(steps: list[str], cwd: Path, env: Mapping[str, str]) -> subprocess.Co
     )
 
 
+def make_in(component: Path, env: dict[str, str], *arguments: str) -> str:
+    """`make ARGUMENTS` in the component, as the squad runs it; its output, or a failure that shows it."""
+    done = subprocess.run(
+        ["make", *arguments],
+        cwd=component,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert done.returncode == 0, (
+        f"make {' '.join(arguments)} in {component.name}:\n{done.stdout[-5000:]}\n{done.stderr[-5000:]}"
+    )
+    return done.stdout
+
+
 def tool_environment(tools: Path = BIN) -> dict[str, str]:
     """The tools' environment: their venv (this one by default) first on PATH, no user config, no prompts."""
     env = dict(os.environ)

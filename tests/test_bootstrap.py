@@ -25,7 +25,7 @@ from tests.cdk_cli import assert_the_cli_synthesizes_what_make_synth_checked
 from tests.ci_java import JAVA_RELEASE, fetch_java
 from tests.ci_node import ci_node_major, fetch_node, newest_node_major
 from tests.ci_python import fetch_python, lambda_python
-from tests.rendering import ALL_OFF_OPTIONS, BIN, EVERY_OPTION_ON, LONGEST_NAMES, ROOT
+from tests.rendering import ALL_OFF_OPTIONS, BIN, EVERY_OPTION_ON, LONGEST_NAMES, ROOT, make_in
 
 BOOTSTRAP = ROOT / "bootstrap.sh"
 
@@ -43,21 +43,6 @@ def this_shell(env: dict[str, str]) -> dict[str, str]:
     """This process's environment with ``env`` over it, as `bootstrap` runs: the machine's settings
     (its certificate authorities, say, which the CLI's build of the dependencies layer needs)."""
     return {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"} | env
-
-
-def make(component: Path, target: str, environment: dict[str, str]) -> str:
-    """`make TARGET` in the component; its output, or a failure that shows it."""
-    done = subprocess.run(
-        ["make", "--no-print-directory", target],
-        cwd=component,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
-    return done.stdout
 
 
 def git(component: Path, *arguments: str) -> str:
@@ -230,7 +215,7 @@ def test_every_option_on_with_the_longest_names_passes_verify_on_the_ci_s_node_a
     shutil.rmtree(component / ".venv")
     path = os.pathsep.join((str(python.parent), env["PATH"]))
     environment = this_shell(env | {"UV_PYTHON": str(python), "PATH": path})
-    make(component, "verify", environment)
+    make_in(component, environment, "--no-print-directory", "verify")
     used = subprocess.run(
         [str(component / ".venv" / "bin" / "python"), "--version"], capture_output=True, text=True, check=True
     )
@@ -238,7 +223,7 @@ def test_every_option_on_with_the_longest_names_passes_verify_on_the_ci_s_node_a
     # And CI's lambda-runtime job's `make layer`: the dependencies layer a deploy uploads, built from
     # uv.lock and checked, then a build for this machine with every handler (all four here) imported on
     # it by the runtime's Python, the layer read-only, nothing compiled at import.
-    layered = make(component, "layer", environment)
+    layered = make_in(component, environment, "--no-print-directory", "layer")
     assert "imported 4 handlers" in layered, layered
     assert git(component, "status", "--porcelain") == ""
 

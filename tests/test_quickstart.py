@@ -31,6 +31,7 @@ from tests.rendering import (
     ROOT,
     follow,
     fresh_clone,
+    make_in,
     next_steps,
     render_cookiecutter,
     render_copier,
@@ -202,23 +203,6 @@ def test_the_cdk_cli_of_make_deploy_synthesizes_the_stack_make_synth_checks(quic
     component, env = quickstart.component, quickstart.env
     make_in(component, env, "synth")
     assert_the_cli_synthesizes_what_make_synth_checked(component, env, quickstart.root / "cdk-cli.out")
-
-
-def make_in(component: Path, env: dict[str, str], *arguments: str) -> str:
-    """`make ARGUMENTS` in the component, as the squad runs it; its output, or a failure that shows it."""
-    done = subprocess.run(
-        ["make", *arguments],
-        cwd=component,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    assert done.returncode == 0, (
-        f"make {' '.join(arguments)} in {component.name}:\n{done.stdout[-5000:]}\n{done.stderr[-5000:]}"
-    )
-    return done.stdout
 
 
 @pytest.mark.slow
