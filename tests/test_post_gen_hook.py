@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci_python import fetch_python, lambda_python
 from tests.rendering import (
     BIN,
     ROOT,
     follow,
+    make_in,
     next_steps,
     path_without_uv,
     render_cookiecutter,
@@ -202,9 +204,14 @@ def test_the_first_commit_names_the_component_whatever_its_folder(tmp_path: Path
 # A uv a laptop may still have: it knows `required-version` and refuses the component's (0.9 or later),
 # saying to `uv self update`, which a uv from Homebrew or pip cannot do.
 OLD_UV = "0.8.22"
+# The oldest uv the component accepts (pyproject.toml's `required-version`): used as found, so every
+# flag the targets pass must exist in it, the layer's `uv export` and `uv pip install` among them.
+OLDEST_UV = "0.9.0"
 
 
-@pytest.mark.parametrize("uv_on_path", [None, OLD_UV], ids=["no-uv", f"uv-{OLD_UV}"])
+@pytest.mark.parametrize(
+    "uv_on_path", [None, OLD_UV, OLDEST_UV], ids=["no-uv", f"uv-{OLD_UV}", f"uv-{OLDEST_UV}-the-oldest-used"]
+)
 def test_the_next_steps_work_as_printed_in_a_shell_without_uv_or_with_an_old_one(
     tmp_path: Path, uv_on_path: str | None
 ) -> None:
@@ -213,6 +220,12 @@ def test_the_next_steps_work_as_printed_in_a_shell_without_uv_or_with_an_old_one
     steps = next_steps(rendered.stdout)
     assert steps[0] == f"cd {tmp_path / 'out' / 'inventory'}"
     assert {"make install", "make test-unit"} <= set(steps), steps
+    component = tmp_path / "out" / "inventory"
+    required = re.search(
+        r'^required-version = ">=(\S+)"$', (component / "pyproject.toml").read_text("utf-8"), re.M
+    )
+    assert required is not None
+    assert f"{required.group(1)}.0" == OLDEST_UV, "OLDEST_UV follows pyproject.toml's required-version"
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env["PATH"] = path_without_uv()
     if uv_on_path is not None:
@@ -230,10 +243,19 @@ def test_the_next_steps_work_as_printed_in_a_shell_without_uv_or_with_an_old_one
     followed = follow(steps, tmp_path, env)
     assert followed.returncode == 0, followed.stdout[-3000:] + followed.stderr[-3000:]
     assert re.search(r"\d+ passed", followed.stdout), followed.stdout[-2000:]
+    if uv_on_path == OLDEST_UV:
+        # Used as found, nothing fetched; and the layer a deploy builds comes out of it too (the
+        # runtime's Python on PATH: uv would fetch it from GitHub, which this machine cannot reach).
+        assert "fetching uv" not in followed.stderr, followed.stderr[-2000:]
+        assert not (component / ".tools").exists()
+        python = fetch_python(lambda_python(component), tmp_path / "python")
+        env["PATH"] = f"{python.parent}{os.pathsep}{env['PATH']}"
+        layered = make_in(component, env, "layer")
+        assert re.search(r"^imported [1-9]\d* handlers", layered, re.MULTILINE), layered
+        return
     if uv_on_path is not None:
         assert f"the uv on PATH is {uv_on_path}, older than this component needs" in followed.stderr
     # Without a uv recent enough on PATH, the pinned one was fetched into the component's .tools/, once.
-    component = tmp_path / "out" / "inventory"
     pinned = re.search(r"^UV_VERSION=(\S+)$", (component / "scripts" / "uv").read_text("utf-8"), re.MULTILINE)
     assert pinned is not None
     version = subprocess.run(
