@@ -2,7 +2,8 @@
 and records the host of every request it is sent, so a test can show what went through it.
 
 Unlike a company's proxy it can reach this machine's loopback, so a request to an emulator sent through
-it still succeeds: the record, not a failure, is what shows such a request.
+it still succeeds: the record, not a failure, is what shows such a request. Like a company's proxy it
+knows the company's own host names (``names``: a name to the loopback port that serves it).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class _Handler(socketserver.StreamRequestHandler):
         else:
             url = urlsplit(target)
             self.server.record(url.hostname or "")
-            upstream = socket.create_connection((url.hostname or "", url.port or 80), timeout=60)
+            address = self.server.names.get(url.hostname or "", (url.hostname or "", url.port or 80))
+            upstream = socket.create_connection(address, timeout=60)
             path = url.path or "/"
             kept = [h for h in headers if not h.lower().startswith((b"proxy-", b"connection:"))]
             upstream.sendall(
@@ -66,8 +68,9 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self) -> None:
+    def __init__(self, names: dict[str, int]) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.names = {name: ("127.0.0.1", port) for name, port in names.items()}
         self.hosts: list[str] = []
         self._lock = threading.Lock()
 
@@ -77,9 +80,10 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 @contextmanager
-def forward_proxy() -> Iterator[_Server]:
-    """A running proxy (its URL: ``http://127.0.0.1:<server.server_address[1]>``), stopped on exit."""
-    server = _Server()
+def forward_proxy(names: dict[str, int] | None = None) -> Iterator[_Server]:
+    """A running proxy (its URL: ``http://127.0.0.1:<server.server_address[1]>``), stopped on exit; plain
+    HTTP requests to a host in ``names`` go to that port on loopback."""
+    server = _Server(names or {})
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,8 +1,9 @@
 """The README's quickstart on a company laptop: the settings a squad's machine often has that a new one
 does not, all at once. Git says `core.autocrlf=true`, ignores `.python-version`, `.npmrc` and lock
 files in a global gitignore, and runs every repository's hooks from a company folder (core.hooksPath);
-every request goes through an HTTP proxy whose NO_PROXY names no loopback address; and another
-project's virtual environment is still active in the shell. Each of these broke a step of the first
+uv's settings name a company package mirror as the default index; every request goes through an HTTP
+proxy whose NO_PROXY names no loopback address; and another project's virtual environment is still
+active in the shell. Each of these broke a step of the first
 ten minutes, or cluttered it (CHANGELOG, Unreleased); here they are together, on the path a squad
 takes: a clone, `./bootstrap.sh`, the printed next steps, a first commit, the integration tests.
 
@@ -20,13 +21,19 @@ from pathlib import Path
 import pytest
 
 from tests.forward_proxy import LOOPBACK, forward_proxy
+from tests.package_mirror import package_mirror
 from tests.rendering import ROOT, follow, fresh_clone, next_steps
 from tests.test_line_endings import with_crlf
 from tests.test_quickstart import new_laptop_environment
 
 GLOBAL_GITIGNORE = [".python-version", ".npmrc", "*.lock", ".idea/"]
-# Where the first ten minutes may send requests: PyPI (uv, and pip fetching uv) and npm's registry.
-PACKAGE_INDEXES = {"pypi.org", "files.pythonhosted.org", "registry.npmjs.org"}
+# The company's package mirror, the default index in the user's uv settings, reached through the proxy.
+# The locks name PyPI's files: a lock whose index is not among uv's settings was refused by every
+# `--locked` command ("needs to be updated"), so pyproject.toml names PyPI too.
+MIRROR_HOST = "pypi-mirror.company.example"
+# Where the first ten minutes may send requests: PyPI (uv, and pip fetching uv), npm's registry and the
+# company's mirror.
+PACKAGE_INDEXES = {"pypi.org", "files.pythonhosted.org", "registry.npmjs.org", MIRROR_HOST}
 
 
 def machine_cache(command: list[str]) -> str:
@@ -41,6 +48,11 @@ def company_home(home: Path, ran: Path) -> Path:
         (hooks / name).write_text(f'#!/bin/sh\necho "company {name}" >> "{ran}"\n', encoding="utf-8")
         (hooks / name).chmod(0o755)
     (home / ".gitignore_global").write_text("\n".join(GLOBAL_GITIGNORE) + "\n", encoding="utf-8")
+    (home / ".config" / "uv").mkdir(parents=True)
+    (home / ".config" / "uv" / "uv.toml").write_text(
+        f'[[index]]\nname = "company"\nurl = "http://{MIRROR_HOST}/simple"\ndefault = true\n',
+        encoding="utf-8",
+    )
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Squad Member\n\temail = member@company.example\n"
         "[core]\n\tautocrlf = true\n\texcludesFile = ~/.gitignore_global\n\thooksPath = ~/company-hooks\n",
@@ -58,11 +70,14 @@ def test_the_quickstart_works_on_a_company_laptop(tmp_path: Path, monkeypatch: p
         "UV_CACHE_DIR": machine_cache([uv, "cache", "dir"]),
         "npm_config_cache": machine_cache(["npm", "config", "get", "cache"]),
     }
-    with forward_proxy() as proxy:
+    with (
+        package_mirror(MIRROR_HOST) as mirror,
+        forward_proxy({MIRROR_HOST: mirror.server_address[1]}) as proxy,
+    ):
         url = f"http://127.0.0.1:{proxy.server_address[1]}"
         env = new_laptop_environment(home)
         env = {name: value for name, value in env.items() if name.upper() != "NO_PROXY"}
-        env.update(caches, NO_PROXY=".company.example", no_proxy=".company.example")
+        env.update(caches, NO_PROXY=".intranet.company.example", no_proxy=".intranet.company.example")
         env.update(dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"), url))
         # uv warned on every command that it ignores it, and suggested `--active`.
         env["VIRTUAL_ENV"] = str(tmp_path / "another-project" / ".venv")
@@ -85,6 +100,10 @@ def test_the_quickstart_works_on_a_company_laptop(tmp_path: Path, monkeypatch: p
         printed = bootstrapped.stdout
         assert "does not match the project environment" not in printed + bootstrapped.stderr
         component = clone / "build" / "inventory"
+        # The mirror served what no lock names (the build backend of the component's own package), and
+        # the lock was left as rendered, naming PyPI's files.
+        assert "/simple/hatchling/" in mirror.paths, mirror.paths
+        assert MIRROR_HOST not in (component / "uv.lock").read_text(encoding="utf-8")
         tracked = set(run(["git", "ls-files"], component).stdout.split())
         assert {".python-version", ".npmrc", "uv.lock", "package-lock.json"} <= tracked
         assert with_crlf(component) == []
