@@ -13,7 +13,8 @@ import socket
 import socketserver
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -79,11 +80,12 @@ class _Server(socketserver.ThreadingTCPServer):
             self.hosts.append(host)
 
 
+Served = TypeVar("Served", bound=socketserver.BaseServer)
+
+
 @contextmanager
-def forward_proxy(names: dict[str, int] | None = None) -> Iterator[_Server]:
-    """A running proxy (its URL: ``http://127.0.0.1:<server.server_address[1]>``), stopped on exit; plain
-    HTTP requests to a host in ``names`` go to that port on loopback."""
-    server = _Server(names or {})
+def serving(server: Served) -> Iterator[Served]:
+    """``server`` answering on a thread of its own until the block ends, then stopped and closed."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -92,3 +94,9 @@ def forward_proxy(names: dict[str, int] | None = None) -> Iterator[_Server]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def forward_proxy(names: dict[str, int] | None = None) -> AbstractContextManager[_Server]:
+    """A running proxy (its URL: ``http://127.0.0.1:<server.server_address[1]>``), stopped on exit; plain
+    HTTP requests to a host in ``names`` go to that port on loopback."""
+    return serving(_Server(names or {}))

@@ -14,8 +14,9 @@ import ssl
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
+
+from tests.forward_proxy import serving
 
 FILES = "https://files.pythonhosted.org/"
 
@@ -75,16 +76,7 @@ class _Mirror(http.server.ThreadingHTTPServer):
             self.paths.append(path)
 
 
-@contextmanager
-def package_mirror(name: str) -> Iterator[_Mirror]:
+def package_mirror(name: str) -> AbstractContextManager[_Mirror]:
     """A running mirror, known to its clients as ``http://<name>`` (the proxy resolves the name), stopped on
     exit; its index is ``<url>/simple``."""
-    server = _Mirror(name)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    return serving(_Mirror(name))
