@@ -123,6 +123,12 @@ summary() {
     echo "Next steps:"
     echo "  cd $(printf '%q' "$component_dir")"
     echo "  make test-unit    # the fast loop: domain, handlers, contracts (no emulator, no deploy)"
+    # The component's first commit was made under a stand-in name; the squad's need git to know theirs
+    # (hooks/post_gen_project.py prints the same).
+    if ! git -C "$component_dir" config user.email >/dev/null 2>&1; then
+      echo '  git config --global user.name "Your Name"        # git has no identity yet: your commits need one'
+      echo '  git config --global user.email "you@example.com"'
+    fi
     echo "  make hooks        # run the checks on every commit"
     echo "  make help         # every target"
     echo "  git remote add origin <your repository> && git push -u origin main"

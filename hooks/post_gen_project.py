@@ -122,9 +122,7 @@ def cruft_record(context: dict[str, object]) -> dict[str, object] | None:
         commit = head.stdout.strip() if head.returncode == 0 else None
     if not commit:
         return None
-    template = str(context["_template"])
-    if template.startswith("gh:"):
-        template = f"https://github.com/{template.removeprefix('gh:')}.git"
+    template = shared_address(str(context["_template"]), repo_dir if isinstance(repo_dir, str) else None)
     # Machine paths and cookiecutter's own prompts are not answers.
     dropped = {"_output_dir", "_repo_dir"}
     answers = {k: v for k, v in context.items() if not k.startswith("__") and k not in dropped}
@@ -138,9 +136,47 @@ def cruft_record(context: dict[str, object]) -> dict[str, object] | None:
     }
 
 
+def shared_address(template: str, folder: str | None) -> str:
+    """Where teammates and CI reach the template, for the record `cruft update`, `copier update` and
+    `make template-status` read: GitHub's URL for a gh: address; for a render from a clone (the
+    quickstart's ./bootstrap.sh), the URL it was cloned from, as its path is this machine's alone. A
+    clone of a folder (its origin a path too), or of nothing, keeps the address it was given."""
+    if template.startswith("gh:"):
+        return f"https://github.com/{template.removeprefix('gh:')}.git"
+    if folder is None or not os.path.isdir(folder):
+        return template
+    try:
+        origin = git(folder, "remote", "get-url", "origin").stdout.strip()
+    except FileNotFoundError:  # No `git` on PATH.
+        return template
+    if not origin or os.path.isabs(origin) or origin.startswith(("file:", "git+file:", ".")):
+        return template
+    return origin
+
+
+def share_copier_record(directory: str) -> None:
+    """Under copier, the same for `.copier-answers.yml`'s `_src_path`, a local folder when bootstrap.sh
+    renders from its clone (copier writes the answers file before its tasks, this step among them)."""
+    answers = os.path.join(directory, ".copier-answers.yml")
+    if not os.path.isfile(answers):
+        return
+    with open(answers, encoding="utf-8") as answers_file:
+        lines = answers_file.read().split("\n")
+    for number, line in enumerate(lines):
+        if line.startswith("_src_path: "):
+            source = line.removeprefix("_src_path: ").strip("'\"")
+            shared = shared_address(source, source)
+            if shared != source:
+                lines[number] = f"_src_path: {shared}"
+                with open(answers, "w", encoding="utf-8") as answers_file:
+                    answers_file.write("\n".join(lines))
+            return
+
+
 def write_cruft_record(directory: str) -> str:
     """Under cookiecutter, `.cruft.json` beside the component; what happened, in one line."""
     if COOKIECUTTER_CONTEXT.startswith("{" + "{"):
+        share_copier_record(directory)
         return ""  # Rendered by copier: .copier-answers.yml is the record.
     import json  # Cookiecutter's renders only: copier's need no JSON.
 
@@ -149,7 +185,7 @@ def write_cruft_record(directory: str) -> str:
         return "no .cruft.json: the template is not a git repository (`cruft link` can record it later)"
     with open(os.path.join(directory, ".cruft.json"), "w", encoding="utf-8") as cruft_file:
         cruft_file.write(json.dumps(record, indent=2) + "\n")
-    return ".cruft.json: the template release it was made from, for `cruft update`"
+    return f".cruft.json: the template ({record['template']}) and commit it was made from, for `cruft update`"
 
 
 def prepare_git(directory: str, own: bool, component: str) -> str:
@@ -185,9 +221,24 @@ def main(argv: list[str]) -> int:
         f"  cd {directory}\n"
         "  make install     # uv (pinned; fetched if not on PATH) and the locked dependencies\n"
         "  make test-unit   # the fast loop; `make verify` runs what a pull request runs\n"
-        "  make help        # every target"
+        + "".join(f"  {step}\n" for step in identity_steps(directory))
+        + "  make help        # every target"
     )
     return 0
+
+
+def identity_steps(directory: str) -> list[str]:
+    """The commands that give git an identity, when it has none: the squad's first commit needs one (the
+    component's first was made under a stand-in name, for this render only). bootstrap.sh prints the same."""
+    try:
+        if git(directory, "config", "user.email").returncode == 0:
+            return []
+    except FileNotFoundError:  # No `git` on PATH: the git line above says to install it first.
+        return []
+    return [
+        'git config --global user.name "Your Name"       # git has no identity yet: your commits need one',
+        'git config --global user.email "you@example.com"',
+    ]
 
 
 def remove_rendered_copy(script: str) -> None:

@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.rendering import ROOT, render_cookiecutter, render_copier, tree_differences
+from tests.rendering import ROOT, fresh_clone, render_cookiecutter, render_copier, tree_differences
 
 # A release newer than any the repository has: the one both documented commands must render.
 NEWEST = "v99.0.0"
@@ -41,3 +41,26 @@ def test_both_tools_render_the_same_release_from_a_git_url(tmp_path: Path) -> No
     assert git_output(repository, "rev-parse", f"{recorded.group(1)}^{{commit}}") == head
     cruft = json.loads((by_cookiecutter / ".cruft.json").read_text(encoding="utf-8"))
     assert (cruft["commit"], cruft["checkout"]) == (head, NEWEST)
+
+
+def test_a_render_from_a_clone_records_the_address_it_was_cloned_from(tmp_path: Path) -> None:
+    # The quickstart: `git clone <GitHub URL>`, then ./bootstrap.sh renders from the clone's folder. A
+    # record naming that folder works on this laptop alone: a teammate's `cruft update`, `copier update`
+    # and CI's `make template-status` could not reach it.
+    clone = fresh_clone(tmp_path / "backend-component-template")
+    shared = "https://github.com/org/backend-component-template.git"
+    subprocess.run(["git", "remote", "set-url", "origin", shared], cwd=clone, check=True)
+    by_cookiecutter = render_cookiecutter({}, tmp_path / "cookiecutter", str(clone))
+    by_copier = render_copier({}, tmp_path / "copier" / "inventory", str(clone))
+    cruft = json.loads((by_cookiecutter / ".cruft.json").read_text(encoding="utf-8"))
+    assert cruft["template"] == shared
+    assert cruft["context"]["cookiecutter"]["_template"] == shared
+    answers = (by_copier / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert re.search(rf"^_src_path: {re.escape(shared)}$", answers, re.MULTILINE), answers
+    # Committed as recorded: the first commit holds the shared address, with nothing left to commit.
+    for component in (by_cookiecutter, by_copier):
+        assert git_output(component, "status", "--porcelain") == ""
+    # A clone of a folder keeps the folder it was rendered from (its origin is a path on this machine too).
+    subprocess.run(["git", "remote", "set-url", "origin", str(ROOT)], cwd=clone, check=True)
+    by_cookiecutter = render_cookiecutter({}, tmp_path / "again", str(clone))
+    assert json.loads((by_cookiecutter / ".cruft.json").read_text(encoding="utf-8"))["template"] == str(clone)

@@ -213,13 +213,20 @@ OLDEST_UV = "0.9.0"
     "uv_on_path", [None, OLD_UV, OLDEST_UV], ids=["no-uv", f"uv-{OLD_UV}", f"uv-{OLDEST_UV}-the-oldest-used"]
 )
 def test_the_next_steps_work_as_printed_in_a_shell_without_uv_or_with_an_old_one(
-    tmp_path: Path, uv_on_path: str | None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uv_on_path: str | None
 ) -> None:
+    # Git with no identity, as on a new laptop; the steps that give it one write here, not to ~/.gitconfig.
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     rendered = run_cookiecutter({}, tmp_path / "out")
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr
     steps = next_steps(rendered.stdout)
     assert steps[0] == f"cd {tmp_path / 'out' / 'inventory'}"
     assert {"make install", "make test-unit"} <= set(steps), steps
+    assert [step for step in steps if step.startswith("git config --global user.")] == [
+        'git config --global user.name "Your Name"',
+        'git config --global user.email "you@example.com"',
+    ]
     component = tmp_path / "out" / "inventory"
     required = re.search(
         r'^required-version = ">=(\S+)"$', (component / "pyproject.toml").read_text("utf-8"), re.M
@@ -243,6 +250,7 @@ def test_the_next_steps_work_as_printed_in_a_shell_without_uv_or_with_an_old_one
     followed = follow(steps, tmp_path, env)
     assert followed.returncode == 0, followed.stdout[-3000:] + followed.stderr[-3000:]
     assert re.search(r"\d+ passed", followed.stdout), followed.stdout[-2000:]
+    assert git(component, "config", "user.email") == "you@example.com"
     if uv_on_path == OLDEST_UV:
         # Used as found, nothing fetched; and the layer a deploy builds comes out of it too (the
         # runtime's Python on PATH: uv would fetch it from GitHub, which this machine cannot reach).

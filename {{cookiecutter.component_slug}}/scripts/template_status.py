@@ -87,7 +87,9 @@ def releases(template: str) -> list[Release]:
     if listed.returncode != 0:
         raise CannotTell(
             f"cannot list the template's releases at {template}: {listed.stderr.strip()}; "
-            "check the address and your access to it"
+            "check the address and your access to it. If it names a folder on another machine (a render "
+            "from a clone of a folder), record the template's repository URL instead: `template` in "
+            ".cruft.json, or `_src_path` in .copier-answers.yml"
         )
     commits: dict[str, str] = {}
     for line in listed.stdout.splitlines():
@@ -135,7 +137,8 @@ def status(root: Path) -> tuple[int, str]:
     known = releases(record.template)
     if not known:
         raise CannotTell(
-            f"the template at {record.template} has no release tags (v<major>.<minor>.<patch>) yet"
+            f"the template at {record.template} has no release tags (v<major>.<minor>.<patch>) yet, so "
+            "there is no release to compare with: nothing to do until its platform team tags one"
         )
     newest = known[-1]
     made = made_from(record.commit, known)

@@ -97,14 +97,20 @@ def test_a_cruft_record_names_its_commit_which_is_matched_to_its_release(
     [
         (None, "no record of the template: neither .copier-answers.yml"),
         ("_commit: v0.1.0\n_src_path: {missing}\n", "cannot list the template's releases at"),
+        ("_commit: v0.1.0\n_src_path: {missing}\n", "record the template's repository URL instead"),
+        ("_commit: abc1234\n_src_path: {untagged}\n", "no release tags (v<major>.<minor>.<patch>) yet"),
+        ("_commit: abc1234\n_src_path: {untagged}\n", "nothing to do until its platform team tags one"),
     ],
 )
 def test_what_it_cannot_tell_it_says_with_status_2(answers: str | None, message: str, tmp_path: Path) -> None:
     component = tmp_path / "component"
     component.mkdir()
     if answers is not None:
-        text = answers.format(missing=tmp_path / "no-such-template")
+        untagged = tmp_path / "untagged-template"
+        git(untagged.parent, "init", "--quiet", str(untagged))
+        text = answers.format(missing=tmp_path / "no-such-template", untagged=untagged)
         (component / ".copier-answers.yml").write_text(text, encoding="utf-8")
     result = status(component)
     assert result.returncode == 2
-    assert f"template status unknown: {message}" in result.stderr
+    assert result.stderr.startswith("template status unknown: "), result.stderr
+    assert message in result.stderr
