@@ -17,6 +17,7 @@ from typing import cast
 import jsii
 from aws_cdk import (
     Acknowledgment,
+    ArnFormat,
     CfnOutput,
     Duration,
     RemovalPolicy,
@@ -341,6 +342,11 @@ class ComponentStack(Stack):
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
+            # Lambda drops lines below this level (INFO unless set), whatever Powertools' own: the two
+            # follow one setting, so `-c log_level=DEBUG` reaches CloudWatch.
+            application_log_level_v2=lambda_.ApplicationLogLevel(
+                "WARN" if self.deployment.log_level == "WARNING" else self.deployment.log_level
+            ),
             memory_size=512,
             timeout=timeout,
             environment={
@@ -508,6 +514,27 @@ class ComponentStack(Stack):
         )
         key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey")
         topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
+        # enforce_ssl gives the topic a policy of its own, which replaces SNS's default one (publishing by
+        # the account's principals): without this statement no alarm could notify it.
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AlarmsOfThisAccountPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnLike": {
+                        "aws:SourceArn": self.format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            )
+        )
         if deployment.alarm_email:
             topic.add_subscription(sns_subscriptions.EmailSubscription(deployment.alarm_email))
         return topic

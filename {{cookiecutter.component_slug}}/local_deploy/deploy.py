@@ -67,13 +67,15 @@ NOT_EMULATED = {
 {%- endif %}
     "AWS::CDK::Metadata": "CDK's own bookkeeping",
 }
-# Settings that exist in AWS only: encryption, backups{% if cookiecutter.command_api %}, throttling{% endif %}, deletion protection.
+# Settings that exist in AWS only: encryption, backups{% if cookiecutter.command_api %}, throttling{% endif %}, deletion protection;
+# and the process of its own each function has there (here they share one, and the logger's state).
 NOT_EMULATED_SETTINGS = (
     "encryption at rest (SSE, KMS)",
     "point-in-time recovery and deletion protection",
 {%- if cookiecutter.command_api %}
     "API throttling and access logs",
 {%- endif %}
+    "a process per function: a line logged while another function runs may carry its function_name",
 )
 EVENT_BUS_ARN = "event-bus/"
 # Properties of AWS::SQS::Queue that are not attributes of the queue (encryption is not emulated).

@@ -364,10 +364,13 @@ def test_functions_are_traced_only_where_the_deployment_traces(dev: Synthesized,
         assert "TracingConfig" not in function["Properties"]
         assert TRACING_VARIABLE not in function["Properties"]["Environment"]["Variables"]
         assert function["Properties"]["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "INFO"
+        assert function["Properties"]["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
     for function in traced.resources(FUNCTION).values():
         assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
         assert function["Properties"]["Environment"]["Variables"][TRACING_VARIABLE] == "on"
         assert function["Properties"]["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
+        # Lambda drops what is below its own level: DEBUG lines reach CloudWatch only if it says DEBUG too.
+        assert function["Properties"]["LoggingConfig"]["ApplicationLogLevel"] == "DEBUG"
     # X-Ray's two write actions have no resource-level permissions; nothing else joins them on "*".
     for statement in statements(traced):
         if statement["Effect"] == "Allow" and "*" in as_list(statement.get("Resource", [])):
@@ -642,9 +645,18 @@ def test_every_alarm_notifies_the_encrypted_tls_only_alarm_topic(dev: Synthesize
     assert encryption == {"Fn::GetAtt": [key, "Arn"]}
     assert dev.one("AWS::KMS::Key", "AlarmTopicKey")["Properties"]["EnableKeyRotation"] is True
     (policy,) = dev.resources("AWS::SNS::TopicPolicy").values()
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Effect"] == "Deny"
-    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    tls_only, alarms_publish = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert tls_only["Effect"] == "Deny"
+    assert tls_only["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # The topic's own policy replaces SNS's default one: CloudWatch may publish, for this account's alarms.
+    assert alarms_publish["Effect"] == "Allow"
+    assert alarms_publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms_publish["Action"] == "sns:Publish"
+    assert alarms_publish["Resource"] == {"Ref": topic}
+    assert alarms_publish["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    source = json.dumps(alarms_publish["Condition"]["ArnLike"]["aws:SourceArn"])
+    assert ":cloudwatch:" in source
+    assert ":alarm:*" in source
     assert alarms(dev), "the tests above name each alarm; here, each must notify the topic"
     for alarm in alarms(dev):
         assert alarm["AlarmActions"] == [{"Ref": topic}], alarm["AlarmDescription"]
