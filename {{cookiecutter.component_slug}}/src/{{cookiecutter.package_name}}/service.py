@@ -81,15 +81,23 @@ class {{ A }}Service:
                 if repeated is not None:
                     return repeated
                 raise
-            if not events:
-                # Nothing to record: a repeat still gets its first result, a new command an empty one.
-                repeated = self._repeat_of(identity, context, fingerprint)
-                return repeated or CommandResult(identity, sequence, ())
-            records = event_records(events, sequence, context, occurred_at=now)
-            new_state = domain.evolve(state, events[0])
-            for event in events[1:]:
-                new_state = domain.evolve(new_state, event)
             key = context.idempotency_key
+            if not events:
+                # No event to record: a repeat still gets its first result. A new command with a key has
+                # its answer recorded below (the state written back unchanged, at its sequence), so a
+                # retry after other commands have moved the aggregate on gets this answer, not a new
+                # decision (ADR 3); without a key, or with no aggregate to record it on, it is answered.
+                repeated = self._repeat_of(identity, context, fingerprint)
+                if repeated is not None:
+                    return repeated
+                if key is None:
+                    return CommandResult(identity, sequence, ())
+            records = event_records(events, sequence, context, occurred_at=now)
+            new_state = state
+            for event in events:
+                new_state = domain.evolve(new_state, event)
+            if new_state is None:
+                return CommandResult(identity, sequence, ())
             command_record = (
                 None
                 if key is None

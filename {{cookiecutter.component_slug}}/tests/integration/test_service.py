@@ -112,6 +112,22 @@ def test_a_repeat_gets_its_first_result_even_after_later_commands(
     assert len(service.history("v-1")) == 2
 
 
+def test_a_repeat_of_a_command_that_changed_nothing_still_changes_nothing_after_later_commands(
+    service: {{ A }}Service,
+) -> None:
+    listed = service.handle(LISTING, context("listing-1"))
+    # The price it already has: nothing to record but the answer.
+    unchanged = service.handle(price_change(LISTING.price), context("same-price"))
+    assert unchanged == CommandResult("v-1", listed.sequence, ())
+    service.handle(price_change(999), context("change-1"))
+    # Decided again, it would now set the price back; as a repeat it gets its first answer.
+    assert service.handle(price_change(LISTING.price), context("same-price")) == CommandResult(
+        "v-1", listed.sequence, (), repeated=True
+    )
+    assert len(service.history("v-1")) == 2
+    assert service.current("v-1")[0].price == 999
+
+
 def test_a_key_reused_for_another_command_is_refused(service: {{ A }}Service) -> None:
     service.handle(LISTING, context("listing-1"))
     service.handle(price_change(999), context("change-1"))
