@@ -3,7 +3,8 @@
 The event source mapping delivers only inserted OUTBOUND items (its filter); the check here is a
 second line, so a change of filter can never publish state or history items. The function reports the
 first record it could not publish as a batch item failure: the stream retries from there (bisecting,
-up to the mapping's retry and age limits, then to its on-failure queue), so no event is skipped.
+up to the mapping's retry and age limits), in order. Past those limits the stream gives the batch up
+to its on-failure queue, which raises an alarm, and the runbook replays it from the table's history.
 """
 
 from __future__ import annotations
