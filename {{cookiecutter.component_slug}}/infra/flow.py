@@ -52,6 +52,7 @@ NAMES = {
     "ConsumerRule": "consumer rule",
     "ConsumerQueue": "consumer queue",
     "ConsumerDlq": "consumer DLQ",
+    "ConsumerDeliveryFailures": "undelivered events",
     "Consumer": "consumer",
     "Idempotency": "idempotency records",
 {%- endif %}
@@ -278,6 +279,8 @@ class Drawing:
             for target in rule.get("Targets", []):
                 for target_logical in references(target.get("Arn")):
                     self.add(logical, target_logical)
+                for dead_letter in references(target.get("DeadLetterConfig", {}).get("Arn")):
+                    self.add(logical, dead_letter, "undeliverable", failure=True)
 
     def redrives(self) -> None:
         for logical, queue in self.of_type("AWS::SQS::Queue"):

@@ -214,6 +214,19 @@ class ComponentStack(Stack):
                 max_receive_count=consumer.MAX_RECEIVES,
             ),
         )
+        # What EventBridge could not deliver to the queue within a day of retries (a queue policy or a
+        # queue gone): kept, and alarmed on, rather than dropped. A standard queue whatever the consumer
+        # queue's kind: EventBridge takes no FIFO queue as a target's dead-letter queue.
+        self.consumer_delivery_failures = self._queue("ConsumerDeliveryFailures")
+        Validations.of(self.consumer_delivery_failures).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason=(
+                    "This queue is itself a dead-letter queue, the consumer rule's target's (EventBridge's, "
+                    "not a redrive policy's, which cdk-nag does not see): the last stop, alarmed."
+                ),
+            ),
+        )
         self.consumer_rule = events.Rule(
             self,
             "ConsumerRule",
@@ -224,6 +237,7 @@ class ComponentStack(Stack):
             targets=[
                 targets.SqsQueue(
                     self.consumer_queue,
+                    dead_letter_queue=self.consumer_delivery_failures,
 {%- if cookiecutter.fifo_buffering %}
                     # EventBridge sets one message group per FIFO target (ADR 0007).
                     message_group_id="{{ cookiecutter.component_slug }}",
@@ -571,6 +585,7 @@ class ComponentStack(Stack):
         queues = {"StreamFailures": self.stream_failures}
 {%- if cookiecutter.consumer %}
         queues["ConsumerDlq"] = self.consumer_dlq
+        queues["ConsumerDeliveryFailures"] = self.consumer_delivery_failures
 {%- endif %}
         for name, queue in queues.items():
             waiting = queue.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum")
@@ -639,7 +654,13 @@ class ComponentStack(Stack):
         def counts(*names: str) -> list[cloudwatch.IMetric]:
             return [self.component_metric(name, period, "Sum") for name in names]
 
-        queues = [self.stream_failures{% if cookiecutter.consumer %}, self.consumer_dlq{% endif %}]
+        queues = [
+            self.stream_failures,
+{%- if cookiecutter.consumer %}
+            self.consumer_dlq,
+            self.consumer_delivery_failures,
+{%- endif %}
+        ]
         widgets: list[cloudwatch.IWidget] = [
 {%- if cookiecutter.command_api %}
             cloudwatch.GraphWidget(

@@ -69,6 +69,7 @@ def test_each_part_of_the_flow_is_drawn_from_the_resource_that_makes_it(dev: Syn
 {%- if cookiecutter.consumer %}
         ("SharedBus", "ConsumerRule"),  # the rule is on the shared bus
         ("ConsumerRule", "ConsumerQueue"),  # its target
+        ("ConsumerRule", "ConsumerDeliveryFailures"),  # the target's dead-letter queue
         ("ConsumerQueue", "Consumer"),  # an event source mapping
         ("ConsumerQueue", "ConsumerDlq"),  # the redrive policy
         ("Consumer", "Store"),  # the projection

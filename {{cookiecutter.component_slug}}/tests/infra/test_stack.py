@@ -136,6 +136,7 @@ STATEFUL_IDS |= {
     "IdempotencyC15CBC33",
     "ConsumerQueue8831D5EC",
     "ConsumerDlq764F6C13",
+    "ConsumerDeliveryFailuresA80ED889",
     "ConsumerLogsE1B78D1C",
 }
 {%- endif %}
@@ -627,7 +628,7 @@ def test_the_streams_iterator_age_raises_an_alarm(dev: Synthesized) -> None:
     )
 
 
-@pytest.mark.parametrize("queue", ["StreamFailures"{% if cookiecutter.consumer %}, "ConsumerDlq"{% endif %}])
+@pytest.mark.parametrize("queue", ["StreamFailures"{% if cookiecutter.consumer %}, "ConsumerDlq", "ConsumerDeliveryFailures"{% endif %}])
 def test_a_message_in_a_last_stop_queue_raises_an_alarm(dev: Synthesized, queue: str) -> None:
     name = logical_id(dev, QUEUE, queue)
     assert any(
