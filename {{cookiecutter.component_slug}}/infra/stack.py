@@ -364,7 +364,9 @@ class ComponentStack(Stack):
             memory_size=512,
             timeout=timeout,
             environment={
-                "POWERTOOLS_SERVICE_NAME": self.deployment.component,
+                # The stack's name, not the component's: a branch stack's metrics (the `service`
+                # dimension) and log lines are its own, not added to the stage's (ADR 0009).
+                "POWERTOOLS_SERVICE_NAME": self.deployment.stack_name,
                 "POWERTOOLS_LOG_LEVEL": self.deployment.log_level,
                 **({TRACING_VARIABLE: "on"} if self.deployment.traced else {}),
             },
@@ -699,11 +701,12 @@ class ComponentStack(Stack):
         cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self.stack_name, widgets=[widgets])
 
     def component_metric(self, name: str, period: Duration, statistic: str) -> cloudwatch.Metric:
-        """A metric the functions emit (Powertools, embedded metric format) under the component's name."""
+        """A metric this stack's functions emit (Powertools, embedded metric format): the component's
+        namespace, the stack's name as the `service` dimension."""
         return cloudwatch.Metric(
             namespace=METRICS_NAMESPACE,
             metric_name=name,
-            dimensions_map={"service": self.deployment.component},
+            dimensions_map={"service": self.deployment.stack_name},
             period=period,
             statistic=statistic,
         )

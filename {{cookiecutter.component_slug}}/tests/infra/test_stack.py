@@ -571,7 +571,8 @@ def component_alarm(synthesized: Synthesized, metric: str) -> dict[str, Any] | N
         if alarm.get("Namespace") == settings.METRICS_NAMESPACE and alarm["MetricName"] == metric
     ]
     for alarm in found:
-        assert alarm["Dimensions"] == [{"Name": "service", "Value": synthesized.deployment.component}]
+        # The stack's own: a branch stack's alarms count its functions alone, not the stage's as well.
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": synthesized.deployment.stack_name}]
     return found[0] if found else None
 
 
