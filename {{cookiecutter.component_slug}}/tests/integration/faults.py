@@ -48,6 +48,15 @@ def throttling(request: AWSPreparedRequest) -> AWSResponse:
     )
 
 
+def transaction_in_progress(request: AWSPreparedRequest) -> AWSResponse:
+    """What DynamoDB answers a retry of a transaction (same request token) it is still applying."""
+    return json_response(
+        request,
+        400,
+        {"__type": DYNAMODB_ERROR + "TransactionInProgressException", "message": "Transaction in progress"},
+    )
+
+
 def transaction_conflict(items: int) -> Fault:
     def respond(request: AWSPreparedRequest) -> AWSResponse:
         reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}]

@@ -219,6 +219,18 @@ def test_throttling_beyond_the_retries_is_store_busy_and_records_nothing(
         service.history("v-1")
 
 
+def test_a_transaction_still_in_progress_after_the_retries_is_store_busy(
+    client: DynamoDBClient, table_name: str, retry_sleeps: list[float]
+) -> None:
+    # DynamoDB Local applies a transaction before it answers: the answer to a retry that overtook its
+    # own first attempt is injected instead.
+    service = {{ A }}Service(EventStore(client, table_name))
+    faults.inject(client, "TransactWriteItems", faults.transaction_in_progress, times=100)
+    with pytest.raises(StoreBusy, match="send it again shortly, with the same Idempotency-Key"):
+        service.handle(LISTING, context("listing-1"))
+    assert retry_sleeps, "botocore retried it first"
+
+
 def test_a_transaction_conflict_is_decided_again(client: DynamoDBClient, table_name: str) -> None:
     # DynamoDB Local serialises transactions, so it never cancels one for a conflict: injected.
     service = {{ A }}Service(EventStore(client, table_name), sleep=lambda _: None)

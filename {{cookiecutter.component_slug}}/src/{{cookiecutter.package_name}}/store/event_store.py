@@ -390,6 +390,12 @@ def _dynamodb_errors(*, with_command: bool = False) -> Iterator[None]:
 def _translate(error: ClientError, with_command: bool) -> Exception:
     """Turn DynamoDB's answer into what it means for the command path."""
     code = error.response.get("Error", {}).get("Code", "")
+    if code == "TransactionInProgressException":
+        # The same transaction (one request token per append) still running when botocore's retries ran
+        # out: it may yet be recorded. A repeat with the command's idempotency key gets its result.
+        return StoreBusy(
+            "DynamoDB is still applying this command; send it again shortly, with the same Idempotency-Key"
+        )
     if code in THROTTLING_CODES:
         return StoreBusy(f"DynamoDB is throttling ({code}) after the client's retries; try again shortly")
     if code != "TransactionCanceledException":
