@@ -275,7 +275,7 @@ def test_{function}_changes_the_state() -> None:
     # Complete: the state before the event (None: before the first event; domain.replay([...]) for more).
     before = None
     after = domain.evolve(before, domain.{name}({IDENTITY}="v-1042"))
-    # Complete: what the event changes, e.g. `assert after.status is domain.{AGGREGATE}Status.RESERVED`.
+    # Complete: what the event changes, e.g. `assert after.<the field it sets> == <the event's value>`.
     assert after.{IDENTITY} == "v-1042"
 '''
 {%- if cookiecutter.command_api %}

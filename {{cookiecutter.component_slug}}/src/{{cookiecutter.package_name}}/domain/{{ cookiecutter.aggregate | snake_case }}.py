@@ -133,7 +133,7 @@ def decide(
     match command:
         case List{{ A }}():
             if state is not None:
-                raise CommandRejected(f"{identity} is already listed")
+                raise CommandRejected(f"{identity} is already listed: list another {{ a }} under a new id")
             return [
                 {{ A }}Listed(
                     {{ a }}_id=identity,
@@ -204,9 +204,9 @@ def replay(events: Iterable[{{ A }}Event]) -> {{ A }} | None:
 
 def _require_listed(state: {{ A }} | None, identity: str) -> {{ A }}:
     if state is None:
-        raise Unknown{{ A }}(f"{identity} does not exist")
+        raise Unknown{{ A }}(f"{identity} does not exist: list it first")
     if state.status is not {{ A }}Status.LISTED:
-        raise CommandRejected(f"{identity} is {state.status.value}")
+        raise CommandRejected(f"{identity} is {state.status.value}: only a listed {{ a }} can change")
     return state
 
 
