@@ -72,7 +72,10 @@ class {{ A }}Service:
             snapshot = self._store.load(identity)
             state = None if snapshot is None else domain.{{ A }}.model_validate(snapshot.state)
             sequence = 0 if snapshot is None else snapshot.sequence
-            now = self._clock()
+            # To the millisecond, as `occurred_at` records it: a time decide() puts in an event (a
+            # reservation's end, say) is then the same instant, not 0.6 ms past it.
+            clock = self._clock()
+            now = clock.replace(microsecond=clock.microsecond // 1000 * 1000)
             try:
                 events = domain.decide(state, command, now)
             except domain.CommandRejected:

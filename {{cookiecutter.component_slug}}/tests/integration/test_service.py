@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -82,6 +82,25 @@ def test_events_occur_at_the_time_the_service_decided_them(store: EventStore) ->
     service.handle(LISTING, context())
     (listed,) = service.history("v-1")
     assert listed.occurred_at == "2026-03-01T09:00:00.250+00:00"
+
+
+def test_decide_is_given_the_time_to_the_millisecond_the_events_record(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A time decide() puts in an event (a reservation's end) is then the same instant as its occurred_at.
+    given: list[datetime] = []
+    decide = domain.decide
+
+    def recording(state: Any, command: Any, now: datetime) -> Any:
+        given.append(now)
+        return decide(state, command, now)
+
+    monkeypatch.setattr(domain, "decide", recording)
+    service = {{ A }}Service(store, clock=lambda: datetime(2026, 3, 1, 9, 0, 0, 250_999, tzinfo=UTC))
+    service.handle(LISTING, context())
+    assert given == [datetime(2026, 3, 1, 9, 0, 0, 250_000, tzinfo=UTC)]
+    (listed,) = service.history("v-1")
+    assert datetime.fromisoformat(listed.occurred_at) == given[0]
 
 
 def test_a_rejected_command_records_nothing(service: {{ A }}Service, store: EventStore) -> None:
