@@ -65,7 +65,9 @@ class PublisherSettings:
 
     @classmethod
     def for_stage(cls, stage: str) -> PublisherSettings:
-        """The buses of ``stage``, by the one naming rule: the stack sets the variables above to these."""
+        """The buses of ``stage``'s own stack, as the documents name them: its stack sets the variables
+        above to these. A branch's stack has a component bus of its own, named after the branch's stack
+        (infra/naming.py), and shares the stage's shared bus."""
         return cls(
             component_bus_name=f"{{ cookiecutter.component_slug }}-{stage}",
             shared_bus_name=f"{SHARED_BUS_PREFIX}-{stage}",
