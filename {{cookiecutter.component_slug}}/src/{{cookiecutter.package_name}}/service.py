@@ -46,7 +46,7 @@ class {{ A }}NotFound(LookupError):
     """No {{ A }} has this id."""
 
     def __init__(self, identity: str) -> None:
-        super().__init__(f"{{ A }} {identity} not found: check the id (a {{ a }} exists once it is listed)")
+        super().__init__(f"{{ A }} {identity} not found: check the id, or list it first")
 
 
 class {{ A }}Service:

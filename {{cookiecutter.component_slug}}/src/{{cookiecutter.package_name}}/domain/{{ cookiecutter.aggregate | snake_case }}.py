@@ -133,7 +133,7 @@ def decide(
     match command:
         case List{{ A }}():
             if state is not None:
-                raise CommandRejected(f"{identity} is already listed: list another {{ a }} under a new id")
+                raise CommandRejected(f"{identity} is already listed: list the new one under a new id")
             return [
                 {{ A }}Listed(
                     {{ a }}_id=identity,
@@ -206,7 +206,7 @@ def _require_listed(state: {{ A }} | None, identity: str) -> {{ A }}:
     if state is None:
         raise Unknown{{ A }}(f"{identity} does not exist: list it first")
     if state.status is not {{ A }}Status.LISTED:
-        raise CommandRejected(f"{identity} is {state.status.value}: only a listed {{ a }} can change")
+        raise CommandRejected(f"{identity} is {state.status.value}: only a listed one can change")
     return state
 
 
