@@ -215,8 +215,10 @@ class ComponentStack(Stack):
             ),
         )
         # What EventBridge could not deliver to the queue within a day of retries (a queue policy or a
-        # queue gone): kept, and alarmed on, rather than dropped. A standard queue whatever the consumer
-        # queue's kind: EventBridge takes no FIFO queue as a target's dead-letter queue.
+        # queue gone): kept, and alarmed on, rather than dropped.
+{%- if cookiecutter.fifo_buffering %}
+        # A standard queue: EventBridge takes no FIFO queue as a target's dead-letter queue.
+{%- endif %}
         self.consumer_delivery_failures = self._queue("ConsumerDeliveryFailures")
         Validations.of(self.consumer_delivery_failures).acknowledge(
             Acknowledgment(

@@ -96,7 +96,8 @@ def test_decide_is_given_the_time_to_the_millisecond_the_events_record(
         return decide(state, command, now)
 
     monkeypatch.setattr(domain, "decide", recording)
-    service = {{ A }}Service(store, clock=lambda: datetime(2026, 3, 1, 9, 0, 0, 250_999, tzinfo=UTC))
+    clock = datetime(2026, 3, 1, 9, 0, 0, 250_999, tzinfo=UTC)
+    service = {{ A }}Service(store, clock=lambda: clock)
     service.handle(LISTING, context())
     assert given == [datetime(2026, 3, 1, 9, 0, 0, 250_000, tzinfo=UTC)]
     (listed,) = service.history("v-1")

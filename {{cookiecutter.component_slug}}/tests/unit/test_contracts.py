@@ -93,7 +93,8 @@ def test_a_public_version_not_yet_released_is_named_with_what_to_do_until_it_is_
     assert main(["release"]) == 0
     out = capsys.readouterr().out
     # (With the other public versions not released yet, after a squad's new event, say.)
-    assert re.search(rf"^released (.+, )?{re.escape(LISTED)}(, .+)?: commit docs/events/baseline$", out, re.M), out
+    said = rf"^released (.+, )?{re.escape(LISTED)}(, .+)?: commit docs/events/baseline$"
+    assert re.search(said, out, re.MULTILINE), out
     assert "not released yet" not in out
     assert (tmp_path / LISTED).is_file()
 
