@@ -9,7 +9,8 @@ one resource that needs a name, and it is the stack name.
 
 from __future__ import annotations
 
-from pathlib import Path
+{% if cookiecutter.command_api %}import json
+{% endif %}from pathlib import Path
 {%- if cookiecutter.consumer %}
 from typing import cast
 {%- endif %}
@@ -53,6 +54,18 @@ from infra import layer
 from infra.naming import Deployment
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "src"
+{%- if cookiecutter.command_api %}
+# The body of the API's answers when its function fails; API Gateway puts the request's id in.
+SERVICE_FAILURE_TEMPLATE = json.dumps(
+    {
+        "message": (
+            "The service failed on this request ($context.requestId). A command may have been recorded: "
+            "send it again with the same Idempotency-Key, which answers a recorded one with its result. "
+            "If it keeps failing, give the request id to the team that runs the service."
+        )
+    }
+)
+{%- endif %}
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 # Lambda runs Python 3.13 (supported until mid-2029); the code stays 3.11-compatible because the tools
@@ -451,6 +464,15 @@ class ComponentStack(Stack):
                 authorization_type=apigateway.AuthorizationType.IAM,
 {%- endif %}
             ),
+        )
+        # When the function fails (an error it did not expect, a timeout), API Gateway answers 502 or
+        # 504 with `{"message": "Internal server error"}`, which says nothing a caller can act on. This
+        # body says what to do, in the Problem shape of every other refusal. The function's error
+        # still counts in its Errors alarm.
+        rest_api.add_gateway_response(
+            "ServiceFailure",
+            type=apigateway.ResponseType.DEFAULT_5_XX,
+            templates={"application/json": SERVICE_FAILURE_TEMPLATE},
         )
         # API Gateway checks that the path parameters are there; the handler validates their format,
         # the headers and the bodies against its models (a 422 that names the field).

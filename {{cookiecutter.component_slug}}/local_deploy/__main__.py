@@ -28,7 +28,7 @@ from typing import Any
 
 from local_deploy import dynamodb_local, moto_server
 {%- if cookiecutter.command_api %}
-from local_deploy.api import LocalApi, routes
+from local_deploy.api import LocalApi, routes, service_failure
 {%- endif %}
 from local_deploy.deploy import (
     EMULATED,
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 os.environ["JWT_KEYS"] = json.dumps(issuer.key_set())
 {%- endif %}
-            api = LocalApi(stage, api_routes, port=arguments.api_port)
+            api = LocalApi(stage, api_routes, port=arguments.api_port, failure=service_failure(stack))
             api.start()
         outputs = _outputs(stack, None if api is None else api.url)
 {%- else %}

@@ -44,6 +44,7 @@ EMULATED = {
     "AWS::ApiGateway::Method": "a route of the local API (IAM: a signature is required, not verified)",
 {%- endif %}
     "AWS::ApiGateway::Stage": "the path prefix of the local API",
+    "AWS::ApiGateway::GatewayResponse": "the local API's answer when its function fails (5XX)",
 {%- endif %}
 }
 # Resource types that have no local counterpart, and why that is acceptable.

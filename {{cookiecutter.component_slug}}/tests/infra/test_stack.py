@@ -524,6 +524,15 @@ def test_the_api_is_named_after_its_stack(dev: Synthesized) -> None:
     assert dev.one("AWS::ApiGateway::RestApi")["Properties"]["Name"] == dev.deployment.stack_name
 
 
+def test_a_failed_function_gets_the_caller_a_problem_that_says_what_to_do(dev: Synthesized) -> None:
+    (response,) = dev.resources("AWS::ApiGateway::GatewayResponse").values()
+    assert response["Properties"]["ResponseType"] == "DEFAULT_5XX"
+    body = json.loads(response["Properties"]["ResponseTemplates"]["application/json"])
+    assert set(body) == {"message"}, "the Problem shape of every other refusal"
+    assert "$context.requestId" in body["message"]
+    assert "send it again with the same Idempotency-Key" in body["message"]
+
+
 def test_the_api_stage_is_throttled_and_logs_access(dev: Synthesized) -> None:
     stage = dev.one("AWS::ApiGateway::Stage")["Properties"]
     assert stage["StageName"] == "dev"
