@@ -18,7 +18,10 @@ from typing import Annotated, Literal, TypeAlias, assert_never
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-Identity = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+# What an id may be, here once: the API's path parameter takes the same limits.
+IDENTITY_MAX_LENGTH = 64
+IDENTITY_PATTERN = r"^[A-Za-z0-9_-]+$"
+Identity = Annotated[str, Field(min_length=1, max_length=IDENTITY_MAX_LENGTH, pattern=IDENTITY_PATTERN)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 # A bound far above any price, so that a number no price is (10**40, which DynamoDB cannot even store)
 # is refused as invalid input instead of failing the write.
