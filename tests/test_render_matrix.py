@@ -192,6 +192,29 @@ def test_the_components_workflows_pass_actionlint_and_shellcheck(rendering: Rend
     assert lint_project(rendering.by_cookiecutter) == ""
 
 
+def test_a_pull_requests_preview_is_its_own_never_cancelled_and_destroyed_again_on_close(
+    rendering: Rendering,
+) -> None:
+    workflow = rendering.by_cookiecutter / ".github" / "workflows" / "pull-request.yml"
+    document = yaml.safe_load(workflow.read_text(encoding="utf-8"))
+    # PyYAML reads the `on` key as True.
+    assert "closed" in document[True]["pull_request"]["types"]
+    jobs = document["jobs"]
+    preview, teardown = jobs["deploy-preview"], jobs["destroy-preview"]
+    number = "${{ github.event.pull_request.number }}"
+    for job in (preview, teardown):
+        # Named by number: no two branches on one stack, no squad member's branch stack overwritten.
+        assert job["env"]["BRANCH"] == f"pr-{number}"
+        # One group for both, never cancelled: a deploy stopped halfway leaves its stack behind.
+        assert job["concurrency"] == {"group": f"pull-request-preview-{number}", "cancel-in-progress": False}
+        assert [step["run"] for step in job["steps"] if "make destroy" in step.get("run", "")] == [
+            'make destroy STAGE=dev BRANCH="$BRANCH"'
+        ]
+    assert "github.event.action == 'closed'" in teardown["if"]
+    assert jobs["checks"]["if"] == "github.event.action != 'closed'"
+    assert jobs["checks"]["concurrency"]["cancel-in-progress"] is True
+
+
 def test_every_action_is_local_or_pinned_to_a_release_commit(rendering: Rendering) -> None:
     # tests/test_workflows.py shows that the check refuses a tag, a short SHA, a SHA without its release.
     github = rendering.by_cookiecutter / ".github"
