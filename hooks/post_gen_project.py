@@ -20,6 +20,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import urllib.parse
 
 # Filled in by cookiecutter's rendering; under copier they stay as written and the arguments decide.
 OWN_REPOSITORY_ANSWER = "{{ cookiecutter.own_repository }}"
@@ -151,6 +152,11 @@ def shared_address(template: str, folder: str | None) -> str:
         return template
     if not origin or os.path.isabs(origin) or origin.startswith(("file:", "git+file:", ".")):
         return template
+    # An https URL may carry a user and a token (https://user:token@host/...), and the record is
+    # committed: it keeps the host and the path. (An ssh URL's user, `git@`, is no secret.)
+    parts = urllib.parse.urlsplit(origin)
+    if parts.scheme in ("http", "https") and "@" in parts.netloc:
+        return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
     return origin
 
 

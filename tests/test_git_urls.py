@@ -60,6 +60,13 @@ def test_a_render_from_a_clone_records_the_address_it_was_cloned_from(tmp_path: 
     # Committed as recorded: the first commit holds the shared address, with nothing left to commit.
     for component in (by_cookiecutter, by_copier):
         assert git_output(component, "status", "--porcelain") == ""
+    # A token in the clone's URL stays out of the record, which is committed.
+    with_token = shared.replace("https://", "https://squad:not-a-real-token@")  # pragma: allowlist secret
+    subprocess.run(["git", "remote", "set-url", "origin", with_token], cwd=clone, check=True)
+    by_cookiecutter = render_cookiecutter({}, tmp_path / "token", str(clone))
+    recorded = (by_cookiecutter / ".cruft.json").read_text(encoding="utf-8")
+    assert "not-a-real-token" not in recorded
+    assert json.loads(recorded)["template"] == shared
     # A clone of a folder keeps the folder it was rendered from (its origin is a path on this machine too).
     subprocess.run(["git", "remote", "set-url", "origin", str(ROOT)], cwd=clone, check=True)
     by_cookiecutter = render_cookiecutter({}, tmp_path / "again", str(clone))
