@@ -140,6 +140,40 @@ def by_cruft(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Update
     return Updated(component, output)
 
 
+def test_cruft_update_asks_before_it_applies_and_takes_the_answer(
+    template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # The fixtures above pass --skip-apply-ask; a squad typing `cruft update` gets cruft's question
+    # "Apply diff and update?", which a typer cruft does not work with stopped with an AssertionError.
+    folder = tmp_path_factory.mktemp("cruft-asks")
+    scratch = tmp_path_factory.mktemp("cruft-asks-temporary-files")
+    env = {**tool_environment(), "COMPONENT_NEXT_STEPS": "off", "TMPDIR": str(scratch)}
+    cruft = str(BIN / "cruft")
+    create = [cruft, "create", str(template), "--checkout", OLDER_RELEASE[1], "--no-input"]
+    run([*create, "--output-dir", str(folder)], folder, env)
+    component = folder / "inventory"
+    record = json.loads((component / ".cruft.json").read_text(encoding="utf-8"))
+    record["skip"] = [".git", ".cruft.json"]
+    (component / ".cruft.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    run(["git", "add", "--all"], component)
+    run(["git", "-c", "user.name=S", "-c", "user.email=s@localhost", "commit", "-qm", "Record"], component)
+    asked = subprocess.run(
+        [cruft, "update", "--checkout", "HEAD"],
+        cwd=component,
+        env=env,
+        input="y\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = asked.stdout + asked.stderr
+    assert asked.returncode == 0, output[-4000:]
+    assert "Apply diff and update?" in output, output[-4000:]
+    head = run(["git", "rev-parse", "HEAD"], template).strip()
+    assert json.loads((component / ".cruft.json").read_text(encoding="utf-8"))["commit"] == head
+    assert (component / "docs" / "onboarding.md").is_file(), "the update was applied"
+
+
 def test_the_newest_release_in_the_changelog_is_the_templates_version() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     newest = re.search(r"^## (\d+\.\d+\.\d+) \(", changelog, re.MULTILINE)
@@ -234,7 +268,7 @@ def test_copier_and_cruft_updates_keep_the_squads_work_report_the_clash_and_end_
     tag(template, "v99.1.0", "HEAD")
     for updated, how in (
         (by_copier, "copier update --trust --vcs-ref v99.1.0"),
-        (by_cruft, "cruft update --checkout v99.1.0"),
+        (by_cruft, "cruft update --checkout v99.1.0 --skip-apply-ask"),
     ):
         drift = subprocess.run(
             [sys.executable, "scripts/template_status.py"],

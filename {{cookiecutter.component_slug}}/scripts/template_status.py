@@ -147,7 +147,9 @@ def status(root: Path) -> tuple[int, str]:
     update = (
         f"copier update --trust --vcs-ref {newest.tag}"
         if record.tool == "copier"
-        else f"cruft update --checkout {newest.tag}"
+        # No "Apply diff and update?" question: the branch is clean, so `git diff` shows the update, and
+        # cruft 2.16 installed beside typer 0.26 or later stops at that question with an AssertionError.
+        else f"cruft update --checkout {newest.tag} --skip-apply-ask"
     )
     origin = "release " + ".".join(map(str, made)) if made is not None else f"commit {record.commit}"
     return 1, (

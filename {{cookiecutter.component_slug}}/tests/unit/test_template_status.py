@@ -89,7 +89,7 @@ def test_a_cruft_record_names_its_commit_which_is_matched_to_its_release(
     result = status(component)
     assert result.returncode == 1, result.stderr
     assert "(this component was made from release 0.1.0)" in result.stderr
-    assert "cruft update --checkout v0.2.0" in result.stderr
+    assert "cruft update --checkout v0.2.0 --skip-apply-ask" in result.stderr
 
 
 @pytest.mark.parametrize(
