@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
+
+REGISTRY = "src/{{ cookiecutter.package_name }}/events/registry.py"
+
+
+def example_refused(error: ValidationError) -> str:
+    """Why the registry cannot be read: an event's example no longer fits the model it was changed to."""
+    found = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'the example'}: {e['msg']}" for e in error.errors())
+    return (
+        f"contracts: the example of {error.title} in {REGISTRY} no longer fits its model ({found}): make"
+        " it an event of the model as it is now, then run this again."
+    )
+
+
 # Each command imports what it needs when it runs: a scaffold or a refusal need not wait for the
-# document builders (the AsyncAPI and OpenAPI ones import the handlers and their validators).
-from contracts import schemas
+# document builders (the AsyncAPI and OpenAPI ones import the handlers and their validators). The
+# registry builds each event's example as it is imported: a model changed without its example stops
+# every command here, so that is said plainly, not as a traceback.
+try:
+    from contracts import schemas
+except ValidationError as error:
+    sys.exit(example_refused(error))
 
 
 def shown(path: Path) -> str:
@@ -56,33 +76,55 @@ def docs(check: bool) -> int:
 
 
 def check(*, releasing: bool = False) -> int:
-    """Refuse a break of the baseline's versions, and a baseline that no longer holds what was released.
+    """Refuse a break of a published version, and a baseline that no longer holds what was released.
 
-    Versions not released yet are named with the command that releases them, unless that is what runs.
+    A public version is held to its baseline (what it was released as) and to the target branch (what
+    was merged since: an optional field added after the release is relied on too), both for what it
+    sends and for what it reads of the events recorded under it. A private version's recorded events
+    that would no longer read are a warning. Versions not released yet are named with the command that
+    releases them, unless that is what runs.
     """
     from contracts import compatibility, released, versions
 
-    found = compatibility.breaks(schemas.read(schemas.BASELINE), schemas.current_public())
-    problems = [compatibility.report(found)] if found else []
+    current, baseline = schemas.current_public(), schemas.read(schemas.BASELINE)
+    found = compatibility.breaks(baseline, current)
+    problems: list[str] = []
     base = released.base()
+    merged: dict[str, str] = {}
     try:
         changed = released.changes(base)
+        merged = released.merged(base)
     except released.CannotCompare as error:
+        changed = []
         problems.append(str(error))
-    else:
-        if changed:
-            problems.append(released.report(changed, base))
+    found = compatibility.unique(found + compatibility.since(merged, current, schemas.current()))
+    if found:
+        problems.insert(0, compatibility.report(found, schemas.current_versions()))
+    if changed:
+        problems.append(released.report(changed, base))
+    # The events recorded are held to what wrote them: the target branch's models (a version released
+    # before a bound was added there was held to it when that bound was merged).
+    unreadable = compatibility.unreadable(merged, schemas.readers())
+    visibility = {name: json.loads(text).get("x-visibility") for name, text in merged.items()}
+    unreadable_public = [
+        b for b in unreadable if visibility.get(schemas.file_name(b.event, b.version)) == "public"
+    ]
+    unreadable_private = [b for b in unreadable if b not in unreadable_public]
+    if unreadable_public:
+        problems.append(compatibility.history_report(unreadable_public, public=True))
     problems += versions.retired_problems()
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 1
     print(compatibility.report(found))
-    unreleased = sorted(set(schemas.current_public()) - set(schemas.read(schemas.BASELINE)))
+    if unreadable_private:
+        print(compatibility.history_report(unreadable_private, public=False))
+    unreleased = sorted(set(current) - set(baseline))
     if unreleased and not releasing:
         print(
-            f"contracts: not released yet: {', '.join(unreleased)}. Until a version is in the baseline, "
-            "nothing stops it changing: run `make release-contracts` and commit docs/events/baseline "
-            "in the pull request that adds it."
+            f"contracts: not released yet: {', '.join(unreleased)}. Until a version is in the baseline, only"
+            f" the target branch ({base}) holds it, once merged: run `make release-contracts` and commit"
+            " docs/events/baseline in the pull request that adds it."
         )
     return 0
 

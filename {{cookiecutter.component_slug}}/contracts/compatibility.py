@@ -15,9 +15,15 @@ component publishes (``Direction.SENT``, what the gate checks):
 * an enum is a vocabulary: consumers treat a value they do not know as "other" (ADR 0015), so a value
   added is compatible, while a value removed ends a case consumers act on and is breaking.
 
-For data the component *accepts* (``Direction.ACCEPTED``: a command body, or an event as its consumer
-reads it), ranges turn around: the new schema must accept everything the old one did, so a tighter
-constraint breaks senders and a looser one does not. Presence and enums keep their rules.
+For data the component *accepts* (``Direction.ACCEPTED``: a command body, an event as its consumer
+reads it, or its own recorded history as today's model reads it), ranges turn around: the new schema
+must accept everything the old one did, so a tighter constraint breaks senders and a looser one does
+not. Presence and enums keep their rules.
+
+``contracts check`` holds a public version both ways: what it sends (``breaks``, against the baseline
+and against the target branch, ``since``) and what it reads of the events recorded under it
+(``unreadable``). So a released version's ranges neither widen nor narrow; it gains optional fields and
+enum values, and anything else is a new version.
 """
 
 from __future__ import annotations
@@ -77,6 +83,64 @@ def breaks(
             found.append(Break(name, version, "", removed))
             continue
         found += compare(name, version, old, json.loads(current[file_name]), direction)
+    return found
+
+
+def since(
+    merged: Mapping[str, str],
+    current: Mapping[str, str],
+    registered: Mapping[str, str],
+) -> list[Break]:
+    """What today's public versions break of the same versions on the target branch (``merged``).
+
+    A version merged there reached consumers, released or not, so it is held like a released one. One
+    no longer published here is a break unless it is retired (still registered, not published, as
+    ``make retire-version`` leaves it), which that command allows only once no known consumer reads it.
+    """
+    found: list[Break] = []
+    for file_name, old_text in sorted(merged.items()):
+        old = json.loads(old_text)
+        if old.get("x-visibility") != "public":
+            continue
+        name, version = old["title"], old["x-version"]
+        if file_name in current:
+            found += compare(name, version, old, json.loads(current[file_name]))
+        elif file_name not in registered:
+            removed = (
+                "the published event version was removed; to stop publishing it once no consumer reads it: "
+                f"make retire-version EVENT={name} VERSION={version}"
+            )
+            found.append(Break(name, version, "", removed))
+        elif json.loads(registered[file_name]).get("x-visibility") != "public":
+            made_private = (
+                "made private, so its consumers get no more of it: keep it public while any consumer reads it"
+                " (its pacts, the Pact Broker); to replace it, publish a new version beside it"
+            )
+            found.append(Break(name, version, "", made_private))
+    return found
+
+
+def unreadable(recorded: Mapping[str, str], readers: Mapping[str, str]) -> list[Break]:
+    """Versions whose recorded events today's code cannot read all of (both: file name -> JSON).
+
+    ``recorded``: the schemas events were written under (the target branch's);
+    ``readers``: what today's models accept (validation mode). Stored history is read again by
+    ``service.rebuild`` and ``make replay``, and a late or redriven message by the consumer, so a
+    version's model must still accept everything it once wrote: no tighter bound, no new required
+    field, no field gone (the models forbid unknown fields).
+    """
+    found: list[Break] = []
+    for file_name, old_text in sorted(recorded.items()):
+        old = json.loads(old_text)
+        name, version = old["title"], old["x-version"]
+        if file_name not in readers:
+            gone = (
+                "no longer registered, so the events recorded in it cannot be read: keep its entry (a"
+                f" retired version stays registered: make retire-version EVENT={name} VERSION={version})"
+            )
+            found.append(Break(name, version, "", gone))
+            continue
+        found += compare(name, version, old, json.loads(readers[file_name]), Direction.ACCEPTED)
     return found
 
 
@@ -215,11 +279,11 @@ class _Comparison:
         if tighter == self.sent:
             return []  # Sent data narrowed, or accepted data widened: nobody is cut off.
         if before is None:
-            return [f"{keyword} {after} added: senders of values outside it are refused"]
+            return [f"{keyword} {after} added: values outside it are refused"]
         if after is None:
             return [f"{keyword} {before} removed: consumers may now get values outside it"]
         if tighter:
-            return [f"{keyword} tightened from {before} to {after}: senders of values outside it are refused"]
+            return [f"{keyword} tightened from {before} to {after}: values outside it are refused"]
         return [f"{keyword} loosened from {before} to {after}: consumers may now get values outside it"]
 
     def members(self, at: str, old: dict[str, Any], new: dict[str, Any], depth: int) -> list[tuple[str, str]]:
@@ -397,13 +461,55 @@ def _listed(values: list[Any]) -> str:
     return ", ".join(json.dumps(value) for value in values)
 
 
-def report(found: list[Break]) -> str:
+def unique(found: list[Break]) -> list[Break]:
+    """Breaks found twice (against the baseline and the target branch) shown once, in order."""
+    return list(dict.fromkeys(found))
+
+
+def report(found: list[Break], current: Mapping[str, int] | None = None) -> str:
+    """What breaks, and what to do: per event, as the version it is in is today's or an earlier one.
+
+    ``current``: each event's current version (an earlier version's model may share a type with it).
+    """
     if not found:
         return "contracts: every public event is compatible with its baseline"
+    current = current or {}
     lines = [f"contracts: {len(found)} change(s) would break consumers of published events:"]
     lines += [f"  - {problem}" for problem in found]
+    lines.append("What to do (README, section: Changing a public event):")
+    for event, version in sorted({(b.event, b.version) for b in found}):
+        if version < current.get(event, version):
+            lines.append(
+                f"  {event} v{version} is an earlier version: its model shares a type (an enum, a nested"
+                f" model) with v{current[event]}, and a change to it reaches v{version} too. Copy the type,"
+                " as it is on the target branch, into events/earlier.py for the earlier model."
+            )
+        else:
+            lines.append(
+                f"  {event} v{version}: undo the change, or make it in a new version published beside this"
+                f" one: `make new-version EVENT={event}`, then the change."
+            )
+    return "\n".join(lines)
+
+
+def history_report(found: list[Break], *, public: bool) -> str:
+    """What today's code can no longer read of recorded events, and what to do."""
+    kind = "public" if public else "private"
+    lines = [f"contracts: {len(found)} change(s) leave recorded {kind} events unreadable by today's code:"]
+    lines += [f"  - {problem}" for problem in found]
     lines += [
-        "A breaking change is made as a new version published beside the old one: undo it, run",
-        "`make new-version EVENT=<name>`, then make the change (README, section: Changing a public event).",
+        "Events already stored (service.rebuild, make replay) and messages still queued (late, redriven)",
+        "are read with today's model: keep what they hold readable. Leave the bound as it was (a command",
+        "that must tighten gets a type of its own), give a new field a default, keep a removed field as",
+        "optional.",
     ]
+    if public:
+        versions = " or ".join(
+            f"`make new-version EVENT={event}`" for event in sorted({b.event for b in found})
+        )
+        lines.append(f"Or make the change in a new version ({versions}): the earlier one keeps its model.")
+    else:
+        lines.append(
+            "A private event is the component's own: this is a warning; rebuilding its history fails."
+        )
     return "\n".join(lines)

@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "docs/events/baseline"
 RETIRED = "docs/events/retired"
+SCHEMAS = "docs/events/schemas"
 DEFAULT_BASE = "main"
 
 
@@ -131,9 +132,51 @@ def resolve(base: str, root: Path) -> str | None:
     )
 
 
-def released_files(commit: str, root: Path) -> dict[str, str]:
-    """File name -> git object id of each schema file in the baseline folder at ``commit``."""
-    listing = git(root, "ls-tree", "-z", commit, "--", f"{BASELINE}/", check=True).stdout
+def merged(base: str, root: Path | None = None) -> dict[str, str]:
+    """File name -> content of each event schema (``docs/events/schemas``) where this branch left ``base``.
+
+    What the target branch publishes and has recorded, whether released or not: a version merged there
+    reached its consumers and its events are stored, so the gate holds this branch to it as well as to
+    the baseline. It is read at the merge base, not at the tip of ``base``: a branch that is behind is
+    not charged with removing what was added on ``base`` since (a pull request's merge commit, which
+    CI checks, holds both). Nothing to compare is an empty answer, as for ``changes``.
+    """
+    root = ROOT if root is None else root
+    if not in_repository(root):
+        return {}
+    commit = resolve(base, root)
+    if commit is None:
+        return {}
+    fork = git(root, "merge-base", "HEAD", commit)
+    if fork.returncode == 0 and fork.stdout.strip():
+        commit = fork.stdout.strip()
+    files = released_files(commit, root, SCHEMAS)
+    return dict(zip(files, contents(root, list(files.values())), strict=True))
+
+
+def contents(root: Path, object_ids: list[str]) -> list[str]:
+    """The text of each git object, read in one ``git cat-file --batch`` (its output is sized in bytes)."""
+    if not object_ids:
+        return []
+    output = subprocess.run(  # noqa: S603 - git, found on PATH, reading objects it listed itself
+        [git_executable(), "-C", str(root), "cat-file", "--batch"],
+        input="\n".join(object_ids).encode() + b"\n",
+        capture_output=True,
+        check=True,
+    ).stdout
+    found: list[str] = []
+    at = 0
+    for _ in object_ids:
+        header_end = output.index(b"\n", at)
+        size = int(output[at:header_end].split()[2])
+        found.append(output[header_end + 1 : header_end + 1 + size].decode("utf-8"))
+        at = header_end + 1 + size + 1
+    return found
+
+
+def released_files(commit: str, root: Path, folder: str = BASELINE) -> dict[str, str]:
+    """File name -> git object id of each schema file in ``folder`` (the baseline's) at ``commit``."""
+    listing = git(root, "ls-tree", "-z", commit, "--", f"{folder}/", check=True).stdout
     files: dict[str, str] = {}
     for entry in filter(None, listing.split("\0")):
         details, path = entry.split("\t", 1)
@@ -152,14 +195,18 @@ def hashed(root: Path, paths: list[str]) -> dict[str, str]:
     return dict(zip(paths, object_ids, strict=True))
 
 
-def git(root: Path, *arguments: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+def git_executable() -> str:
     executable = shutil.which("git")
     if executable is None:
         raise CannotCompare(
             "contracts: git is not installed, so the released baseline cannot be read: install it.",
         )
+    return executable
+
+
+def git(root: Path, *arguments: str, check: bool = False) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(  # noqa: S603 - git, found on PATH, with arguments of our own and the base as one
-        [executable, "-C", str(root), *arguments],
+        [git_executable(), "-C", str(root), *arguments],
         capture_output=True,
         encoding="utf-8",
         check=False,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 
 from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, PUBLISHED, EventType, Visibility
 
@@ -31,9 +32,22 @@ def data_schema(event_type: EventType) -> dict[str, Any]:
     return schema_of(event_type.model, event_type.name, event_type.version, event_type.visibility)
 
 
-def schema_of(model: type[BaseModel], name: str, version: int, visibility: Visibility) -> dict[str, Any]:
-    """``data_schema`` of any event model (the registry's, or a test's)."""
-    generated = model.model_json_schema()
+def schema_of(
+    model: type[BaseModel],
+    name: str,
+    version: int,
+    visibility: Visibility,
+    mode: JsonSchemaMode = "serialization",
+) -> dict[str, Any]:
+    """``data_schema`` of any event model (the registry's, or a test's).
+
+    By default the schema of what is sent: the data ``registry.to_data`` writes (field names, unless the
+    model serializes by alias; a serializer's type; an excluded field left out; a computed field in), so
+    the gate holds what consumers receive, not what the model would accept. ``mode="validation"`` is
+    what the model reads, which the gate holds to the events already recorded (``contracts check``).
+    """
+    by_alias = bool(model.model_config.get("serialize_by_alias", False)) if mode == "serialization" else True
+    generated = model.model_json_schema(by_alias=by_alias, mode=mode)
     schema: dict[str, Any] = {
         "$schema": DIALECT,
         "title": name,
@@ -95,6 +109,21 @@ def current_public() -> dict[str, str]:
         for t in PUBLISHED
         if t.visibility is Visibility.PUBLIC
     }
+
+
+def readers() -> dict[str, str]:
+    """File name -> what today's model of each registered version accepts: it reads recorded events."""
+    return {
+        file_name(t.name, t.version): render(
+            schema_of(t.model, t.name, t.version, t.visibility, "validation")
+        )
+        for t in EVENT_TYPES
+    }
+
+
+def current_versions() -> dict[str, int]:
+    """Each event's current version: the one its domain model records."""
+    return {t.name: t.version for t in EVENT_TYPES if t.current}
 
 
 def read(folder: Path) -> dict[str, str]:

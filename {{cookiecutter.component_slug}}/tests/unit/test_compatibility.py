@@ -8,15 +8,15 @@ same generator `make docs` uses, so a change in either the rules or the generato
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer, computed_field
 
 from {{ cookiecutter.package_name }}.events.registry import Visibility
 
 from contracts import schemas
-from contracts.compatibility import Direction, compare
+from contracts.compatibility import Break, Direction, compare, report, since, unreadable
 
 SENT, ACCEPTED = Direction.SENT, Direction.ACCEPTED
 
@@ -567,3 +567,83 @@ def test_generated_schemas_are_self_contained() -> None:
     # Nested models are open to fields consumers do not know, as the event itself is.
     assert "additionalProperties" not in schema["$defs"]["Size"]
     assert "title" not in schema["$defs"]["Size"]["properties"]["length_mm"]
+
+
+# ---------------------------------------------------------------- what is sent, what is read
+
+
+class MileageSentAsText(Released):
+    # The model still reads an integer; what it sends is a string, and the schema says so.
+    mileage: Annotated[int, PlainSerializer(str, return_type=str)] | None = None
+
+
+class WithComputedField(Released):
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label(self) -> str:
+        return "thing"
+
+
+def test_the_schema_is_of_what_is_sent_not_of_what_the_model_reads() -> None:
+    found = [str(b) for b in compare("Thing", 1, generated(Released), generated(MileageSentAsText))]
+    assert any("field 'mileage': may now be string" in line for line in found), found
+    assert "label" in generated(WithComputedField)["properties"]
+    read = schemas.schema_of(MileageSentAsText, "Thing", 1, Visibility.PUBLIC, "validation")
+    assert compare("Thing", 1, generated(Released), read) == []
+
+
+def rendered(model: type[BaseModel], visibility: Visibility = Visibility.PUBLIC, **more: Any) -> str:
+    return schemas.render({**schemas.schema_of(model, "Thing", 1, visibility), **more})
+
+
+def test_the_target_branchs_versions_are_held_like_released_ones() -> None:
+    name = schemas.file_name("Thing", 1)
+    merged = {name: rendered(WithColour)}
+    assert since(merged, {name: rendered(Released)}, {name: rendered(Released)})[0].field == "colour"
+    assert since(merged, {name: rendered(WithColour)}, {name: rendered(WithColour)}) == []
+
+
+def test_a_version_gone_from_the_target_branch_is_removed_retired_or_made_private() -> None:
+    name = schemas.file_name("Thing", 1)
+    merged = {name: rendered(Released)}
+    [removed] = since(merged, {}, {})
+    assert "make retire-version EVENT=Thing VERSION=1" in removed.problem
+    assert since(merged, {}, {name: rendered(Released)}) == []  # retired: registered, not published
+    [private] = since(merged, {}, {name: rendered(Released, Visibility.PRIVATE)})
+    assert private.problem.startswith("made private")
+    assert since({name: rendered(Released, Visibility.PRIVATE)}, {}, {}) == []  # private on the branch
+
+
+class MileageCapped(Released):
+    mileage: Annotated[int, Field(le=500_000)] | None = None
+
+
+class WithRequiredColour(Released):
+    colour: str
+
+
+def test_recorded_events_must_still_read_with_todays_model() -> None:
+    name = schemas.file_name("Thing", 1)
+    recorded = {name: rendered(Released)}
+
+    def reader(model: type[BaseModel]) -> dict[str, str]:
+        schema = schemas.schema_of(model, "Thing", 1, Visibility.PUBLIC, "validation")
+        return {name: schemas.render(schema)}
+
+    assert unreadable(recorded, reader(WithColour)) == []
+    assert unreadable(recorded, reader(MileageAsText)) != []  # an integer recorded does not read as str
+    [capped] = unreadable(recorded, reader(MileageCapped))
+    assert (capped.field, capped.problem.split(":")[0]) == ("mileage", "maximum 500000 added")
+    [required] = unreadable(recorded, reader(WithRequiredColour))
+    assert (required.field, required.problem) == ("colour", "new required field")
+    [gone] = unreadable(recorded, {})
+    assert "make retire-version EVENT=Thing VERSION=1" in gone.problem
+
+
+def test_the_report_says_what_to_do_for_the_version_that_broke() -> None:
+    found = [Break("Thing", 1, "size", "removed or renamed"), Break("Other", 2, "a", "removed or renamed")]
+    text = report(found, {"Thing": 2, "Other": 2})
+    assert "Thing v1 is an earlier version" in text
+    assert "events/earlier.py" in text
+    assert "`make new-version EVENT=Other`" in text
+    assert "EVENT=<" not in text
