@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import enum
 import json
 import re
 import subprocess
@@ -140,6 +141,12 @@ def constraints(metadata: list[Any], where: str) -> dict[str, Any]:
             found |= {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
         elif type(item).__name__ == "_PydanticGeneralMetadata":
             found |= dict(vars(item))
+        elif isinstance(item, FieldInfo):
+            # `Annotated[str, Field(pattern=...)] | None`: the Field of a nested type, its constraints
+            # (and description) inside it.
+            found |= constraints(list(item.metadata), where)
+            if item.description:
+                found["description"] = item.description
         else:
             raise Refused(
                 f"{where} carries {item!r}, which cannot be written out; write the earlier model by hand",
@@ -168,7 +175,25 @@ def field_line(name: str, info: FieldInfo, imports: Imports) -> str:
         if factory not in ("list", "dict", "set", "tuple", "frozenset"):
             raise Refused(f"field {name!r} has a default factory that cannot be written out")
         return f"    {name}: {text} = Field(default_factory={factory})"
-    return f"    {name}: {text} = {info.default!r}"
+    return f"    {name}: {text} = {default_text(name, info.default, imports)}"
+
+
+def default_text(name: str, value: Any, imports: Imports) -> str:
+    """A default value as source: a literal, or an enum member by its type's name."""
+    if isinstance(value, enum.Enum):
+        return f"{annotation(type(value), imports)}.{value.name}"
+    if _plain(value):
+        return repr(value)
+    raise Refused(f"field {name!r} has the default {value!r}, which cannot be written out")
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``repr(value)`` is source that makes it again: None, a scalar, or containers of those."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, dict):
+        return all(_plain(key) and _plain(item) for key, item in value.items())
+    return isinstance(value, list | tuple) and all(_plain(item) for item in value)
 
 
 def earlier_source(event_type: EventType) -> tuple[str, Imports]:
@@ -285,10 +310,28 @@ def new_version(name: str, source: Path = SOURCE) -> list[Path]:
     registry_file = source / "events" / "registry.py"
     earlier_file = source / "events" / "earlier.py"
     updated = registry_with_version(registry_file.read_text(encoding="utf-8"), event_type)
-    write_earlier(earlier_file, event_type)
-    registry_file.write_text(updated, encoding="utf-8")
-    written = [earlier_file, registry_file]
-    tidy(written)
+    before = {
+        path: path.read_text(encoding="utf-8") if path.exists() else None
+        for path in (earlier_file, registry_file)
+    }
+    try:
+        write_earlier(earlier_file, event_type)
+        registry_file.write_text(updated, encoding="utf-8")
+        written = [earlier_file, registry_file]
+        tidy(written)
+    except (subprocess.CalledProcessError, Refused) as failure:
+        # Nothing half-written: the files go back to what they were, and the refusal says why.
+        for path, text in before.items():
+            if text is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(text, encoding="utf-8")
+        if isinstance(failure, Refused):
+            raise
+        problem = (failure.stdout or failure.stderr or "").strip()
+        raise Refused(
+            f"the earlier model as written does not pass ruff ({problem}); write it by hand"
+        ) from failure
     return written
 
 
@@ -296,8 +339,8 @@ def tidy(paths: list[Path]) -> None:
     """The files are the squad's now: imports sorted and formatted as ruff does the rest of the code."""
     files = [str(path) for path in paths]
     ruff = [sys.executable, "-m", "ruff"]
-    subprocess.run([*ruff, "check", "--fix", "--quiet", "--select", "I,F401", *files], check=True)  # noqa: S603
-    subprocess.run([*ruff, "format", "--quiet", *files], check=True)  # noqa: S603
+    for command in (["check", "--fix", "--quiet", "--select", "I,F401"], ["format", "--quiet"]):
+        subprocess.run([*ruff, *command, *files], check=True, capture_output=True, text=True)  # noqa: S603
 
 
 def next_steps(name: str, version: int) -> str:

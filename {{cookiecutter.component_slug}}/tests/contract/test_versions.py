@@ -104,6 +104,40 @@ def test_new_version_refuses_what_needs_no_version_and_writes_nothing(
     assert snapshot(copy) == before
 
 
+def with_fields(copy: Path, fields: str) -> None:
+    """The current LISTED with ``fields`` added after its title, and an enum ``Paint`` in the domain."""
+    path = copy / "src" / PACKAGE / "domain" / "{{ cookiecutter.aggregate | snake_case }}.py"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(f"class {LISTED}(", f'class Paint(StrEnum):\n    RED = "red"\n\n\nclass {LISTED}(', 1)
+    start = text.index(f"class {LISTED}(")
+    at = text.index("    title: Title\n", start) + len("    title: Title\n")
+    path.write_text(text[:at] + fields + text[at:], encoding="utf-8")
+
+
+def test_new_version_writes_enum_defaults_and_constrained_optional_fields_out(copy: Path) -> None:
+    with_fields(
+        copy,
+        "    paint: Paint = Paint.RED\n"
+        '    stock_code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None\n',
+    )
+    result = contracts(copy, "new-version", LISTED)
+    assert result.returncode == 0, result.stderr
+    earlier = (copy / "src" / PACKAGE / "events" / "earlier.py").read_text(encoding="utf-8")
+    assert "paint: domain.Paint = domain.Paint.RED" in earlier
+    assert 'stock_code: Annotated[str, Field(pattern="^[A-Z]{3}$")] | None = None' in earlier
+    assert versions_of(copy, LISTED)["reads_back"] is True
+
+
+def test_new_version_that_cannot_write_a_default_out_writes_nothing(copy: Path) -> None:
+    with_fields(copy, "    seen: datetime = datetime(2020, 1, 1)\n")
+    before = snapshot(copy)
+    result = contracts(copy, "new-version", LISTED)
+    assert result.returncode == 1
+    assert "field 'seen' has the default datetime.datetime(2020, 1, 1, 0, 0)" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert snapshot(copy) == before
+
+
 def test_new_version_refuses_a_version_not_yet_released(copy: Path) -> None:
     (copy / "docs" / "events" / "baseline" / schemas.file_name(LISTED, CURRENT)).unlink()
     result = contracts(copy, "new-version", LISTED)
