@@ -20,7 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.rendering import BIN, ROOT, fresh_clone, tool_environment, tree_differences
+from tests.rendering import (
+    BIN,
+    ROOT,
+    fresh_clone,
+    render_cookiecutter,
+    render_copier,
+    tool_environment,
+    tree_differences,
+)
 
 # Release 0.4.0 (CHANGELOG.md): the last release before `decide` took the time, so HEAD changes the
 # line of the squad's edit below.
@@ -172,6 +180,53 @@ def test_cruft_update_asks_before_it_applies_and_takes_the_answer(
     head = run(["git", "rev-parse", "HEAD"], template).strip()
     assert json.loads((component / ".cruft.json").read_text(encoding="utf-8"))["commit"] == head
     assert (component / "docs" / "onboarding.md").is_file(), "the update was applied"
+
+
+def template_status(component: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "scripts/template_status.py"],
+        cwd=component,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_component_made_past_the_newest_release_is_up_to_date_with_either_tool(tmp_path: Path) -> None:
+    # The quickstart renders the tip of the template's main, usually past its last release: copier
+    # records `v99.0.0-1-g<commit>`, cookiecutter the commit alone. Neither may be told to "update" back
+    # to v99.0.0, and once a newer release is out both are told the same.
+    template = fresh_clone(tmp_path / "backend-component-template")
+    tag(template, "v99.0.0", "HEAD")
+    commit_past(template)
+    components = (
+        render_cookiecutter({}, tmp_path / "cookiecutter", str(template)),
+        render_copier({}, tmp_path / "copier" / "inventory", str(template), vcs_ref="HEAD"),
+    )
+    for component in components:
+        told = template_status(component)
+        assert told.returncode == 0, told.stdout + told.stderr
+        assert "up to date: made from the template's newest release, v99.0.0, or a commit after it" in (
+            told.stdout
+        )
+    commit_past(template)
+    tag(template, "v99.1.0", "HEAD")
+    for component, how in zip(
+        components,
+        ("cruft update --checkout v99.1.0 --skip-apply-ask", "copier update --trust --vcs-ref v99.1.0"),
+        strict=True,
+    ):
+        told = template_status(component)
+        assert told.returncode == 1, told.stdout + told.stderr
+        assert "the template has a newer release: v99.1.0 (this component was made from release 99.0.0)" in (
+            told.stderr
+        )
+        assert how in told.stderr
+
+
+def commit_past(template: Path) -> None:
+    identity = ["-c", "user.name=T", "-c", "user.email=t@localhost"]
+    run(["git", *identity, "commit", "--quiet", "--allow-empty", "-m", "Past the release"], template)
 
 
 def test_the_newest_release_in_the_changelog_is_the_templates_version() -> None:

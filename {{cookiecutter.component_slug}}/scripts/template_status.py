@@ -5,6 +5,12 @@ copier; `.cruft.json`, written for cookiecutter and cruft), lists the template's
 (`git ls-remote --tags`, `v<major>.<minor>.<patch>`) and says whether a newer release is out and how to
 update to it. Exit status: 0 up to date, 1 a newer release is out, 2 it cannot tell (no record, or the
 template cannot be reached).
+
+A component made from a commit no release tag names (the quickstart renders the tip of the template's
+`main`, usually past its last release) counts as made from the newest release that commit contains.
+Copier records that release (`git describe`: v0.5.0-2-gabc1234); cruft records the commit alone, so the
+template's history (its commits and tags, no files) is read for it: told to "update" to the release
+before its commit, a component would lose the template's changes since.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 RELEASE_TAG = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 # `git describe` as copier records a commit after a release: v0.4.0-3-gabc1234.
 AFTER_RELEASE = re.compile(r"(v?\d+\.\d+\.\d+)-\d+-g([0-9a-f]+)")
+COMMIT = re.compile(r"[0-9a-f]{7,40}")
 
 Version = tuple[int, int, int]
 
@@ -39,6 +47,14 @@ class Release:
     version: Version
     tag: str
     commit: str
+
+
+@dataclass(frozen=True)
+class MadeFrom:
+    """The release a component was made from, and whether from a commit after it."""
+
+    version: Version
+    after: bool = False
 
 
 class CannotTell(Exception):
@@ -71,19 +87,24 @@ def git_url(template: str) -> str:
     return template
 
 
-def releases(template: str) -> list[Release]:
-    """The template's release tags, oldest first; an annotated tag counts at the commit it points to."""
-    git = shutil.which("git")
-    if git is None:
+def git(*arguments: str) -> subprocess.CompletedProcess[str]:
+    found = shutil.which("git")
+    if found is None:
         raise CannotTell("git is not installed, so the template's releases cannot be listed: install it")
-    listed = subprocess.run(  # noqa: S603 - git, found on PATH, with the recorded template as one argument
-        [git, "ls-remote", "--tags", git_url(template)],
+    return subprocess.run(  # noqa: S603 - git, found on PATH, with the recorded template as one argument
+        [found, *arguments],
         capture_output=True,
         text=True,
         check=False,
-        # Never wait for a password: an unreachable template is reported, not prompted for.
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        # Never wait for a password: an unreachable template is reported, not prompted for. Never fetch
+        # an object a partial clone lacks (git 2.44+): a commit missing from the history is the answer.
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1"},
     )
+
+
+def releases(template: str) -> list[Release]:
+    """The template's release tags, oldest first; an annotated tag counts at the commit it points to."""
+    listed = git("ls-remote", "--tags", git_url(template))
     if listed.returncode != 0:
         raise CannotTell(
             f"cannot list the template's releases at {template}: {listed.stderr.strip()}; "
@@ -111,25 +132,56 @@ def version(tag: str) -> Version:
     return major, minor, patch
 
 
-def made_from(commit: str, known: list[Release]) -> Version | None:
-    """The release the component was made from (or made after), if the record names one.
+def made_from(commit: str, known: list[Release], template: str) -> MadeFrom | None:
+    """The release the component was made from (or made after), or None when made before the first.
 
     The record names a tag, a commit after one (as `git describe` writes it), or a commit. A commit two
-    tags point to is made from the newer of the two.
+    tags point to is made from the newer of the two; a commit no tag points to, from the newest release
+    in its history.
     """
     after = AFTER_RELEASE.fullmatch(commit)
     if RELEASE_TAG.fullmatch(commit):
         tagged = [release.commit for release in known if release.tag == commit]
         if not tagged:
-            return version(commit)
+            return MadeFrom(version(commit))
         sha = tagged[0]
     else:
         # A commit after a release may be a later release itself, tagged since.
         sha = after.group(2) if after is not None else commit
     for release in reversed(known):
         if release.commit.startswith(sha) or sha.startswith(release.commit):
-            return release.version
-    return None if after is None else version(after.group(1))
+            return MadeFrom(release.version)
+    if after is not None:
+        return MadeFrom(version(after.group(1)), after=True)
+    if not COMMIT.fullmatch(commit):
+        raise CannotTell(
+            f"the record names {commit!r}, neither a release tag nor a commit: record the template's commit "
+            "the component was made from (`commit` in .cruft.json, `_commit` in .copier-answers.yml)"
+        )
+    return released_before(commit, template)
+
+
+def released_before(commit: str, template: str) -> MadeFrom | None:
+    """The newest release in the history of ``commit``, a commit of the template no release tag points
+    to: from a copy of the template's history, commits and tags only (no files)."""
+    with tempfile.TemporaryDirectory(prefix="template-history-") as scratch:
+        history = str(Path(scratch) / "template.git")
+        cloned = git("clone", "--quiet", "--bare", "--filter=tree:0", git_url(template), history)
+        if cloned.returncode != 0:
+            raise CannotTell(
+                f"cannot read the template's history at {template} to find the release before commit "
+                f"{commit}: {cloned.stderr.strip()}; check the address and your access to it"
+            )
+        merged = git("-C", history, "tag", "--list", "--merged", commit + "^{commit}")
+    if merged.returncode != 0:
+        raise CannotTell(
+            f"the commit this component was made from, {commit}, is not in the template at {template} "
+            "(made from commits that were never pushed there?): ask the template's platform team which "
+            "release it matches, and record that release's commit (`commit` in .cruft.json, `_commit` in "
+            ".copier-answers.yml)"
+        )
+    contained = [version(tag) for tag in merged.stdout.split() if RELEASE_TAG.fullmatch(tag)]
+    return MadeFrom(max(contained), after=True) if contained else None
 
 
 def status(root: Path) -> tuple[int, str]:
@@ -141,9 +193,12 @@ def status(root: Path) -> tuple[int, str]:
             "there is no release to compare with: nothing to do until its platform team tags one"
         )
     newest = known[-1]
-    made = made_from(record.commit, known)
-    if made is not None and made >= newest.version:
-        return 0, f"up to date: made from the template's newest release, {newest.tag} ({record.template})"
+    made = made_from(record.commit, known, record.template)
+    if made is not None and made.version >= newest.version:
+        since = f", or a commit after it ({record.commit})" if made.after else ""
+        return 0, (
+            f"up to date: made from the template's newest release, {newest.tag}{since} ({record.template})"
+        )
     update = (
         f"copier update --trust --vcs-ref {newest.tag}"
         if record.tool == "copier"
@@ -151,7 +206,10 @@ def status(root: Path) -> tuple[int, str]:
         # cruft 2.16 installed beside typer 0.26 or later stops at that question with an AssertionError.
         else f"cruft update --checkout {newest.tag} --skip-apply-ask"
     )
-    origin = "release " + ".".join(map(str, made)) if made is not None else f"commit {record.commit}"
+    if made is None:
+        origin = f"commit {record.commit}, before the first release"
+    else:
+        origin = "release " + ".".join(map(str, made.version))
     return 1, (
         f"the template has a newer release: {newest.tag} (this component was made from {origin}).\n"
         "Read what it brings and what to do by hand in the template's CHANGELOG.md; then, on a clean\n"

@@ -47,6 +47,15 @@ def copier_component(tmp_path: Path, template: Path, commit: str) -> Path:
     return component
 
 
+def cruft_component(tmp_path: Path, template: Path, commit: str) -> Path:
+    component = tmp_path / "component"
+    component.mkdir(exist_ok=True)
+    record: dict[str, object] = {"template": str(template), "commit": commit}
+    record["context"] = {"cookiecutter": {}}
+    (component / ".cruft.json").write_text(json.dumps(record), encoding="utf-8")
+    return component
+
+
 @pytest.mark.parametrize("commit", ["v0.1.0", "v0.1.0-4-g1234abc"])
 def test_a_copier_component_behind_the_newest_release_is_told_how_to_update(
     commit: str, template: Path, tmp_path: Path
@@ -81,15 +90,53 @@ def test_a_release_tagged_again_later_is_the_newer_release(template: Path, tmp_p
 def test_a_cruft_record_names_its_commit_which_is_matched_to_its_release(
     template: Path, tmp_path: Path
 ) -> None:
-    component = tmp_path / "component"
-    component.mkdir()
     first_release = git(template, "rev-list", "-n", "1", "v0.1.0")
-    record = {"template": str(template), "commit": first_release, "context": {"cookiecutter": {}}}
-    (component / ".cruft.json").write_text(json.dumps(record), encoding="utf-8")
-    result = status(component)
+    result = status(cruft_component(tmp_path, template, first_release))
     assert result.returncode == 1, result.stderr
     assert "(this component was made from release 0.1.0)" in result.stderr
     assert "cruft update --checkout v0.2.0 --skip-apply-ask" in result.stderr
+
+
+def test_a_cruft_record_of_a_commit_after_the_newest_release_is_up_to_date(
+    template: Path, tmp_path: Path
+) -> None:
+    # The quickstart renders the tip of the template's main, past its last release: cruft records the
+    # commit alone (copier records v0.2.0-1-g...), and "update to v0.2.0" would take the component back.
+    git(template, "commit", "--quiet", "--allow-empty", "-m", "After the release")
+    result = status(cruft_component(tmp_path, template, git(template, "rev-parse", "HEAD")))
+    assert result.returncode == 0, result.stderr
+    assert "up to date: made from the template's newest release, v0.2.0, or a commit after it" in (
+        result.stdout
+    )
+
+
+def test_a_cruft_record_of_a_commit_between_releases_is_made_from_the_earlier(
+    template: Path, tmp_path: Path
+) -> None:
+    git(template, "checkout", "--quiet", "-b", "fix", "v0.1.0")
+    git(template, "commit", "--quiet", "--allow-empty", "-m", "A fix after 0.1.0")
+    result = status(cruft_component(tmp_path, template, git(template, "rev-parse", "HEAD")))
+    assert result.returncode == 1, result.stderr
+    assert "(this component was made from release 0.1.0)" in result.stderr
+    assert "cruft update --checkout v0.2.0 --skip-apply-ask" in result.stderr
+
+
+def test_a_cruft_record_of_a_commit_before_the_first_release_is_told_to_update(
+    template: Path, tmp_path: Path
+) -> None:
+    git(template, "checkout", "--quiet", "--orphan", "early")
+    git(template, "commit", "--quiet", "--allow-empty", "-m", "Before any release")
+    commit = git(template, "rev-parse", "HEAD")
+    result = status(cruft_component(tmp_path, template, commit))
+    assert result.returncode == 1, result.stderr
+    assert f"(this component was made from commit {commit}, before the first release)" in result.stderr
+
+
+def test_a_commit_the_template_does_not_have_cannot_be_placed(template: Path, tmp_path: Path) -> None:
+    result = status(cruft_component(tmp_path, template, "0123456789abcdef0123456789abcdef01234567"))
+    assert result.returncode == 2, result.stderr
+    assert "is not in the template at" in result.stderr
+    assert "ask the template's platform team which release it matches" in result.stderr
 
 
 @pytest.mark.parametrize(
