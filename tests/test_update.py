@@ -305,7 +305,9 @@ def test_copier_and_cruft_updates_keep_the_squads_work_report_the_clash_and_end_
     # The drift check: on the newest release, then told of a newer one and how to update to it.
     head = run(["git", "rev-parse", "HEAD"], template).strip()
     tag(template, "v99.0.0", head)
-    assert "up to date" in run(["make", "--no-print-directory", "template-status"], component, env)
+    up_to_date = run(["make", "--no-print-directory", "template-status"], component, env)
+    assert "up to date" in up_to_date
+    assert "template_status.py" not in up_to_date, "CI puts the output in a warning: no recipe line in it"
     run(
         [
             "git",
@@ -337,3 +339,15 @@ def test_copier_and_cruft_updates_keep_the_squads_work_report_the_clash_and_end_
             drift.stderr
         )
         assert how in drift.stderr
+    # Through make, as CI runs it: make's own status for a failed recipe (2), and the message alone.
+    warned = subprocess.run(
+        ["make", "--no-print-directory", "template-status"],
+        cwd=component,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert warned.returncode == 2, warned.stdout + warned.stderr
+    assert warned.stderr.startswith("the template has a newer release: v99.1.0"), warned.stderr
+    assert "template_status.py" not in warned.stdout + warned.stderr
