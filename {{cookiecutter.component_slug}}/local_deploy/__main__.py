@@ -26,6 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from local_deploy import dynamodb_local, moto_server
 {%- if cookiecutter.command_api %}
 from local_deploy.api import LocalApi, routes, service_failure
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         AWS_DEFAULT_REGION=REGION,
     )
     servers: list[LocalServer] = []
+    deployment: LocalDeployment | None = None
 {%- if cookiecutter.command_api %}
     api = None
 {%- endif %}
@@ -119,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             AWS_ENDPOINT_URL_EVENTBRIDGE=endpoints["eventbridge"],
             AWS_ENDPOINT_URL_SQS=endpoints["sqs"],
         )
+        if joined:
+            _check_joined(arguments.join, joined)
         stack = Stack.load(template, region=REGION)
         deployment = LocalDeployment(stack)
         deployment.provision()
@@ -180,6 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     except (AlreadyDeployed, EmulatorError) as error:
         print(f"local deploy stopped: {error}", file=sys.stderr)
         return 1
+    except BotoCoreError as error:
+        if not joined or all(answers(endpoint) for endpoint in set(joined.values())):
+            raise
+        # The deploy whose emulators this one joined has stopped, and they with it.
+        print(
+            f"local deploy stopped: the emulators of {arguments.join} no longer answer ({error}): their "
+            "local deploy has stopped. Start it again (`make local` there), then this one.",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         # Whatever ended the run (an error too): no signal may cut the clean-up short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -188,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         if api is not None:
             api.stop()
 {%- endif %}
+        if joined and deployment is not None and all(answers(endpoint) for endpoint in set(joined.values())):
+            # On emulators that run on, this component's resources would stop its next start there.
+            left = deployment.teardown()
+            if left:
+                print("could not remove from the joined emulators: " + "; ".join(left), file=sys.stderr)
         for server in reversed(servers):
             server.stop()
 
@@ -213,6 +233,20 @@ def _joined(outputs_file: str) -> dict[str, str]:
                 "Start it first (`make local` there), then this one"
             )
     return {name: endpoints[name] for name in wanted}
+
+
+def _check_joined(outputs_file: str, endpoints: dict[str, str]) -> None:
+    """Refuse endpoints that answer but are not the emulators (a port taken since by something else)."""
+    import boto3
+
+    try:
+        boto3.client("dynamodb", endpoint_url=endpoints["dynamodb"]).list_tables(Limit=1)
+        boto3.client("events", endpoint_url=endpoints["eventbridge"]).list_event_buses(Limit=1)
+    except (BotoCoreError, ClientError) as error:
+        raise EmulatorError(
+            f"the endpoints in {outputs_file} answer, but not as DynamoDB Local and moto server ({error}):"
+            " is that local deploy still running? Start it again (`make local` there), then this one"
+        ) from error
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -119,6 +119,10 @@ class LocalDeployment:
         # Imported buses another component's local deploy on the same emulators created first (--join).
         self.joined_buses: list[str] = []
         self.problems: list[str] = []
+        # What this deploy created, for teardown(): a deploy that joined another's emulators removes
+        # its own resources when it stops, so it can start there again (and what it half-created when
+        # it could not start).
+        self.created: list[tuple[str, str, str]] = []
         self._dynamodb = boto3.client("dynamodb")
         self._events = boto3.client("events")
         self._sqs: SQSClient = boto3.client("sqs")
@@ -150,6 +154,33 @@ class LocalDeployment:
         """Run every event source mapping once; how many records or messages they delivered."""
         return sum(poller.poll() for poller in self.pollers)
 
+    def teardown(self) -> list[str]:
+        """Remove what this deploy created, newest first; what could not be removed, and why.
+
+        A rule goes before its queues and buses, a queue before the table: nothing is left pointing at
+        something gone. An emulator that is gone already (the deploy that started them stopped) leaves
+        nothing to remove.
+        """
+        failed: list[str] = []
+        for kind, name, bus in reversed(self.created):
+            try:
+                if kind == "rule":
+                    targets = self._events.list_targets_by_rule(Rule=name, EventBusName=bus)["Targets"]
+                    if targets:
+                        ids = [target["Id"] for target in targets]
+                        self._events.remove_targets(Rule=name, EventBusName=bus, Ids=ids)
+                    self._events.delete_rule(Name=name, EventBusName=bus)
+                elif kind == "queue":
+                    self._sqs.delete_queue(QueueUrl=name)
+                elif kind == "bus":
+                    self._events.delete_event_bus(Name=name)
+                else:
+                    self._dynamodb.delete_table(TableName=name)
+            except Exception as error:  # each is tried; what failed is reported, not raised
+                failed.append(f"{kind} {name}: {error}")
+        self.created.clear()
+        return failed
+
     # ---------------------------------------------------------------- tables, buses, queues, rules
 
     def _table(self, resource: Resource) -> None:
@@ -171,8 +202,11 @@ class LocalDeployment:
         except self._dynamodb.exceptions.ResourceInUseException as exists:
             raise AlreadyDeployed(
                 f"table {name} exists on the emulators already: this component's local deploy runs there "
-                "already (stop it first), or two components joined with the same table names"
+                "already (stop it first), or two components joined with the same table names, or a joined "
+                "deploy of it was killed before it could remove its resources (restart the deploy that "
+                "started the emulators)"
             ) from exists
+        self.created.append(("table", name, ""))
         ttl = properties.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             self._dynamodb.update_time_to_live(
@@ -188,7 +222,14 @@ class LocalDeployment:
 
     def _bus(self, resource: Resource) -> None:
         name = self.stack.physical_name(resource, "Name")
-        self._events.create_event_bus(Name=name)
+        try:
+            self._events.create_event_bus(Name=name)
+        except self._events.exceptions.ResourceAlreadyExistsException as exists:
+            raise AlreadyDeployed(
+                f"event bus {name} exists on the emulators already: this component's local deploy runs "
+                "there already (stop it first), or another component's bus has its name"
+            ) from exists
+        self.created.append(("bus", name, ""))
         self.stack.record(
             resource.logical_id, name, Name=name, Arn=self.stack.arn("events", EVENT_BUS_ARN + name)
         )
@@ -221,6 +262,7 @@ class LocalDeployment:
             key: _attribute(value) for key, value in properties.items() if key not in NOT_QUEUE_ATTRIBUTES
         }
         url = self._sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        self.created.append(("queue", url, ""))
         arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -248,6 +290,7 @@ class LocalDeployment:
                 self.joined_buses.append(name)
                 continue
             self._events.create_event_bus(Name=name)
+            self.created.append(("bus", name, ""))
             self.imported_buses.append(name)
 
     def _resolvable(self, value: Any) -> Any:
@@ -271,6 +314,7 @@ class LocalDeployment:
             EventPattern=json.dumps(properties["EventPattern"]),
             State=properties.get("State", "ENABLED"),
         )
+        self.created.append(("rule", name, bus))
         targets = []
         for target in properties.get("Targets", []):
             if target["Arn"] not in self.queues_by_arn:

@@ -10,6 +10,7 @@ times out or is killed.
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import signal
@@ -274,7 +275,11 @@ def test_a_second_component_joins_the_emulators_of_a_running_local_deploy(tmp_pa
     second.mkdir()
     with process_group(_local_deploy(first, first / "outputs.json"), stdout=subprocess.DEVNULL) as host:
         hosted = _started(host, first / "outputs.json")
-        joining = [*_local_deploy(second, second / "outputs.json"), "--join", str(first / "outputs.json")]
+        joining = [
+            *_local_deploy(second, second / "outputs.json", extra=_bus_and_rule()),
+            "--join",
+            str(first / "outputs.json"),
+        ]
         with process_group(joining, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as guest:
             joined = _started(guest, second / "outputs.json")
 
@@ -288,9 +293,36 @@ def test_a_second_component_joins_the_emulators_of_a_running_local_deploy(tmp_pa
         # Stopping the guest stopped only the guest: the host's emulators run on.
         emulators = list(hosted["Processes"].values())
         assert _still_running(emulators) == emulators
-        host.send_signal(signal.SIGINT)
-        host.communicate(timeout=30)
+
+        # The guest removed its table, bus, rule and queue from the host's emulators, so it starts there
+        # again (fix a consumer, restart it, redrive: the loop a squad runs), with the host still up.
+        (second / "outputs.json").unlink()
+        with process_group(joining, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as guest:
+            _started(guest, second / "outputs.json")
+            # The host stops while the guest runs: the guest stops too, saying why, without a traceback.
+            host.send_signal(signal.SIGINT)
+            host.communicate(timeout=30)
+            printed = _output_once_stopped(guest, after="the host's Ctrl-C")
+        assert guest.returncode == 1, printed
+        assert "no longer answer" in printed, printed
+        assert "Start it again (`make local` there), then this one." in printed
+        assert "Traceback" not in printed, printed
         assert _still_running(emulators, within=5) == []
+
+
+def _bus_and_rule() -> dict[str, Any]:
+    """A bus of the stack's own and a rule on it into the stack's queue, as a component's stack has."""
+    return {
+        "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": f"local-bus-{uuid.uuid4().hex[:8]}"}},
+        "Rule": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "EventBusName": {"Ref": "Bus"},
+                "EventPattern": {"source": ["local.test"]},
+                "Targets": [{"Id": "Failures", "Arn": {"Fn::GetAtt": ["Failures", "Arn"]}}],
+            },
+        },
+    }
 
 
 def test_joining_a_local_deploy_that_is_not_running_says_to_start_it_first(tmp_path: Path) -> None:
@@ -307,6 +339,26 @@ def test_joining_a_local_deploy_that_is_not_running_says_to_start_it_first(tmp_p
     assert refused.returncode == 2
     assert f"nothing answers at http://127.0.0.1:{port}" in refused.stderr
     assert "Start it first (`make local` there)" in refused.stderr
+    assert not (tmp_path / "outputs.json").exists()
+
+
+def test_joining_endpoints_that_answer_but_are_not_the_emulators_is_refused(tmp_path: Path) -> None:
+    # A port of a stopped deploy, taken since by another server: it answers, but not as an emulator.
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        other = dict.fromkeys(("dynamodb", "eventbridge", "sqs"), f"http://127.0.0.1:{server.server_port}")
+        outputs = tmp_path / "other-outputs.json"
+        outputs.write_text(json.dumps({"Endpoints": other}), encoding="utf-8")
+        command = [*_local_deploy(tmp_path, tmp_path / "outputs.json"), "--join", str(outputs)]
+        refused = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert refused.returncode == 1
+    assert f"the endpoints in {outputs} answer, but not as DynamoDB Local and moto server" in refused.stderr
+    assert "Traceback" not in refused.stderr
     assert not (tmp_path / "outputs.json").exists()
 
 
@@ -414,11 +466,11 @@ def test_a_child_started_from_a_short_lived_thread_outlives_the_thread() -> None
         child.wait()
 
 
-def _local_deploy(tmp_path: Path, outputs: Path) -> list[str]:
+def _local_deploy(tmp_path: Path, outputs: Path, extra: dict[str, Any] | None = None) -> list[str]:
     """The command that runs the local deploy of a small cloud assembly written to ``tmp_path``."""
     assembly = tmp_path / "cdk.out"
     assembly.mkdir()
-    _written(assembly, template(10))
+    _written(assembly, template(10, extra=extra))
     manifest = {
         "artifacts": {
             "local-test": {
