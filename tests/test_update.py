@@ -235,8 +235,12 @@ def test_the_newest_release_in_the_changelog_is_the_templates_version() -> None:
     assert newest is not None, "CHANGELOG.md: `## <version> (<date>)` for each release"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["version"] == newest.group(1), (
-        "release: the version in pyproject.toml, a CHANGELOG section, a tag"
+        "release: the version in pyproject.toml, then `uv lock`, a CHANGELOG section, a tag (README)"
     )
+    # The lock records the version too: one left behind stops ./bootstrap.sh at "template tools".
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    (locked,) = [package for package in lock["package"] if package["name"] == project["name"]]
+    assert locked["version"] == project["version"], "pyproject.toml's version changed: run `uv lock`"
 
 
 def test_the_changelog_says_what_to_do_by_hand_for_cruft() -> None:

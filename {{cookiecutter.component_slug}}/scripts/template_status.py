@@ -215,7 +215,9 @@ def status(root: Path) -> tuple[int, str]:
         "Read what it brings and what to do by hand in the template's CHANGELOG.md; then, on a clean\n"
         "branch:\n"
         f"  {update}\n"
-        "resolve any conflicts it reports (pre-commit refuses conflict markers and .rej files), then\n"
+        "resolve any conflicts it reports (pre-commit refuses conflict markers and .rej files; make docs\n"
+        "writes the generated tables and documents again, clearing theirs), then\n"
+        "  make docs\n"
         "  make verify"
     )
 

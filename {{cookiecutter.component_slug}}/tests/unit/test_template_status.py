@@ -68,6 +68,8 @@ def test_a_copier_component_behind_the_newest_release_is_told_how_to_update(
     )
     assert "copier update --trust --vcs-ref v0.2.0" in result.stderr
     assert "CHANGELOG.md" in result.stderr
+    # The README's steps after an update: `make docs` writes the generated tables again (conflicts too).
+    assert result.stderr.rstrip().endswith("then\n  make docs\n  make verify"), result.stderr
 
 
 @pytest.mark.parametrize("commit", ["v0.2.0", "v0.2.0-1-g1234abc"])
