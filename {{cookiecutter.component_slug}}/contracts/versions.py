@@ -363,7 +363,9 @@ def next_steps(name: str, version: int) -> str:
 
 
 def readers(name: str, version: int) -> list[str]:
-    """Who is known to read this version: {% if cookiecutter.consumer %}this component's consumer, {% endif %}the pacts in pacts/."""
+    """Who is known to read this version: {% if cookiecutter.consumer %}this component's consumer, {% endif %}the pacts in pacts/ and in the
+    places PACT_SOURCES names (a Pact Broker is not asked: `make verify-pacts` fails for a consumer
+    there that still reads a retired version)."""
     found: list[str] = []
 {%- if cookiecutter.consumer %}
     # Imported here: the handler brings boto3 and Powertools (about half a second), which the commands
@@ -374,15 +376,15 @@ def readers(name: str, version: int) -> list[str]:
         found.append("this component's own consumer (SUBSCRIBED in handlers/consumer.py)")
 {%- endif %}
     wanted = re.compile(rf"\b{re.escape(name)} v{version}\b")
-    for path in sorted(PACTS.glob("*.json")):
+    from contracts.pact_sources import known_pacts
+
+    for path, where in known_pacts():
         pact = json.loads(path.read_text(encoding="utf-8"))
-        if pact.get("provider", {}).get("name") != PROVIDER:
-            continue
         # Pact V3 files list "messages", V4 files "interactions"; both describe each one.
         interactions = pact.get("messages", []) + pact.get("interactions", [])
         described = [interaction.get("description", "") for interaction in interactions]
         if any(wanted.search(text) for text in described):
-            found.append(f"{pact.get('consumer', {}).get('name', 'a consumer')} (pacts/{path.name})")
+            found.append(f"{pact.get('consumer', {}).get('name', 'a consumer')} ({where})")
     return found
 
 

@@ -9,13 +9,9 @@ finds the event by that description, so other squads' pacts need nothing else fr
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import urlopen
 
 from pact import match
 from pydantic import BaseModel
@@ -94,41 +90,3 @@ def envelope_of(
         },
         "data": {field: match.like(example[field]) for field in required},
     }
-
-
-def pact_files(folder: Path = PACTS) -> list[Path]:
-    """The pact files in ``folder`` for this component (the folder may hold pacts for others)."""
-    return [path for path in sorted(folder.glob("*.json")) if for_this_component(path)]
-
-
-def for_this_component(pact_file: Path) -> bool:
-    provider: object = json.loads(pact_file.read_text(encoding="utf-8")).get("provider", {}).get("name")
-    return provider == PROVIDER
-
-
-def shared_pact_files(download: Path, sources: str) -> list[Path]:
-    """This component's pacts from the places ``sources`` names (``PACT_SOURCES``), without a Pact Broker.
-
-    ``make verify-pacts PACT_SOURCES="../pricing/pacts https://example.org/pacts/pricing-inventory.json"``:
-    folders (a consumer component's ``pacts/``, or one both squads point at) and http(s) URLs of pact
-    files, separated by spaces. A URL's pact is downloaded into ``download`` first. Only the pacts whose
-    provider is this component are kept.
-    """
-    found: list[Path] = []
-    for number, source in enumerate(sources.split()):
-        if source.startswith(("http://", "https://")):
-            fetched = download / f"{number}-{Path(urlsplit(source).path).name or 'pact.json'}"
-            try:
-                with urlopen(source, timeout=30) as response:  # noqa: S310 - http(s) only, checked above
-                    fetched.write_bytes(response.read())
-            except OSError as error:
-                raise LookupError(f"PACT_SOURCES: the pact at {source} cannot be read ({error})") from error
-            found += [fetched] if for_this_component(fetched) else []
-        elif Path(source).is_dir():
-            found += pact_files(Path(source))
-        else:
-            raise LookupError(
-                f"PACT_SOURCES: {source} is neither a folder nor an http(s) URL of a pact file; name a "
-                "consumer's pacts/ folder or a pact file's URL"
-            )
-    return found

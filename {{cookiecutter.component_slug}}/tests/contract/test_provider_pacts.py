@@ -32,6 +32,7 @@ from {{ cookiecutter.package_name }}.handlers import publisher
 from {{ cookiecutter.package_name }}.service import event_records
 from {{ cookiecutter.package_name }}.store.event_store import OutboundEvent, outbox
 
+from contracts import pact_sources
 from tests.contract import pacts
 
 # The consumer named in the published-contract pact: "whoever subscribes". It is never published.
@@ -164,10 +165,17 @@ def test_a_pact_run_reports_nothing_to_the_pact_foundation() -> None:
     )
 
 
-def test_the_publisher_honours_every_pact(published_contract: Path, tmp_path: Path) -> None:
+def test_the_publisher_honours_every_pact(
+    published_contract: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broker = bool(os.environ.get("PACT_BROKER_BASE_URL"))
-    shared = pacts.shared_pact_files(tmp_path, os.environ.get("PACT_SOURCES", ""))
-    verify(published_message, [published_contract, *pacts.pact_files(), *shared], broker=broker)
+    shared = pact_sources.shared_pact_files(tmp_path, os.environ.get("PACT_SOURCES", ""))
+    consumers = [*pact_sources.pact_files(), *shared]
+    verify(published_message, [published_contract, *consumers], broker=broker)
+    # What was verified, shown however pytest captures output: `make verify-pacts` says which pacts.
+    names = ", ".join(f"{path.name} ({pact_sources.consumer_of(path)})" for path in consumers) or "none"
+    with capsys.disabled():
+        print(f"\nverified the consumers' pacts: {names}{'; and the Pact Broker' if broker else ''}")
 
 
 @pytest.mark.usefixtures("behind_a_company_proxy")
@@ -199,7 +207,7 @@ def test_pacts_from_a_consumer_s_folder_or_url_are_verified_without_a_broker(tmp
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/squad-b-{pacts.PROVIDER}.json"
-        shared = pacts.shared_pact_files(tmp_path, f"{folder} {url}")
+        shared = pact_sources.shared_pact_files(tmp_path, f"{folder} {url}")
     finally:
         server.shutdown()
         server.server_close()
@@ -214,7 +222,35 @@ def test_pacts_from_a_consumer_s_folder_or_url_are_verified_without_a_broker(tmp
 
 def test_a_pact_source_that_is_neither_folder_nor_url_is_named(tmp_path: Path) -> None:
     with pytest.raises(LookupError, match=r"PACT_SOURCES: \.\./pricing/pact is neither a folder nor an http"):
-        pacts.shared_pact_files(tmp_path, "../pricing/pact")
+        pact_sources.shared_pact_files(tmp_path, "../pricing/pact")
+
+
+def test_a_pact_source_that_holds_no_pact_for_this_component_is_refused_not_passed(tmp_path: Path) -> None:
+    # A mistyped source used to verify nothing, and pass: each place must hold a pact for this component.
+    consumer = tmp_path / "pricing"
+    (consumer / "src").mkdir(parents=True)
+    other = Pact("pricing", "another-producer").with_specification("V4")
+    other.upon_receiving("a ShipmentDispatched v1 event", "Async").with_body({"shipment_id": "s-1"})
+    other.write_file(tmp_path / "served", overwrite=True)
+    (tmp_path / "served" / "index.html").write_text("<html>a folder, not a pact</html>", encoding="utf-8")
+    with pytest.raises(LookupError, match=f"PACT_SOURCES: {consumer} holds no pact for {pacts.PROVIDER}"):
+        pact_sources.shared_pact_files(tmp_path, str(consumer))
+    with pytest.raises(
+        LookupError, match=r"does not exist: pacts are not committed .* run `make test-contract` in"
+    ):
+        pact_sources.shared_pact_files(tmp_path, str(consumer / "pacts"))
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=tmp_path / "served")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        with pytest.raises(LookupError, match=f"is a pact for another-producer, not for {pacts.PROVIDER}"):
+            pact_sources.shared_pact_files(tmp_path, f"{base}/pricing-another-producer.json")
+        with pytest.raises(LookupError, match="is not a pact file"):
+            pact_sources.shared_pact_files(tmp_path, f"{base}/")
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_publisher_that_drops_a_field_fails_verification_with_the_verifiers_report(

@@ -175,7 +175,15 @@ def test_a_new_version_is_published_beside_the_old_until_it_is_retired(copy: Pat
     refused = contracts(copy, "retire-version", LISTED, str(old))
     assert refused.returncode == 1
     assert "pricing (pacts/pricing-{{ cookiecutter.component_slug }}.json)" in refused.stderr
-    pact.unlink()
+    # The consumer's pacts in its own checkout, named by PACT_SOURCES as for `make verify-pacts`.
+    elsewhere = copy / "beside" / "pricing" / "pacts"
+    elsewhere.mkdir(parents=True)
+    pact.rename(elsewhere / pact.name)
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("PACT_SOURCES", str(elsewhere))
+        refused = contracts(copy, "retire-version", LISTED, str(old))
+    assert refused.returncode == 1
+    assert "pricing (PACT_SOURCES: pricing-{{ cookiecutter.component_slug }}.json)" in refused.stderr
 {%- if cookiecutter.consumer %}
     if consumer.SUBSCRIBED.get(LISTED) == old:
         refused = contracts(copy, "retire-version", LISTED, str(old))
