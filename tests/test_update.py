@@ -203,6 +203,9 @@ def test_a_component_made_past_the_newest_release_is_up_to_date_with_either_tool
         render_cookiecutter({}, tmp_path / "cookiecutter", str(template)),
         render_copier({}, tmp_path / "copier" / "inventory", str(template), vcs_ref="HEAD"),
     )
+    # What template-status tells a squad to edit when the template moves, the answers file allows.
+    answers = (components[1] / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert "Do not edit\n# them, except `_src_path` when the template moves" in answers
     for component in components:
         told = template_status(component)
         assert told.returncode == 0, told.stdout + told.stderr

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,8 @@ RELEASE_TAG = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 # `git describe` as copier records a commit after a release: v0.4.0-3-gabc1234.
 AFTER_RELEASE = re.compile(r"(v?\d+\.\d+\.\d+)-\d+-g([0-9a-f]+)")
 COMMIT = re.compile(r"[0-9a-f]{7,40}")
+# An address with a host, written the way scp writes one: git@github.com:org/name.git (and gh:org/name).
+SCP_LIKE = re.compile(r"[^/:]+:")
 
 Version = tuple[int, int, int]
 
@@ -40,6 +43,14 @@ class Record:
     tool: str
     template: str
     commit: str
+
+    @property
+    def key(self) -> str:
+        """Where the record names the template, to edit when it names the wrong place."""
+        if self.tool == "copier":
+            # copier has no command that changes it (copier-org/copier#1729).
+            return "`_src_path` in .copier-answers.yml (the one key there to edit by hand)"
+        return "`template` in .cruft.json"
 
 
 @dataclass(frozen=True)
@@ -102,15 +113,51 @@ def git(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def releases(template: str) -> list[Release]:
+def folder_named(template: str) -> Path | None:
+    """The folder a template's address names, or None for an address with a host (a URL)."""
+    if template.startswith(("file://", "git+file://")):
+        return Path(urllib.parse.urlsplit(template.removeprefix("git+")).path)
+    if "://" in template or SCP_LIKE.match(template):
+        return None
+    return Path(template).expanduser()
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without the user and token an https URL may carry: the record it goes into is committed."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("http", "https") and "@" in parts.netloc:
+        return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    return url
+
+
+def cloned_from(record: Record) -> str | None:
+    """The URL of the repository the recorded folder is a clone of, when the record names such a folder.
+
+    Earlier releases recorded the folder the quickstart rendered from, a clone of the template, and
+    neither update tool rewrites the record: its tags are only as new as the clone's last pull, and
+    teammates and CI cannot reach it at all.
+    """
+    folder = folder_named(record.template)
+    if folder is None or not folder.is_dir():
+        return None
+    # The URL as configured (`git remote get-url` would apply the machine's url.*.insteadOf rules).
+    origin = git("-C", str(folder), "config", "--get", "remote.origin.url").stdout.strip()
+    return without_credentials(origin) if origin and folder_named(origin) is None else None
+
+
+def releases(template: str, record: Record) -> list[Release]:
     """The template's release tags, oldest first; an annotated tag counts at the commit it points to."""
     listed = git("ls-remote", "--tags", git_url(template))
     if listed.returncode != 0:
+        folder = (
+            " It names a folder, which only the machine it is on can reach (a render from a clone of a "
+            f"folder): record the template's repository URL instead, as {record.key}, and commit it."
+            if folder_named(template) is not None
+            else ""
+        )
         raise CannotTell(
             f"cannot list the template's releases at {template}: {listed.stderr.strip()}; "
-            "check the address and your access to it. If it names a folder on another machine (a render "
-            "from a clone of a folder), record the template's repository URL instead: `template` in "
-            ".cruft.json, or `_src_path` in .copier-answers.yml"
+            f"check the address and your access to it.{folder}"
         )
     commits: dict[str, str] = {}
     for line in listed.stdout.splitlines():
@@ -184,21 +231,19 @@ def released_before(commit: str, template: str) -> MadeFrom | None:
     return MadeFrom(max(contained), after=True) if contained else None
 
 
-def status(root: Path) -> tuple[int, str]:
-    record = read_record(root)
-    known = releases(record.template)
+def status(record: Record, template: str) -> tuple[int, str]:
+    """Whether the template at ``template`` has a release newer than the one ``record`` names."""
+    known = releases(template, record)
     if not known:
         raise CannotTell(
-            f"the template at {record.template} has no release tags (v<major>.<minor>.<patch>) yet, so "
+            f"the template at {template} has no release tags (v<major>.<minor>.<patch>) yet, so "
             "there is no release to compare with: nothing to do until its platform team tags one"
         )
     newest = known[-1]
-    made = made_from(record.commit, known, record.template)
+    made = made_from(record.commit, known, template)
     if made is not None and made.version >= newest.version:
         since = f", or a commit after it ({record.commit})" if made.after else ""
-        return 0, (
-            f"up to date: made from the template's newest release, {newest.tag}{since} ({record.template})"
-        )
+        return 0, f"up to date: made from the template's newest release, {newest.tag}{since} ({template})"
     update = (
         f"copier update --trust --vcs-ref {newest.tag}"
         if record.tool == "copier"
@@ -224,7 +269,17 @@ def status(root: Path) -> tuple[int, str]:
 
 def main() -> int:
     try:
-        code, message = status(Path.cwd())
+        record = read_record(Path.cwd())
+        template = cloned_from(record) or record.template
+        if template != record.template:
+            print(
+                f"warning: the record names a folder on this machine, {record.template}, a clone of "
+                f"{template}: teammates and CI cannot reach it, and the update tool would read its "
+                f"release tags, only as new as its last pull. Put {template} in {record.key} and "
+                f"commit it before you run the update. What follows is read from {template}.",
+                file=sys.stderr,
+            )
+        code, message = status(record, template)
     except CannotTell as error:
         print(f"template status unknown: {error}", file=sys.stderr)
         return 2

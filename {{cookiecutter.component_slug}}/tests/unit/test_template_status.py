@@ -141,6 +141,64 @@ def test_a_commit_the_template_does_not_have_cannot_be_placed(template: Path, tm
     assert "ask the template's platform team which release it matches" in result.stderr
 
 
+SHARED = "https://example.invalid/org/backend-component-template.git"
+
+
+def reach_as(monkeypatch: pytest.MonkeyPatch, url: str, folder: Path) -> None:
+    """git fetches ``url`` from ``folder``: a template on a server, with no network."""
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", f"url.{folder}.insteadOf")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", url)
+
+
+@pytest.mark.parametrize(
+    ("tool", "key"),
+    [
+        ("cruft", "`template` in .cruft.json"),
+        ("copier", "`_src_path` in .copier-answers.yml (the one key there to edit by hand)"),
+    ],
+)
+def test_a_record_of_a_clone_folder_is_read_from_where_the_clone_came_from(
+    tool: str, key: str, template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Earlier releases recorded the quickstart's clone of the template, and no update tool rewrites the
+    # record: the clone's tags, as old as its last pull, said "up to date" after a newer release.
+    reach_as(monkeypatch, SHARED, template)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", SHARED, str(clone))
+    # A user in the clone's URL stays out of what the record is told to hold (it is committed).
+    git(clone, "remote", "set-url", "origin", SHARED.replace("https://", "https://squad@"))
+    git(template, "commit", "--quiet", "--allow-empty", "-m", "v0.3.0")
+    git(template, "tag", "v0.3.0")
+    if tool == "cruft":
+        component = cruft_component(tmp_path, clone, git(template, "rev-parse", "v0.2.0"))
+    else:
+        component = copier_component(tmp_path, clone, "v0.2.0")
+    result = status(component)
+    assert result.returncode == 1, result.stderr
+    assert f"the record names a folder on this machine, {clone}, a clone of {SHARED}:" in result.stderr
+    assert f"Put {SHARED} in {key} and commit it before you run the update" in result.stderr
+    assert "the template has a newer release: v0.3.0 (this component was made from release 0.2.0)" in (
+        result.stderr
+    )
+
+
+def test_an_address_out_of_reach_is_not_taken_for_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hint to record a URL instead of a folder is for folders only.
+    reach_as(monkeypatch, SHARED, tmp_path / "no-such-server")
+    component = tmp_path / "component"
+    component.mkdir()
+    answers = f"_commit: v0.1.0\n_src_path: {SHARED}\n"
+    (component / ".copier-answers.yml").write_text(answers, encoding="utf-8")
+    result = status(component)
+    assert result.returncode == 2, result.stderr
+    assert f"cannot list the template's releases at {SHARED}" in result.stderr
+    assert "check the address and your access to it." in result.stderr
+    assert "folder" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
