@@ -2,9 +2,9 @@
 names (ADR 21). The provider verification reads them (`make verify-pacts`), and so does the retirement
 of an event version, which asks who still reads it (``versions.readers``).
 
-``PACT_SOURCES="../pricing/pacts https://example.org/pacts/pricing-{{ cookiecutter.component_slug }}.json"``: folders (a
-consumer component's ``pacts/``, written by its `make test-contract`; or one both squads point at) and
-http(s) URLs of pact files, separated by spaces. Only the pacts whose provider is this component are
+``PACT_SOURCES="../pricing/pacts https://example.org/pacts/pricing.json"``: folders (a consumer
+component's ``pacts/``, written by its `make test-contract`; or one both squads point at) and http(s)
+URLs of pact files, separated by spaces. Only the pacts whose provider is this component are
 kept, and a place that holds none is an error: a mistyped folder would otherwise verify nothing and pass.
 """
 

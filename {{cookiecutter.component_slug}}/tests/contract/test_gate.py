@@ -18,7 +18,9 @@ import pytest
 
 from tests.copies import component_copy, contracts, run
 
-LISTED, PRICE_CHANGED, WITHDRAWN = "{{ A }}Listed", "{{ A }}PriceChanged", "{{ A }}Withdrawn"
+LISTED = "{{ A }}Listed"
+PRICE_CHANGED = "{{ A }}PriceChanged"
+WITHDRAWN = "{{ A }}Withdrawn"
 DOMAIN = Path("src/{{ cookiecutter.package_name }}/domain/{{ a }}.py")
 REGISTRY = Path("src/{{ cookiecutter.package_name }}/events/registry.py")
 # The test's own identity, and no signing whatever the machine's settings: commits need nothing else.
