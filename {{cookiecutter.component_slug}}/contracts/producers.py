@@ -16,6 +16,7 @@ what to do: not AsyncAPI 3, an event or version the producer does not send, a pr
 from __future__ import annotations
 
 import re
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,9 +65,17 @@ def text_of(location: str) -> str:
         except OSError as error:
             raise ContractRefused(f"{location} could not be fetched ({error}): check the URL") from error
         return text
-    path = Path(location)
+    # A file:// URL names a file too (what a browser's address bar or an IDE copies).
+    path = (
+        Path(urllib.request.url2pathname(urllib.parse.urlsplit(location).path))
+        if location.startswith("file://")
+        else Path(location)
+    )
     if not path.is_file():
-        raise ContractRefused(f"{location} is not a file: give the producer's docs/events/asyncapi.yaml")
+        raise ContractRefused(
+            f"{location} is not a file: give the producer's docs/events/asyncapi.yaml (a path, a file:// or"
+            " an http(s) URL)"
+        )
     return path.read_text(encoding="utf-8")
 
 

@@ -125,10 +125,18 @@ def resolve(base: str, root: Path) -> str | None:
             return found.stdout.strip()
     if git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
         return None
+    remote, _, branch = base.partition("/")
+    if branch and remote == "origin":
+        # The remote branch is named already: it is only missing from this clone (a shallow CI checkout).
+        advice = f"run `git fetch origin {branch}` (in CI, check out with the full history or fetch it)"
+    else:
+        advice = (
+            f"run `git fetch origin {DEFAULT_BASE}`, or set CONTRACTS_BASE to the target branch"
+            f" (e.g. CONTRACTS_BASE=origin/{DEFAULT_BASE})"
+        )
     raise CannotCompare(
         f"contracts: the base {base!r} is not in this repository, so the released baseline cannot be"
-        f" compared with it: run `git fetch origin {DEFAULT_BASE}`, or set CONTRACTS_BASE to the target"
-        f" branch (e.g. CONTRACTS_BASE=origin/{DEFAULT_BASE}).",
+        f" compared with it: {advice}.",
     )
 
 

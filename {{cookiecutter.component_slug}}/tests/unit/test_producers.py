@@ -109,6 +109,8 @@ def test_a_document_that_is_no_asyncapi_3_is_refused(text: str | None, refusal: 
 def test_the_committed_document_loads_as_written() -> None:
     loaded = producers.load(str(asyncapi.DOCUMENT))
     assert producers.offered(loaded) == producers.offered(asyncapi.build())
+    # Named by a file:// URL, as a browser or an IDE copies a path, it is the same file.
+    assert producers.load(asyncapi.DOCUMENT.as_uri()) == loaded
 
 
 def test_a_document_served_on_this_machine_is_fetched_behind_a_company_proxy(
