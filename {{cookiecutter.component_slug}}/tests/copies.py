@@ -18,7 +18,7 @@ from contracts import schemas
 # owner it tags it with (.github/CODEOWNERS) and the lock its dependencies layer is named from. The
 # tests' session imports local_deploy (loopback).
 FOLDERS = ("src", "contracts", "docs", "tests", "infra", "local_deploy", ".github")
-FILES = ("pyproject.toml", "uv.lock", "README.md", "Makefile", "cdk.json")
+FILES = ("pyproject.toml", "uv.lock", "README.md", "Makefile", "cdk.json", "catalog-info.yaml")
 
 
 def component_copy(destination: Path) -> Path:
