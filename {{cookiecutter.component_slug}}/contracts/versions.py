@@ -402,8 +402,9 @@ def retired_problems() -> list[str]:
         still = readers(name, version)
         if still:
             problems.append(
-                f"{name} v{version} is retired while {', '.join(still)} still read(s) it: "
-                f"each must move to the current version first"
+                f"{name} v{version} is retired while {', '.join(still)} still read(s) it: each must move to"
+                " the current version first; until then, undo the retirement (revert its commit, or move the"
+                " file back to docs/events/baseline/ and give the version its downcast again)"
             )
     return problems
 

@@ -209,6 +209,7 @@ def test_a_new_version_is_published_beside_the_old_until_it_is_retired(copy: Pat
     late = contracts(copy, "check")
     assert late.returncode == 1
     assert f"{LISTED} v{old} is retired while pricing" in late.stderr
+    assert "undo the retirement (revert its commit" in late.stderr
 
 
 def test_retire_version_says_how_to_name_the_version(copy: Path) -> None:
