@@ -58,14 +58,20 @@ def expected_envelope(event_type: EventType) -> dict[str, Any]:
 
 
 def envelope_of(
-    name: str, version: int, model: type[BaseModel], example: Mapping[str, Any]
+    name: str,
+    version: int,
+    model: type[BaseModel],
+    example: Mapping[str, Any],
+    *,
+    own: bool = True,
 ) -> dict[str, Any]:
     """What a consumer needs of an event: the whole metadata and every required field of the data.
 
     Values are matched by type (by format for ids and times), except the event's name and version,
     which must be exactly these. Optional fields are left out: a consumer that needs one adds it.
     ``model`` is the event's model (the registry's, or one `make subscribe` generated from another
-    component's contract) and ``example`` its data, as the producer shows it.
+    component's contract) and ``example`` its data, as the producer shows it. For another component's
+    event (``own=False``) the aggregate's examples are neutral: this component does not know its name.
     """
     required = [field for field in model.model_json_schema().get("required", []) if field != "kind"]
     missing = [field for field in required if field not in example]
@@ -81,8 +87,8 @@ def envelope_of(
             "name": name,
             "version": version,
             "occurred_at": match.regex("2026-01-15T09:30:00.000+00:00", regex=TIMESTAMP),
-            "aggregate": match.str("{{ cookiecutter.aggregate }}"),
-            "aggregate_id": match.str("v-1042"),
+            "aggregate": match.str("{{ cookiecutter.aggregate }}" if own else "an-aggregate"),
+            "aggregate_id": match.str("v-1042" if own else "an-aggregate-id"),
             "sequence": match.int(1, min=1),
             "correlation_id": match.str("a-correlation-id"),
             "causation_id": match.str("a-causation-id"),
