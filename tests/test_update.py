@@ -23,6 +23,7 @@ import pytest
 from tests.rendering import (
     BIN,
     ROOT,
+    TEMPLATE_DIR,
     fresh_clone,
     render_cookiecutter,
     render_copier,
@@ -64,6 +65,9 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str
     return done.stdout + done.stderr
 
 
+IDENTITY = ["-c", "user.name=Squad", "-c", "user.email=squad@localhost"]
+
+
 def squad_commit(component: Path) -> None:
     """A change the newer template also touches, and one it does not, committed as a squad would."""
     domain = component / DOMAIN
@@ -72,10 +76,7 @@ def squad_commit(component: Path) -> None:
     domain.write_text(text.replace(DECIDE_DOCSTRING, SQUAD_DOCSTRING), encoding="utf-8")
     (component / SQUAD_FILE).write_text(SQUAD_NOTES, encoding="utf-8")
     run(["git", "add", "--all"], component)
-    run(
-        ["git", "-c", "user.name=Squad", "-c", "user.email=squad@localhost", "commit", "-qm", "Ours"],
-        component,
-    )
+    run(["git", *IDENTITY, "commit", "-qm", "Ours"], component)
 
 
 @pytest.fixture(scope="module")
@@ -91,80 +92,66 @@ def tag(template: Path, name: str, commit: str) -> None:
     run(["git", "tag", "--force", name, commit], template)
 
 
-@pytest.fixture(scope="module")
-def by_copier(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Updated:
-    component = tmp_path_factory.mktemp("copier") / "inventory"
-    env = {**tool_environment(), "COMPONENT_NEXT_STEPS": "off"}
-    copier = str(BIN / "copier")
-    run(
-        [
-            copier,
-            "copy",
-            "--trust",
-            "--defaults",
-            "--vcs-ref",
-            OLDER_RELEASE[1],
-            str(template),
-            str(component),
-        ],
-        component.parent,
-        env,
-    )
-    squad_commit(component)
-    output = run([copier, "update", "--trust", "--defaults", "--vcs-ref", "HEAD"], component, env)
-    return Updated(component, output)
+def environment(scratch: Path) -> dict[str, str]:
+    """The tools' environment for an update. The older release's post-generation step predates the one
+    that deletes cookiecutter's rendered copy of it from the temporary folder: its copies go to
+    ``scratch``, which pytest removes."""
+    return {**tool_environment(), "COMPONENT_NEXT_STEPS": "off", "TMPDIR": str(scratch)}
 
 
-@pytest.fixture(scope="module")
-def by_cruft(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Updated:
-    folder = tmp_path_factory.mktemp("cruft")
-    # The older release's post-generation step predates the one that deletes cookiecutter's rendered copy
-    # of it from the temporary folder: its copies go to a folder of this test's, which pytest removes.
-    scratch = tmp_path_factory.mktemp("cruft-temporary-files")
-    env = {**tool_environment(), "COMPONENT_NEXT_STEPS": "off", "TMPDIR": str(scratch)}
-    cruft = str(BIN / "cruft")
-    run(
-        [
-            cruft,
-            "create",
-            str(template),
-            "--checkout",
-            OLDER_RELEASE[1],
-            "--no-input",
-            "--output-dir",
-            str(folder),
-        ],
-        folder,
-        env,
-    )
-    component = folder / "inventory"
-    # By hand, as CHANGELOG.md says for components made before 0.5.0: cruft's own record, and the
-    # renders' git folders left out of its comparison.
-    record = json.loads((component / ".cruft.json").read_text(encoding="utf-8"))
-    record["skip"] = [".git", ".cruft.json"]
-    (component / ".cruft.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    squad_commit(component)
-    output = run([cruft, "update", "--checkout", "HEAD", "--skip-apply-ask"], component, env)
-    return Updated(component, output)
+def made_with_copier(template: Path, component: Path, env: dict[str, str]) -> Path:
+    """The older release rendered with copier into ``component``."""
+    copier = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--vcs-ref", OLDER_RELEASE[1]]
+    run([*copier, str(template), str(component)], component.parent, env)
+    return component
 
 
-def test_cruft_update_asks_before_it_applies_and_takes_the_answer(
-    template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    # The fixtures above pass --skip-apply-ask; a squad typing `cruft update` gets cruft's question
-    # "Apply diff and update?", which a typer cruft does not work with stopped with an AssertionError.
-    folder = tmp_path_factory.mktemp("cruft-asks")
-    scratch = tmp_path_factory.mktemp("cruft-asks-temporary-files")
-    env = {**tool_environment(), "COMPONENT_NEXT_STEPS": "off", "TMPDIR": str(scratch)}
-    cruft = str(BIN / "cruft")
-    create = [cruft, "create", str(template), "--checkout", OLDER_RELEASE[1], "--no-input"]
-    run([*create, "--output-dir", str(folder)], folder, env)
+def made_with_cruft(template: Path, folder: Path, env: dict[str, str]) -> Path:
+    """The older release rendered with cruft into ``folder``, with what CHANGELOG.md says to do by hand
+    for components made before 0.5.0 (the renders' git folders left out of cruft's comparison),
+    committed."""
+    cruft = [str(BIN / "cruft"), "create", str(template), "--checkout", OLDER_RELEASE[1], "--no-input"]
+    run([*cruft, "--output-dir", str(folder)], folder, env)
     component = folder / "inventory"
     record = json.loads((component / ".cruft.json").read_text(encoding="utf-8"))
     record["skip"] = [".git", ".cruft.json"]
     (component / ".cruft.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     run(["git", "add", "--all"], component)
-    run(["git", "-c", "user.name=S", "-c", "user.email=s@localhost", "commit", "-qm", "Record"], component)
+    run(["git", *IDENTITY, "commit", "-qm", "cruft's record, as CHANGELOG.md says"], component)
+    return component
+
+
+def update_with_copier(component: Path, env: dict[str, str]) -> str:
+    return run([str(BIN / "copier"), "update", "--trust", "--defaults", "--vcs-ref", "HEAD"], component, env)
+
+
+def update_with_cruft(component: Path, env: dict[str, str]) -> str:
+    return run([str(BIN / "cruft"), "update", "--checkout", "HEAD", "--skip-apply-ask"], component, env)
+
+
+@pytest.fixture(scope="module")
+def by_copier(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Updated:
+    env = environment(tmp_path_factory.mktemp("copier-temporary-files"))
+    component = made_with_copier(template, tmp_path_factory.mktemp("copier") / "inventory", env)
+    squad_commit(component)
+    return Updated(component, update_with_copier(component, env))
+
+
+@pytest.fixture(scope="module")
+def by_cruft(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Updated:
+    env = environment(tmp_path_factory.mktemp("cruft-temporary-files"))
+    component = made_with_cruft(template, tmp_path_factory.mktemp("cruft"), env)
+    squad_commit(component)
+    return Updated(component, update_with_cruft(component, env))
+
+
+def test_cruft_update_asks_before_it_applies_and_takes_the_answer(template: Path, tmp_path: Path) -> None:
+    # The fixtures above pass --skip-apply-ask; a squad typing `cruft update` gets cruft's question
+    # "Apply diff and update?", which a typer cruft does not work with stopped with an AssertionError.
+    (tmp_path / "temporary-files").mkdir()
+    env = environment(tmp_path / "temporary-files")
+    component = made_with_cruft(template, tmp_path, env)
+    cruft = str(BIN / "cruft")
     asked = subprocess.run(
         [cruft, "update", "--checkout", "HEAD"],
         cwd=component,
@@ -180,6 +167,57 @@ def test_cruft_update_asks_before_it_applies_and_takes_the_answer(
     head = run(["git", "rev-parse", "HEAD"], template).strip()
     assert json.loads((component / ".cruft.json").read_text(encoding="utf-8"))["commit"] == head
     assert (component / "docs" / "onboarding.md").is_file(), "the update was applied"
+
+
+def documented_lock_steps() -> list[str]:
+    """The commands the component's README gives for a lock an update left in conflict."""
+    readme = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Following the template\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"^```bash\n(.*?)^```", section, re.DOTALL | re.MULTILINE)
+    assert block is not None, "the README's Following the template: the commands for a conflicted lock"
+    return block.group(1).splitlines()
+
+
+def locked_versions(lock: str) -> dict[str, str]:
+    return {package["name"]: package["version"] for package in tomllib.loads(lock)["package"]}
+
+
+@pytest.mark.parametrize("tool", ["copier", "cruft"])
+def test_a_lock_in_conflict_resolved_as_the_readme_says_keeps_both_sides(
+    tool: str, template: Path, tmp_path: Path
+) -> None:
+    # A squad that added a dependency has a uv.lock the update cannot merge: with its conflict markers,
+    # uv cannot read it and every target stops. The README's commands take the template's lock and lock
+    # the squad's addition into it again.
+    (tmp_path / "temporary-files").mkdir()
+    env = environment(tmp_path / "temporary-files")
+    if tool == "copier":
+        component = made_with_copier(template, tmp_path / "inventory", env)
+    else:
+        component = made_with_cruft(template, tmp_path, env)
+    pyproject = component / "pyproject.toml"
+    added = '    "pydantic>=2.12,<3",\n    "tenacity>=9,<10",\n'
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('    "pydantic>=2.12,<3",\n', added, 1),
+        encoding="utf-8",
+    )
+    run(["scripts/uv", "lock"], component, env)
+    run(["git", "add", "--all"], component)
+    run(["git", *IDENTITY, "commit", "-qm", "A dependency of ours"], component)
+    (update_with_copier if tool == "copier" else update_with_cruft)(component, env)
+    assert "uv.lock" in run(["git", "diff", "--name-only", "--diff-filter=U"], component).split()
+    templates = locked_versions(run(["git", "show", ":3:uv.lock"], component))
+    assert "tenacity" not in templates
+
+    steps = [step for step in documented_lock_steps() if "uv.lock" in step]
+    assert steps[0] == "git checkout --theirs uv.lock && scripts/uv lock", steps
+    run(["bash", "-euo", "pipefail", "-c", "\n".join(steps)], component, env)
+    lock = (component / "uv.lock").read_text(encoding="utf-8")
+    assert "<<<<<<<" not in lock
+    resolved = locked_versions(lock)
+    assert resolved.pop("tenacity").startswith("9."), "the squad's dependency is locked"
+    assert resolved == templates, "every other package at the template's version"
+    run(["scripts/uv", "lock", "--check"], component, env)
 
 
 def template_status(component: Path) -> subprocess.CompletedProcess[str]:
