@@ -10,6 +10,10 @@ whose name renders empty (ADR 0003).
 Where the component lands decides nothing: rendered into a folder of another repository (the
 template's own clone included), it still becomes a repository of its own, with a first commit on
 ``main``. Only the answer ``own_repository=false`` leaves git to the repository around it (ADR 0009).
+
+An update runs it too: on the two renders `cruft update` and `copier update` make in temporary folders
+to compare, and, under copier, on the component itself. Those say nothing: next steps that `cd` into a
+temporary folder lead nowhere. The component updated in place is told what comes after an update.
 """
 
 from __future__ import annotations
@@ -61,6 +65,14 @@ def enclosing_work_tree(directory: str) -> str:
     """The top folder of the git work tree ``directory`` lies in, or ``""``."""
     probe = git(directory, "rev-parse", "--show-toplevel")
     return probe.stdout.strip() if probe.returncode == 0 else ""
+
+
+def work_tree_of(directory: str) -> str:
+    """`enclosing_work_tree`, or ``""`` without git (the step says to install it)."""
+    try:
+        return enclosing_work_tree(directory)
+    except FileNotFoundError:
+        return ""
 
 
 def first_commit(directory: str, component: str) -> str:
@@ -209,11 +221,45 @@ def prepare_git(directory: str, own: bool, component: str) -> str:
     return first_commit(directory, component)
 
 
+def by_an_update(argv: list[str], directory: str) -> bool:
+    """Whether an update tool makes this render: one of the two it makes in temporary folders to compare
+    releases, or (copier) the component it updates in place.
+
+    Copier says so (``--operation=update``) for all three. Cruft says nothing: its renders (`cruft
+    update`, `cruft diff`) are the ones without cookiecutter's ``_output_dir`` (cruft calls cookiecutter's
+    generate_files, not cookiecutter itself, for `cruft create` too), made in a new temporary folder.
+    """
+    if answer(argv, "operation", "") == "update":
+        return True
+    by_cookiecutter = not COOKIECUTTER_CONTEXT.startswith("{" + "{")
+    if not by_cookiecutter or '"_output_dir"' in COOKIECUTTER_CONTEXT:
+        return False
+    import tempfile  # Cruft's renders only: the others need not wait for it.
+
+    # A folder of tempfile.TemporaryDirectory's (tmp<random>), directly in the temporary folder.
+    parent = os.path.dirname(directory)
+    temporary = os.path.realpath(tempfile.gettempdir())
+    return (
+        os.path.basename(parent).startswith("tmp") and os.path.realpath(os.path.dirname(parent)) == temporary
+    )
+
+
 def main(argv: list[str]) -> int:
     directory = os.getcwd()
     component = component_name(argv, directory)
+    updating = by_an_update(argv, directory)
+    # The component copier updates in place is committed already (in a repository of its own or a
+    # monorepo); its temporary renders are not, until this step commits them.
+    in_place = updating and bool(work_tree_of(directory))
     record = write_cruft_record(directory)
     git_status = prepare_git(directory, own_repository(argv), component)
+    if updating:
+        if in_place:
+            print(
+                f"Updated {component} in {directory}\n"
+                "  Next: resolve the conflicts it reports (`git status`), then `make docs` and `make verify`"
+            )
+        return 0
     # bootstrap.sh renders into a scratch folder, moves the result and says where, with its next steps.
     by_bootstrap = os.environ.get("COMPONENT_NEXT_STEPS") == "off"
     # No blank lines of its own: copier frames its tasks' output with them, and cookiecutter needs none.

@@ -169,6 +169,64 @@ def test_cruft_update_asks_before_it_applies_and_takes_the_answer(template: Path
     assert (component / "docs" / "onboarding.md").is_file(), "the update was applied"
 
 
+@pytest.mark.parametrize("tool", ["copier", "cruft"])
+def test_an_update_prints_no_next_steps_for_its_temporary_renders(tool: str, tmp_path: Path) -> None:
+    # Both tools run the post-generation step on renders of their own in temporary folders, which it
+    # told to `cd /tmp/tmp.../inventory` and `make install`; copier's render in place was told `make
+    # install` too, and nothing of its conflicts.
+    template = fresh_clone(tmp_path / "backend-component-template")
+    (tmp_path / "temporary-files").mkdir()
+    env = {**tool_environment(), "TMPDIR": str(tmp_path / "temporary-files")}
+    if tool == "copier":
+        component = tmp_path / "inventory"
+        made = run(
+            [
+                str(BIN / "copier"),
+                "copy",
+                "--trust",
+                "--defaults",
+                "--vcs-ref",
+                "HEAD",
+                str(template),
+                str(component),
+            ],
+            tmp_path,
+            env,
+        )
+    else:
+        made = run(
+            [
+                str(BIN / "cruft"),
+                "create",
+                str(template),
+                "--checkout",
+                "HEAD",
+                "--no-input",
+                "--output-dir",
+                str(tmp_path),
+            ],
+            tmp_path,
+            env,
+        )
+        component = tmp_path / "inventory"
+        # cruft writes its own .cruft.json over the step's, after it.
+        run(["git", *IDENTITY, "commit", "-qam", "cruft's record"], component)
+    assert f"Next steps:\n  cd {component}\n" in made, "a new component is told what to do next"
+    capacity = template / "{{cookiecutter.component_slug}}" / "docs" / "capacity.md"
+    capacity.write_text(
+        capacity.read_text(encoding="utf-8") + "\nA line of the next release.\n", encoding="utf-8"
+    )
+    run(["git", *IDENTITY, "commit", "-qam", "The next release"], template)
+    updated = (update_with_copier if tool == "copier" else update_with_cruft)(component, env)
+    assert "Next steps" not in updated, updated
+    assert "Rendered" not in updated, updated
+    if tool == "copier":
+        assert f"Updated inventory in {component}\n" in updated, updated
+        assert (
+            "resolve the conflicts it reports (`git status`), then `make docs` and `make verify`" in updated
+        )
+
+
 def documented_lock_steps() -> list[str]:
     """The commands the component's README gives for a lock an update left in conflict."""
     readme = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
