@@ -110,6 +110,16 @@ def check(*, releasing: bool = False) -> int:
         b for b in unreadable if visibility.get(schemas.file_name(b.event, b.version)) == "public"
     ]
     unreadable_private = [b for b in unreadable if b not in unreadable_public]
+    try:
+        entries = (
+            json.loads(schemas.CHECKED_HISTORY.read_text(encoding="utf-8"))
+            if schemas.CHECKED_HISTORY.exists()
+            else []
+        )
+        unreadable_public, already_checked = compatibility.checked(unreadable_public, entries)
+    except ValueError as error:  # Not JSON, or not the entries the gate writes.
+        problems.append(f"contracts: docs/events/checked-history.json cannot be used: {error}")
+        already_checked = []
     if unreadable_public:
         problems.append(compatibility.history_report(unreadable_public, public=True))
     problems += versions.retired_problems()
@@ -117,6 +127,11 @@ def check(*, releasing: bool = False) -> int:
         print("\n".join(problems), file=sys.stderr)
         return 1
     print(compatibility.report(found))
+    if already_checked:
+        shown_checked = "; ".join(str(b) for b in already_checked)
+        print(
+            f"contracts: checked against recorded events (docs/events/checked-history.json): {shown_checked}"
+        )
     if unreadable_private:
         print(compatibility.history_report(unreadable_private, public=False))
     unreleased = sorted(set(current) - set(baseline))

@@ -461,6 +461,42 @@ def _listed(values: list[Any]) -> str:
     return ", ".join(json.dumps(value) for value in values)
 
 
+class CheckedFileError(ValueError):
+    """docs/events/checked-history.json is not a list of entries as ``checked_entry`` writes them."""
+
+
+def checked_entry(
+    found: Break, why: str = "<what shows every recorded event reads: the check you ran>"
+) -> dict[str, Any]:
+    """The entry of docs/events/checked-history.json that records ``found`` as checked."""
+    return {
+        "event": found.event,
+        "version": found.version,
+        "field": found.field,
+        "change": found.problem.split(":", 1)[0],
+        "why": why,
+    }
+
+
+def checked(found: list[Break], entries: Any) -> tuple[list[Break], list[Break]]:
+    """``found`` split into what no entry covers and what the squad checked against recorded events.
+
+    A tighter bound breaks only the recorded events outside it; when every stage's history is known to
+    meet it (checked in each stage's table, or the bound refuses values no real event has), the squad
+    records that once, with why, and the gate reads history with the new bound from then on.
+    """
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and {"event", "version", "field", "change", "why"} <= set(e) for e in entries
+    ):
+        raise CheckedFileError(
+            "docs/events/checked-history.json must be a list of entries, each with event, version, field,"
+            " change and why (the gate prints the entry to add)"
+        )
+    keys = {(e["event"], e["version"], e["field"], e["change"]) for e in entries}
+    covered = [b for b in found if (b.event, b.version, b.field, b.problem.split(":", 1)[0]) in keys]
+    return [b for b in found if b not in covered], covered
+
+
 def unique(found: list[Break]) -> list[Break]:
     """Breaks found twice (against the baseline and the target branch) shown once, in order."""
     return list(dict.fromkeys(found))
@@ -502,6 +538,11 @@ def history_report(found: list[Break], *, public: bool) -> str:
         "are read with today's model: keep what they hold readable. Leave the bound as it was (a command",
         "that must tighten gets a type of its own), give a new field a default, keep a removed field as",
         "optional.",
+    ]
+    entries = json.dumps([checked_entry(b) for b in found], indent=2)
+    lines += [
+        "If every recorded event is known to meet the change (checked in each stage's table; say how), add",
+        f"to docs/events/checked-history.json (a list), with why filled in:\n{entries}",
     ]
     if public:
         versions = " or ".join(

@@ -14,6 +14,8 @@ from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, PUBLISH
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "docs" / "events" / "schemas"
 BASELINE = ROOT / "docs" / "events" / "baseline"
+# Changes the squad checked every recorded event against (compatibility.checked).
+CHECKED_HISTORY = ROOT / "docs" / "events" / "checked-history.json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 

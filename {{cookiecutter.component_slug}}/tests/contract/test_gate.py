@@ -11,6 +11,7 @@ sent, to what was merged since the release and to what was recorded.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -23,6 +24,7 @@ PRICE_CHANGED = "{{ A }}PriceChanged"
 WITHDRAWN = "{{ A }}Withdrawn"
 DOMAIN = Path("src/{{ cookiecutter.package_name }}/domain/{{ a }}.py")
 REGISTRY = Path("src/{{ cookiecutter.package_name }}/events/registry.py")
+CHECKED = Path("docs/events/checked-history.json")
 # The test's own identity, and no signing whatever the machine's settings: commits need nothing else.
 SETTINGS = ("-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false")
 
@@ -135,6 +137,30 @@ def test_a_narrower_bound_is_refused_because_recorded_events_would_not_read(copy
     assert result.returncode == 1
     assert "unreadable" in result.stderr
     assert f"{LISTED} v1, field 'title': maxLength tightened from 200 to 100" in result.stderr
+    # Once every recorded event is known to meet it, the squad records that, with why, as it is told.
+    assert '"change": "maxLength tightened from 200 to 100"' in result.stderr
+    entry = {"event": LISTED, "version": 1, "field": "title", "change": "maxLength tightened from 200 to 100"}
+    entries = json.loads((copy / CHECKED).read_text(encoding="utf-8"))
+    checked = [*entries, {**entry, "why": "no title in dev or prod is longer than 100 characters"}]
+    (copy / CHECKED).write_text(json.dumps(checked), encoding="utf-8")
+    result = contracts(copy, "check")
+    assert result.returncode == 0, result.stderr
+    assert "checked against recorded events (docs/events/checked-history.json)" in result.stdout
+
+
+def test_the_templates_bound_on_prices_passes_a_component_made_before_it(copy: Path) -> None:
+    # A component made from a release without the bound updates to one with it: its main recorded
+    # prices under no maximum, and the entries the template ships say why the bound reads them all.
+    git(copy, "checkout", "--quiet", "main")
+    edit(copy, DOMAIN, "Price = Annotated[", "Field(le=1_000_000_000_000, ", "Field(")
+    commit(copy, "As made before the bound")
+    git(copy, "checkout", "--quiet", "-b", "update")
+    edit(copy, DOMAIN, "Price = Annotated[", "Field(", "Field(le=1_000_000_000_000, ")
+    result = contracts(copy, "check")
+    assert result.returncode == 0, result.stderr
+    assert f"{LISTED} v1, field 'price': maximum 1000000000000 added" in result.stdout
+    (copy / CHECKED).unlink()
+    assert contracts(copy, "check").returncode == 1, "without the entries the bound is refused"
 
 
 def test_a_private_event_changed_so_its_history_would_not_read_is_a_warning(copy: Path) -> None:
