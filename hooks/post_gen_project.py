@@ -129,13 +129,17 @@ def cruft_record(context: dict[str, object]) -> dict[str, object] | None:
     """What `cruft update` needs to bring later template releases in (cruft's `.cruft.json`), or None
     when the template's commit is unknown (a template folder that is not a git repository)."""
     commit = context.get("_commit")
-    repo_dir = context.get("_repo_dir")
-    if not commit and isinstance(repo_dir, str):
+    repo_dir = template_folder(context.get("_repo_dir"))
+    if not commit and repo_dir is not None:
         head = git(repo_dir, "rev-parse", "HEAD")
         commit = head.stdout.strip() if head.returncode == 0 else None
     if not commit:
         return None
-    template = shared_address(str(context["_template"]), repo_dir if isinstance(repo_dir, str) else None)
+    given = str(context["_template"])
+    # A relative template path (`cookiecutter ./backend-component-template`) means nothing elsewhere;
+    # an address (https:, gh:, git@host:) has a colon, a relative path none.
+    relative = repo_dir is not None and not os.path.isabs(given) and ":" not in given
+    template = shared_address(repo_dir if relative and repo_dir is not None else given, repo_dir)
     # Machine paths and cookiecutter's own prompts are not answers.
     dropped = {"_output_dir", "_repo_dir"}
     answers = {k: v for k, v in context.items() if not k.startswith("__") and k not in dropped}
@@ -147,6 +151,21 @@ def cruft_record(context: dict[str, object]) -> dict[str, object] | None:
         "context": {"cookiecutter": answers},
         "directory": None,
     }
+
+
+def template_folder(repo_dir: object) -> str | None:
+    """The template's folder as an absolute path, or None. cookiecutter passes the path it was given,
+    which may be relative to where it ran (`cookiecutter ./template`), while this step runs in the
+    component's folder: it is found from the shell's working directory (PWD, which cookiecutter and this
+    step inherit unchanged), else it is unknown."""
+    if not isinstance(repo_dir, str):
+        return None
+    if os.path.isabs(repo_dir):
+        return repo_dir if os.path.isdir(repo_dir) else None
+    started = os.environ.get("PWD")
+    if started and os.path.isfile(os.path.join(started, repo_dir, "cookiecutter.json")):
+        return os.path.normpath(os.path.join(started, repo_dir))
+    return None
 
 
 def shared_address(template: str, folder: str | None) -> str:

@@ -7,7 +7,16 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.rendering import ROOT, fresh_clone, render_cookiecutter, render_copier, tree_differences
+from tests.rendering import (
+    BIN,
+    ROOT,
+    cookiecutter_config,
+    fresh_clone,
+    render_cookiecutter,
+    render_copier,
+    tool_environment,
+    tree_differences,
+)
 
 # A release newer than any the repository has: the one both documented commands must render.
 NEWEST = "v99.0.0"
@@ -71,3 +80,22 @@ def test_a_render_from_a_clone_records_the_address_it_was_cloned_from(tmp_path: 
     subprocess.run(["git", "remote", "set-url", "origin", str(ROOT)], cwd=clone, check=True)
     by_cookiecutter = render_cookiecutter({}, tmp_path / "again", str(clone))
     assert json.loads((by_cookiecutter / ".cruft.json").read_text(encoding="utf-8"))["template"] == str(clone)
+
+
+def test_a_render_from_a_relative_template_path_records_the_folder_it_names(tmp_path: Path) -> None:
+    # `cookiecutter ./backend-component-template` from the folder above a clone: cookiecutter hands the
+    # post-generation step the path as typed, relative to where it ran, which the step (running in the
+    # component's folder) could not open, and the render failed at its last step.
+    clone = fresh_clone(tmp_path / "backend-component-template")
+    subprocess.run(["git", "remote", "remove", "origin"], cwd=clone, check=True)
+    command = [str(BIN / "cookiecutter"), "--config-file", str(cookiecutter_config()), "--no-input"]
+    command += ["./backend-component-template", "--output-dir", "out"]
+    # A shell sets PWD to the folder it runs in; the command inherits it, as the step does.
+    environment = {**tool_environment(BIN), "PWD": str(tmp_path)}
+    done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    component = tmp_path / "out" / "inventory"
+    cruft = json.loads((component / ".cruft.json").read_text(encoding="utf-8"))
+    assert cruft["template"] == str(clone)
+    assert cruft["commit"] == git_output(clone, "rev-parse", "HEAD")
+    assert git_output(component, "status", "--porcelain") == ""
