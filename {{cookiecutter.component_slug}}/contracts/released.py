@@ -52,9 +52,62 @@ class Change:
         return f"{BASELINE}/{self.file} {self.problem}"
 
 
-def base() -> str:
-    """The branch the released baseline is read from: ``CONTRACTS_BASE`` when set, else ``main``."""
-    return os.environ.get("CONTRACTS_BASE") or DEFAULT_BASE
+def base(root: Path | None = None) -> str:
+    """The branch the gate reads the target from: ``CONTRACTS_BASE`` when set, else the default branch.
+
+    The default branch is origin's (``origin/HEAD``; ``main``, or ``master`` in an older repository,
+    when origin does not say), read from ``origin/<branch>`` when that is newer than the local branch:
+    a local ``main`` left behind would hold a branch to what was merged weeks ago.
+    """
+    explicit = os.environ.get("CONTRACTS_BASE")
+    if explicit:
+        return explicit
+    root = ROOT if root is None else root
+    if not in_repository(root) or shutil.which("git") is None:
+        return DEFAULT_BASE
+    said = git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD").stdout.strip()
+    name = said.removeprefix("origin/") if said.startswith("origin/") else DEFAULT_BASE
+    if not said and not _exists(root, name) and _exists(root, "master"):
+        name = "master"
+    remote = f"origin/{name}"
+    if _exists(root, remote) and (
+        not _exists(root, name) or git(root, "merge-base", "--is-ancestor", name, remote).returncode == 0
+    ):
+        return remote
+    return name
+
+
+def _exists(root: Path, reference: str) -> bool:
+    return git(root, "rev-parse", "--verify", "--quiet", reference + "^{commit}").returncode == 0
+
+
+def fork_point(base: str, root: Path) -> str | None:
+    """The commit this work tree is held to: where it left ``base``; None when nothing is released.
+
+    Read at the merge base, not at the tip of ``base``: a branch that is behind is not charged with
+    removing what ``base`` gained since (a pull request's merge commit, which CI checks, holds both).
+    During a merge (``MERGE_HEAD``), the later of the two branches' merge bases: a conflict resolved by
+    dropping what the other side brought is held to it. Histories that do not meet are compared with the
+    tip of ``base``; a shallow clone, where they may meet beyond what was fetched, is an error instead.
+    """
+    commit = resolve(base, root)
+    if commit is None:
+        return None
+    fork = git(root, "merge-base", "HEAD", commit).stdout.strip()
+    if not fork:
+        if git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+            raise CannotCompare(
+                f"contracts: this clone is shallow, and the history linking it to {base!r} was not fetched:"
+                " run `git fetch --unshallow` (in CI, set CONTRACTS_BASE to the pull request's merge"
+                " commit's first parent, HEAD^1, and check out two commits)."
+            )
+        return commit
+    merging = git(root, "rev-parse", "--verify", "--quiet", "MERGE_HEAD").stdout.strip()
+    if merging:
+        other = git(root, "merge-base", merging, commit).stdout.strip()
+        if other and git(root, "merge-base", "--is-ancestor", fork, other).returncode == 0:
+            fork = other
+    return fork
 
 
 def changes(base: str, root: Path | None = None) -> list[Change]:
@@ -62,7 +115,7 @@ def changes(base: str, root: Path | None = None) -> list[Change]:
     root = ROOT if root is None else root
     if not in_repository(root):
         return []
-    commit = resolve(base, root)
+    commit = fork_point(base, root)
     if commit is None:
         return []
     released = released_files(commit, root)
@@ -123,16 +176,28 @@ def resolve(base: str, root: Path) -> str | None:
         found = git(root, "rev-parse", "--verify", "--quiet", base + "^{commit}")
         if found.returncode == 0:
             return found.stdout.strip()
-    if git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0:
-        return None
+    head = git(root, "rev-parse", "--verify", "HEAD")
+    if head.returncode != 0:
+        # No commit yet is nothing released. Any other failure (a repository git refuses to read, as
+        # one owned by another user, or a broken one) must fail the check, not pass it unread.
+        if (
+            git(root, "symbolic-ref", "--quiet", "HEAD").returncode == 0
+            and not git(root, "rev-list", "-n", "1", "--all").stdout.strip()
+        ):
+            return None
+        status = git(root, "status", "--porcelain").stderr.strip() or head.stderr.strip()
+        raise CannotCompare(
+            f"contracts: git cannot read this repository ({status}): fix what git says, then run this again."
+        )
     remote, _, branch = base.partition("/")
-    if branch and remote == "origin":
-        # The remote branch is named already: it is only missing from this clone (a shallow CI checkout).
-        advice = f"run `git fetch origin {branch}` (in CI, check out with the full history or fetch it)"
+    if branch and remote in git(root, "remote").stdout.split():
+        # The remote branch is named already: it is only missing from this clone (a shallow or
+        # single-branch CI checkout). The refspec makes the remote-tracking branch whatever the clone's.
+        advice = f"run `git fetch {remote} +refs/heads/{branch}:refs/remotes/{remote}/{branch}`"
     else:
         advice = (
-            f"run `git fetch origin {DEFAULT_BASE}`, or set CONTRACTS_BASE to the target branch"
-            f" (e.g. CONTRACTS_BASE=origin/{DEFAULT_BASE})"
+            f"run `git fetch origin +refs/heads/{DEFAULT_BASE}:refs/remotes/origin/{DEFAULT_BASE}`, or set"
+            f" CONTRACTS_BASE to the target branch (e.g. CONTRACTS_BASE=origin/{DEFAULT_BASE})"
         )
     raise CannotCompare(
         f"contracts: the base {base!r} is not in this repository, so the released baseline cannot be"
@@ -145,19 +210,14 @@ def merged(base: str, root: Path | None = None) -> dict[str, str]:
 
     What the target branch publishes and has recorded, whether released or not: a version merged there
     reached its consumers and its events are stored, so the gate holds this branch to it as well as to
-    the baseline. It is read at the merge base, not at the tip of ``base``: a branch that is behind is
-    not charged with removing what was added on ``base`` since (a pull request's merge commit, which
-    CI checks, holds both). Nothing to compare is an empty answer, as for ``changes``.
+    the baseline, at ``fork_point``. Nothing to compare is an empty answer, as for ``changes``.
     """
     root = ROOT if root is None else root
     if not in_repository(root):
         return {}
-    commit = resolve(base, root)
+    commit = fork_point(base, root)
     if commit is None:
         return {}
-    fork = git(root, "merge-base", "HEAD", commit)
-    if fork.returncode == 0 and fork.stdout.strip():
-        commit = fork.stdout.strip()
     files = released_files(commit, root, SCHEMAS)
     return dict(zip(files, contents(root, list(files.values())), strict=True))
 

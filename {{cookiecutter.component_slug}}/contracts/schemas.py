@@ -113,16 +113,6 @@ def current_public() -> dict[str, str]:
     }
 
 
-def readers() -> dict[str, str]:
-    """File name -> what today's model of each registered version accepts: it reads recorded events."""
-    return {
-        file_name(t.name, t.version): render(
-            schema_of(t.model, t.name, t.version, t.visibility, "validation")
-        )
-        for t in EVENT_TYPES
-    }
-
-
 def current_versions() -> dict[str, int]:
     """Each event's current version: the one its domain model records."""
     return {t.name: t.version for t in EVENT_TYPES if t.current}

@@ -35,7 +35,14 @@ def component_copy(destination: Path) -> Path:
 
 
 def run(copy: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONPATH": f"{copy / 'src'}{os.pathsep}{copy}"}
+    # No bytecode: a test edits a module and runs again within the same second, and an edit of the same
+    # size (`str` to `int`) would then be read from the stale bytecode, which Python checks by size and
+    # modification time in whole seconds.
+    environment = {
+        **os.environ,
+        "PYTHONPATH": f"{copy / 'src'}{os.pathsep}{copy}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     return subprocess.run(
         [sys.executable, *arguments],
         cwd=copy,

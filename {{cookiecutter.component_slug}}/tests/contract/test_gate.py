@@ -55,6 +55,9 @@ def copy(tmp_path: Path, no_git_configuration: None, monkeypatch: pytest.MonkeyP
     """A copy of the component committed on ``main``, with a branch ``change`` checked out."""
     monkeypatch.delenv("CONTRACTS_BASE", raising=False)
     root = component_copy(tmp_path / "component")
+    # The commands write bytecode beside the modules they import, unless told not to: kept out of git, as
+    # the component's own .gitignore keeps it (a tracked .pyc rewritten by a run would stop a merge).
+    (root / ".gitignore").write_text("__pycache__/\n", encoding="utf-8")
     git(root, "init", "--quiet", "-b", "main")
     commit(root, "The component as released")
     git(root, "checkout", "--quiet", "-b", "change")
@@ -186,3 +189,22 @@ def test_a_model_changed_without_its_example_is_named_not_a_traceback(copy: Path
     assert "Traceback" not in result.stderr
     assert f"the example of {LISTED} in {REGISTRY.as_posix()} no longer fits its model" in result.stderr
     assert "colour: Field required" in result.stderr
+
+
+def test_a_merge_conflict_left_in_the_code_is_named_not_a_traceback(copy: Path) -> None:
+    conflict = "<<<<<<< HEAD\n    title: Title\n=======\n    name: Title\n>>>>>>> main\n"
+    in_listed(copy, "    title: Title\n", conflict)
+    result = contracts(copy, "check")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{DOMAIN.name}:" in result.stderr
+    assert "is not valid Python" in result.stderr
+    assert "a merge conflict's markers: resolve it" in result.stderr
+
+
+def test_a_checked_change_without_why_is_refused(copy: Path) -> None:
+    entry = {"event": LISTED, "version": 1, "field": "title", "change": "maxLength tightened from 200 to 100"}
+    (copy / CHECKED).write_text(json.dumps([{**entry, "why": "<what shows every recorded event reads>"}]))
+    result = contracts(copy, "check")
+    assert result.returncode == 1
+    assert "does not say why" in result.stderr

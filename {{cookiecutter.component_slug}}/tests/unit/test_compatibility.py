@@ -293,7 +293,7 @@ RULES = [
         event({"a": INTEGER}, additionalProperties=False),
         event({"a": INTEGER, "b": STRING}, additionalProperties=False),
         SENT,
-        "allows no others",
+        "no others were allowed",
         id="field added to a closed object",
     ),
     pytest.param(

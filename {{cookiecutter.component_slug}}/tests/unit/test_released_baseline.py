@@ -102,16 +102,54 @@ def test_a_retired_copy_that_differs_is_refused(component: Path) -> None:
     assert "was moved to docs/events/retired/ but differs there" in str(change)
 
 
-def test_an_unknown_base_is_an_error_saying_how_to_get_it(component: Path) -> None:
-    with pytest.raises(released.CannotCompare) as raised:
-        released.changes("origin/main", component)
-    assert "the base 'origin/main' is not in this repository" in str(raised.value)
-    assert "`git fetch origin main`" in str(raised.value)
-    # CONTRACTS_BASE names the remote branch already: setting it again is no advice.
-    assert "CONTRACTS_BASE" not in str(raised.value)
+FETCH_MAIN = "`git fetch origin +refs/heads/main:refs/remotes/origin/main`"
+
+
+def test_an_unknown_base_is_an_error_saying_how_to_get_it(component: Path, tmp_path: Path) -> None:
     with pytest.raises(released.CannotCompare) as raised:
         released.changes("trunk", component)
-    assert "set CONTRACTS_BASE to the target branch (e.g. CONTRACTS_BASE=origin/main)" in str(raised.value)
+    assert "the base 'trunk' is not in this repository" in str(raised.value)
+    assert f"run {FETCH_MAIN}, or set CONTRACTS_BASE to the target branch" in str(raised.value)
+    # A remote's branch (a single-branch CI clone): the refspec makes it, and CONTRACTS_BASE is set already.
+    git(component, "remote", "add", "upstream", str(tmp_path / "elsewhere"))
+    with pytest.raises(released.CannotCompare) as raised:
+        released.changes("upstream/main", component)
+    assert "`git fetch upstream +refs/heads/main:refs/remotes/upstream/main`" in str(raised.value)
+    assert "CONTRACTS_BASE" not in str(raised.value)
+
+
+def test_a_repository_git_refuses_to_read_fails_the_check(component: Path) -> None:
+    # Owned by another user (a container's mount, say), or broken: never "nothing released".
+    (component / ".git" / "HEAD").write_text("not a reference\n", encoding="utf-8")
+    with pytest.raises(released.CannotCompare, match="git cannot read this repository"):
+        released.changes("main", component)
+
+
+def test_a_branch_behind_main_is_not_charged_with_what_main_released_since(component: Path) -> None:
+    git(component, "switch", "--quiet", "--create", "behind")
+    git(component, "switch", "--quiet", "main")
+    newer = component / released.BASELINE / schemas.file_name("{{ A }}Listed", 99)
+    newer.write_text("{}\n", encoding="utf-8")
+    commit_all(component, "A version released on main after the branch left it")
+    git(component, "switch", "--quiet", "behind")
+    assert released.changes("main", component) == []
+    git(component, "merge", "--quiet", "main")
+    newer.unlink()
+    assert [change.file for change in released.changes("main", component)] == [newer.name]
+
+
+def test_the_default_base_is_origins_branch_when_it_is_newer(component: Path, tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(component), str(origin)], check=True)
+    git(component, "remote", "add", "origin", str(origin))
+    git(component, "fetch", "--quiet", "origin")
+    assert released.base(component) == "origin/main"  # The same commit: the remote's is read.
+    (component / "README.md").write_text("a local commit\n", encoding="utf-8")
+    commit_all(component, "Ahead of origin")
+    assert released.base(component) == "main"  # The local branch is newer.
+    git(component, "branch", "--quiet", "--move", "main", "master")
+    git(component, "remote", "remove", "origin")
+    assert released.base(component) == "master"  # An older repository's default branch.
 
 
 def test_a_base_without_a_baseline_has_nothing_to_protect(tmp_path: Path) -> None:
@@ -186,4 +224,4 @@ def test_check_fails_when_the_base_cannot_be_found(
     monkeypatch.setattr(released, "ROOT", component)
     monkeypatch.setenv("CONTRACTS_BASE", "origin/main")
     assert main(["check"]) == 1
-    assert "`git fetch origin main`" in capsys.readouterr().err
+    assert FETCH_MAIN in capsys.readouterr().err
