@@ -98,15 +98,22 @@ def check(*, releasing: bool = False) -> int:
     problems: list[str] = []
     base = released.base()
     merged: dict[str, str] = {}
+    on_base: set[str] | None = None
     try:
         changed = released.changes(base)
         merged = released.merged(base)
+        on_base = released.released_on(base)
     except released.CannotCompare as error:
         changed = []
         problems.append(str(error))
     found = compatibility.unique(found + compatibility.since(merged, current, schemas.current()))
     if found:
-        problems.insert(0, compatibility.report(found, schemas.current_versions()))
+        released_here_only = [
+            (json.loads(text)["title"], json.loads(text)["x-version"])
+            for name, text in baseline.items()
+            if on_base is not None and name not in on_base
+        ]
+        problems.insert(0, compatibility.report(found, schemas.current_versions(), released_here_only))
     if changed:
         problems.append(released.report(changed, base))
     # The events recorded are held to what wrote them: the target branch's models (a version released

@@ -29,7 +29,7 @@ enum values, and anything else is a new version.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -76,11 +76,7 @@ def breaks(
         old = json.loads(old_text)
         name, version = old["title"], old["x-version"]
         if file_name not in current:
-            removed = (
-                "the published event version was removed; to stop publishing it once no consumer reads it: "
-                f"make retire-version EVENT={name} VERSION={version}"
-            )
-            found.append(Break(name, version, "", removed))
+            found.append(Break(name, version, "", removal(name, version, current)))
             continue
         found += compare(name, version, old, json.loads(current[file_name]), direction)
     return found
@@ -106,11 +102,7 @@ def since(
         if file_name in current:
             found += compare(name, version, old, json.loads(current[file_name]))
         elif file_name not in registered:
-            removed = (
-                "the published event version was removed; to stop publishing it once no consumer reads it: "
-                f"make retire-version EVENT={name} VERSION={version}"
-            )
-            found.append(Break(name, version, "", removed))
+            found.append(Break(name, version, "", removal(name, version, registered)))
         elif json.loads(registered[file_name]).get("x-visibility") != "public":
             made_private = (
                 "made private, so its consumers get no more of it: keep it public while any consumer reads it"
@@ -142,6 +134,19 @@ def unreadable(recorded: Mapping[str, str], readers: Mapping[str, str]) -> list[
             continue
         found += compare(name, version, old, json.loads(readers[file_name]), Direction.ACCEPTED)
     return found
+
+
+def removal(name: str, version: int, current: Mapping[str, str]) -> str:
+    """Why a published version gone from ``current`` (file name -> JSON) breaks, and what to do."""
+    if any(file_name.startswith(f"{name}.v") for file_name in current):
+        return (
+            "the published event version was removed; to stop publishing it once no consumer reads it: "
+            f"make retire-version EVENT={name} VERSION={version}"
+        )
+    return (
+        "the public event was removed, and its consumers subscribe to it: restore it. A public event stays"
+        " published while anyone may read it; what replaces it is published beside it (ADR 16)"
+    )
 
 
 def compare(
@@ -508,10 +513,15 @@ def unique(found: list[Break]) -> list[Break]:
     return list(dict.fromkeys(found))
 
 
-def report(found: list[Break], current: Mapping[str, int] | None = None) -> str:
+def report(
+    found: list[Break],
+    current: Mapping[str, int] | None = None,
+    unreleased: Collection[tuple[str, int]] = (),
+) -> str:
     """What breaks, and what to do: per event, as the version it is in is today's or an earlier one.
 
-    ``current``: each event's current version (an earlier version's model may share a type with it).
+    ``current``: each event's current version (an earlier version's model may share a type with it);
+    ``unreleased``: versions in this branch's baseline that the target branch has not released yet.
     """
     if not found:
         return "contracts: every public event is compatible with its baseline"
@@ -520,11 +530,17 @@ def report(found: list[Break], current: Mapping[str, int] | None = None) -> str:
     lines += [f"  - {problem}" for problem in found]
     lines.append("What to do (README, section: Changing a public event):")
     for event, version in sorted({(b.event, b.version) for b in found}):
-        if version < current.get(event, version):
+        if (event, version) in unreleased:
             lines.append(
-                f"  {event} v{version} is an earlier version: its model shares a type (an enum, a nested"
-                f" model) with v{current[event]}, and a change to it reaches v{version} too. Copy the type,"
-                " as it is on the target branch, into events/earlier.py for the earlier model."
+                f"  {event} v{version} was released on this branch only: nobody reads it yet. Delete its file"
+                " in docs/events/baseline/, make the change, and run `make release-contracts` again."
+            )
+        elif version < current.get(event, version):
+            lines.append(
+                f"  {event} v{version} is an earlier version, published beside v{current[event]} from its"
+                " own model in events/earlier.py: make it send what it sent. A field the target branch added"
+                f" to v{version} goes into that model and its two functions; a type it shares with"
+                f" v{current[event]} (an enum, a nested model) is copied there as it was."
             )
         else:
             lines.append(

@@ -154,6 +154,16 @@ def changes(base: str, root: Path | None = None) -> list[Change]:
     return found
 
 
+def released_on(base: str, root: Path | None = None) -> set[str] | None:
+    """The baseline's file names at ``fork_point``: what the target branch has released; None for nothing
+    to compare."""
+    root = ROOT if root is None else root
+    if not in_repository(root):
+        return None
+    commit = fork_point(base, root)
+    return None if commit is None else set(released_files(commit, root))
+
+
 def report(found: list[Change], base: str) -> str:
     lines = [f"contracts: {len(found)} released schema file(s) differ from the baseline on {base}:"]
     lines += [f"  - {change}" for change in found]

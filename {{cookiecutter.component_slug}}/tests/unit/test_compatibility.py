@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, PlainSerializer, computed_field
 from {{ cookiecutter.package_name }}.events.registry import Visibility
 
 from contracts import schemas
-from contracts.compatibility import Break, Direction, compare, report, since, unreadable
+from contracts.compatibility import Break, Direction, breaks, compare, report, since, unreadable
 
 SENT, ACCEPTED = Direction.SENT, Direction.ACCEPTED
 
@@ -607,6 +607,8 @@ def test_a_version_gone_from_the_target_branch_is_removed_retired_or_made_privat
     name = schemas.file_name("Thing", 1)
     merged = {name: rendered(Released)}
     [removed] = since(merged, {}, {})
+    assert removed.problem.startswith("the public event was removed")
+    [removed] = since(merged, {}, {schemas.file_name("Thing", 2): rendered(Released)})
     assert "make retire-version EVENT=Thing VERSION=1" in removed.problem
     assert since(merged, {}, {name: rendered(Released)}) == []  # retired: registered, not published
     [private] = since(merged, {}, {name: rendered(Released, Visibility.PRIVATE)})
@@ -647,3 +649,18 @@ def test_the_report_says_what_to_do_for_the_version_that_broke() -> None:
     assert "events/earlier.py" in text
     assert "`make new-version EVENT=Other`" in text
     assert "EVENT=<" not in text
+
+
+def test_a_version_released_on_the_branch_only_is_released_again_not_versioned() -> None:
+    text = report([Break("Thing", 2, "a", "removed or renamed")], {"Thing": 2}, [("Thing", 2)])
+    assert "Thing v2 was released on this branch only" in text
+    assert "make new-version" not in text
+
+
+def test_a_whole_public_event_removed_is_to_be_restored_not_retired() -> None:
+    v1, v2 = schemas.file_name("Thing", 1), schemas.file_name("Thing", 2)
+    [version_gone] = breaks({v1: rendered(Released)}, {v2: rendered(Released)})
+    assert "make retire-version EVENT=Thing VERSION=1" in version_gone.problem
+    [event_gone] = breaks({v1: rendered(Released)}, {})
+    assert event_gone.problem.startswith("the public event was removed")
+    assert "retire-version" not in event_gone.problem

@@ -243,6 +243,11 @@ def test_tightened_limits_on_what_is_published_are_compatible() -> None:
 def test_a_published_version_may_not_disappear() -> None:
     found = compatibility.breaks({LISTED: json.dumps(baseline())}, {})
     [problem] = [str(problem) for problem in found]
+    assert problem.startswith("{{ A }}Listed v1: the public event was removed")
+    assert "restore it" in problem
+    # With a later version published, the earlier one is retired once nobody reads it.
+    found = compatibility.breaks({LISTED: json.dumps(baseline())}, {"{{ A }}Listed.v2.json": "{}"})
+    [problem] = [str(problem) for problem in found]
     assert problem.startswith("{{ A }}Listed v1: the published event version was removed")
     assert "make retire-version EVENT={{ A }}Listed VERSION=1" in problem
 
