@@ -246,7 +246,8 @@ def test_a_published_version_may_not_disappear() -> None:
     assert problem.startswith("{{ A }}Listed v1: the public event was removed")
     assert "restore it" in problem
     # With a later version published, the earlier one is retired once nobody reads it.
-    found = compatibility.breaks({LISTED: json.dumps(baseline())}, {"{{ A }}Listed.v2.json": "{}"})
+    later = {schemas.file_name("{{ A }}Listed", 2): "{}"}
+    found = compatibility.breaks({LISTED: json.dumps(baseline())}, later)
     [problem] = [str(problem) for problem in found]
     assert problem.startswith("{{ A }}Listed v1: the published event version was removed")
     assert "make retire-version EVENT={{ A }}Listed VERSION=1" in problem
