@@ -94,11 +94,10 @@ def shared_pact_files(download: Path, sources: str) -> list[Path]:
     return found
 
 
-def known_pacts() -> list[tuple[Path, str]]:
-    """Each pact for this component in ``pacts/`` and ``PACT_SOURCES``, with where it came from."""
+def known_pacts() -> list[tuple[dict[str, Any], str]]:
+    """Each pact for this component in ``pacts/`` and ``PACT_SOURCES`` (read), with where it came from."""
     found = [(path, f"pacts/{path.name}") for path in pact_files()]
-    sources = os.environ.get("PACT_SOURCES", "")
-    if sources:
-        download = Path(tempfile.mkdtemp(prefix="pact-sources-"))
-        found += [(path, f"PACT_SOURCES: {path.name}") for path in shared_pact_files(download, sources)]
-    return found
+    with tempfile.TemporaryDirectory(prefix="pact-sources-") as download:
+        sources = os.environ.get("PACT_SOURCES", "")
+        found += [(path, f"PACT_SOURCES: {path.name}") for path in shared_pact_files(Path(download), sources)]
+        return [(json.loads(path.read_text(encoding="utf-8")), where) for path, where in found]

@@ -378,8 +378,7 @@ def readers(name: str, version: int) -> list[str]:
     wanted = re.compile(rf"\b{re.escape(name)} v{version}\b")
     from contracts.pact_sources import known_pacts
 
-    for path, where in known_pacts():
-        pact = json.loads(path.read_text(encoding="utf-8"))
+    for pact, where in known_pacts():
         # Pact V3 files list "messages", V4 files "interactions"; both describe each one.
         interactions = pact.get("messages", []) + pact.get("interactions", [])
         described = [interaction.get("description", "") for interaction in interactions]
