@@ -6,8 +6,9 @@ arrays, maps (``additionalProperties``), formats and constraints. Each rule and 
 ADR 0015 (docs/architecture/decisions/0015-event-compatibility-rules.md); in short, for an event the
 component publishes (``Direction.SENT``, what the gate checks):
 
-* presence is a promise: a field removed or renamed, a required field made optional, and a field newly
-  required (events published before lack it, and they are replayed and redriven) each break it;
+* presence is a promise: a field removed or renamed, a required field made optional (one that only
+  gained a default is still in every event, so that is not), and a field newly required (events
+  published before lack it, and they are replayed and redriven) each break it;
 * ranges may narrow, never widen: a new event must be one the baseline's consumers could read, so a
   changed type, a value that may now be null, a raised ``maxLength``, a lowered ``minimum``, a removed
   ``pattern`` or ``format``, or fields allowed where the baseline forbade them break it, and the
@@ -301,7 +302,10 @@ class _Comparison:
             if name not in new_fields:
                 problems.append((where, "removed or renamed"))
                 continue
-            if name in old_required and name not in new_required and self.sent:
+            # A field with a default is in every event all the same (schemas.schema_of keeps the
+            # default only on fields ``to_data`` always writes).
+            always_sent = "default" in new_fields[name]
+            if name in old_required and name not in new_required and self.sent and not always_sent:
                 problems.append((where, "no longer required: consumers rely on it being there"))
             if name in new_required and name not in old_required:
                 problems.append((where, "now required: events and senders that leave it out are refused"))

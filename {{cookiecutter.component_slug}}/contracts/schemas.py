@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
+from pydantic_core import core_schema
 
 from {{ cookiecutter.package_name }}.events.registry import EVENT_TYPES, PUBLISHED, EventType, Visibility
 
@@ -50,6 +51,9 @@ def schema_of(
     """
     by_alias = bool(model.model_config.get("serialize_by_alias", False)) if mode == "serialization" else True
     generated = model.model_json_schema(by_alias=by_alias, mode=mode)
+    if mode == "serialization":
+        written = model.model_json_schema(by_alias=by_alias, mode=mode, schema_generator=_AlwaysWritten)
+        generated = _defaults_as_presence(generated, written)
     schema: dict[str, Any] = {
         "$schema": DIALECT,
         "title": name,
@@ -66,6 +70,43 @@ def schema_of(
             type_name: opened(definition) for type_name, definition in sorted(generated["$defs"].items())
         }
     return schema
+
+
+class _AlwaysWritten(GenerateJsonSchema):
+    """Marks as required each field ``to_data`` always writes: all but those with an ``exclude_if``."""
+
+    def field_is_required(
+        self,
+        field: core_schema.ModelField | core_schema.DataclassField | core_schema.TypedDictField,
+        total: bool,
+    ) -> bool:
+        return field.get("serialization_exclude_if") is None
+
+
+def _defaults_as_presence(generated: dict[str, Any], written: dict[str, Any]) -> dict[str, Any]:
+    """``generated`` with a ``default`` only on the fields that are always written.
+
+    ``model_dump`` writes a field with a default like any other, so the gate reads a ``default`` as
+    "present in every event" (a required field that gained one still reaches consumers). A field
+    with an ``exclude_if`` is left out of some events: its ``default`` is dropped, so the gate sees it
+    as what it is, a field consumers may not get.
+    """
+
+    def trimmed(schema: dict[str, Any], always: dict[str, Any]) -> dict[str, Any]:
+        present = set(always.get("required", []))
+        properties = {
+            name: spec if name in present else {key: value for key, value in spec.items() if key != "default"}
+            for name, spec in schema.get("properties", {}).items()
+        }
+        return {**schema, "properties": properties} if "properties" in schema else schema
+
+    found = trimmed(generated, written)
+    if "$defs" in generated:
+        found["$defs"] = {
+            name: trimmed(definition, written.get("$defs", {}).get(name, {}))
+            for name, definition in generated["$defs"].items()
+        }
+    return found
 
 
 def opened(definition: dict[str, Any]) -> dict[str, Any]:

@@ -560,6 +560,42 @@ def test_an_optional_field_added_to_a_model_is_compatible() -> None:
     assert compare("Thing", 1, generated(Released), generated(WithColour)) == []
 
 
+class Priced(BaseModel):
+    kind: Literal["Thing"] = "Thing"
+    price: int
+    size: Size
+
+
+class PriceDefaulted(Priced):
+    price: int = 0
+
+
+class PriceLeftOutWhenZero(Priced):
+    price: int = Field(default=0, exclude_if=lambda price: price == 0)
+
+
+class SizeWithWidthLeftOut(BaseModel):
+    length_mm: int = Field(default=0, exclude_if=lambda length: length == 0)
+    width_mm: int | None = None
+
+
+class SizeLeftOutWhenZero(Priced):
+    size: SizeWithWidthLeftOut  # type: ignore[assignment]
+
+
+def test_a_required_field_given_a_default_is_still_sent_in_every_event() -> None:
+    assert compare("Thing", 1, generated(Priced), generated(PriceDefaulted)) == []
+    assert PriceDefaulted(size=Size(length_mm=1)).model_dump()["price"] == 0  # Written all the same.
+
+
+@pytest.mark.parametrize(
+    ("model", "where"), [(PriceLeftOutWhenZero, "price"), (SizeLeftOutWhenZero, "size.length_mm")]
+)
+def test_a_required_field_left_out_of_some_events_is_refused(model: type[BaseModel], where: str) -> None:
+    found = [str(b) for b in compare("Thing", 1, generated(Priced), generated(model))]
+    assert any(f"field '{where}': no longer required" in line for line in found), found
+
+
 def test_generated_schemas_are_self_contained() -> None:
     schema = generated(Released)
     assert schemas.references(schema) == {"#/$defs/Condition", "#/$defs/Size"}
