@@ -9,6 +9,7 @@ from {{ cookiecutter.package_name }}.events import registry
 from {{ cookiecutter.package_name }}.events.registry import PUBLISHED, EventType, Visibility
 {%- if cookiecutter.consumer %}
 from {{ cookiecutter.package_name }}.handlers.consumer import SOURCES, SUBSCRIBED
+from {{ cookiecutter.package_name }}.subscriptions import SUBSCRIPTIONS
 {%- endif %}
 
 from contracts.schemas import ROOT, file_name
@@ -47,10 +48,36 @@ def render() -> str:
             f"| {BUS[event_type.visibility]} | `{COMPONENT}` | {consumers(event_type)} "
             f"| [{schema}](schemas/{schema}) |"
         )
+{%- if cookiecutter.consumer %}
+    lines += consumed()
+{%- endif %}
     for event_type in PUBLISHED:
         heading = f"## {event_type.name} v{event_type.version}"
         lines += ["", heading, "", "```json", example(event_type), "```"]
     return "\n".join(lines) + "\n"
+{%- if cookiecutter.consumer %}
+
+
+def consumed() -> list[str]:
+    """The events of other components the consumer reads (``make subscribe``), when there are any."""
+    if not SUBSCRIPTIONS:
+        return []
+    lines = [
+        "",
+        f"`{COMPONENT}` consumes these events of other components (`make subscribe`; their receive",
+        "operations in [asyncapi.yaml](asyncapi.yaml)). Each producer's own contract is the reference:",
+        "",
+        "| Event | Version | Producer | Source | Model |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for subscription in SUBSCRIPTIONS:
+        module = subscription.model.__module__.replace(".", "/")
+        lines.append(
+            f"| `{subscription.name}` | {subscription.version} | `{subscription.producer}` "
+            f"| `{subscription.source}` | `src/{module}.py` |"
+        )
+    return lines
+{%- endif %}
 
 
 def version(event_type: EventType) -> str:
@@ -76,19 +103,22 @@ def example(event_type: EventType) -> str:
 def example_event(event_type: EventType) -> dict[str, Any]:
     """The event as it arrives on the bus (EventBridge's own fields aside)."""
     data = event_type.example.model_dump(mode="json", exclude={"kind"})
-    detail = {
-        "metadata": {
-            "event_id": "5f0c7e6a-2d7e-4c1e-9a55-2b1d3f6c9e01",
-            "name": event_type.name,
-            "version": event_type.version,
-            "occurred_at": "2026-01-15T09:30:00.000+00:00",
-            "aggregate": "{{ cookiecutter.aggregate }}",
-            "aggregate_id": "v-1042",
-            "sequence": 1,
-            "correlation_id": "req-7d2f",
-            "causation_id": "8c1d2a9e-listing",
-            "actor": "arn:aws:iam::123456789012:user/jo",
-        },
-        "data": data,
-    }
+    metadata = example_metadata(event_type.name, event_type.version, "{{ cookiecutter.aggregate }}")
+    detail = {"metadata": metadata, "data": data}
     return {"source": registry.SOURCE, "detail-type": event_type.name, "detail": detail}
+
+
+def example_metadata(name: str, version: int, aggregate: str) -> dict[str, Any]:
+    """The envelope's metadata of an example event (ADR 0004)."""
+    return {
+        "event_id": "5f0c7e6a-2d7e-4c1e-9a55-2b1d3f6c9e01",
+        "name": name,
+        "version": version,
+        "occurred_at": "2026-01-15T09:30:00.000+00:00",
+        "aggregate": aggregate,
+        "aggregate_id": "v-1042",
+        "sequence": 1,
+        "correlation_id": "req-7d2f",
+        "causation_id": "8c1d2a9e-listing",
+        "actor": "arn:aws:iam::123456789012:user/jo",
+    }
