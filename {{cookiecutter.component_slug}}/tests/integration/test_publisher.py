@@ -15,6 +15,7 @@ import pytest
 from {{ cookiecutter.package_name }}.commands import CommandContext
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 from {{ cookiecutter.package_name }}.events import registry
+from {{ cookiecutter.package_name }}.events.publisher import DEFAULT_MAX_ATTEMPTS
 from {{ cookiecutter.package_name }}.handlers import publisher
 from {{ cookiecutter.package_name }}.service import {{ A }}Service
 
@@ -24,6 +25,7 @@ from tests.integration.infrastructure import EventFlow, bodies
 from tests.observability import emitted, log_lines
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
 CONTEXT = CommandContext(correlation_id="correlation-1", actor="tester")
@@ -154,6 +156,84 @@ def test_events_that_cannot_be_published_end_in_the_failure_queue(
     stopped = [line for line in lines if line["message"].startswith("publishing stopped")]
     assert len(stopped) == 4
     assert all(line["correlation_id"] == "correlation-1" for line in stopped)
+
+
+def test_entries_accepted_beside_a_refused_one_are_logged_as_published(
+    service: {{ A }}Service,
+    stream: StreamMapping,
+    sqs: SQSClient,
+    flow: EventFlow,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stored = record_history(service, aggregates=4)
+    client = publisher.publisher().client
+    # The first call's first two entries are refused on each of its attempts (EventBridge can refuse
+    # entries for good; moto never does, so refusals are injected): the eight accepted beside them went
+    # out, so they are logged and counted, and the stream retries from the first refused one.
+    faults.inject(client, "PutEvents", faults.partial_put_events({0, 1}), times=DEFAULT_MAX_ATTEMPTS)
+    with log_lines(publisher.logger) as lines:
+        stream.poll()
+    metrics = emitted(capsys.readouterr().out)
+    assert metrics["PublishFailures"] == ("Count", [2.0])
+    assert metrics["EventsPublished"] == ("Count", [8.0, float(stored)])
+    [stopped] = [line for line in lines if line["message"].startswith("publishing stopped")]
+    assert (stopped["published"], stopped["refused"], stopped["retried"]) == (8, 2, stored)
+    assert len([line for line in lines if line["message"] == "event published"]) == 8 + stored
+    shared, component = on_buses(sqs, flow)
+    published = {
+        (event["detail"]["metadata"]["event_id"], event["detail"]["metadata"]["version"])
+        for event in shared + component
+    }
+    assert len(published) == stored, "every message"
+    assert len(shared + component) == stored + 8, "and the eight again on the retry: consumers skip them"
+
+
+def test_a_stored_event_that_cannot_be_read_stops_publishing_at_it_and_is_named(
+    service: {{ A }}Service,
+    client: DynamoDBClient,
+    table_name: str,
+    stream: StreamMapping,
+    sqs: SQSClient,
+    flow: EventFlow,
+) -> None:
+    before = record_history(service)
+    # An OUTBOUND item the store could not have written (a visibility no bus is for), then a good one.
+    corrupt = {
+        "_pk": {"S": "{{ A }}/v-corrupt"},
+        "_sk": {"S": "OUTBOUND/0000000001/0"},
+        **{
+            key: value
+            for key, value in outbound_item(client, table_name).items()
+            if key not in {"_pk", "_sk"}
+        },
+        "visibility": {"S": "secret"},
+    }
+    client.put_item(TableName=table_name, Item=corrupt)
+    listing = domain.List{{ A }}(
+        {{ a }}_id="v-1",
+        title="Hatchback",
+        price=1000,
+    )
+    service.handle(listing, CONTEXT)  # An event stored after the corrupt one.
+    after = versions(LISTED)
+    with log_lines(publisher.logger) as lines:
+        stream.poll()
+    shared, component = on_buses(sqs, flow)
+    # What came before it went out; it and what follows wait in the stream until its limits, then the
+    # whole rest of the batch is in the failure queue, for the runbook's replay.
+    assert len(shared + component) == before
+    [failure] = bodies(sqs, flow.stream_failures)
+    assert failure["DDBStreamBatchInfo"]["batchSize"] == 1 + after
+    named = [line for line in lines if line["message"].startswith("stored event not publishable")]
+    assert named, [line["message"] for line in lines]
+    assert all(line["item"] == "{{ A }}/v-corrupt OUTBOUND/0000000001/0" for line in named)
+    assert all("Hatchback" not in str(line) for line in named), "never the event's data"
+
+
+def outbound_item(client: DynamoDBClient, table_name: str) -> dict[str, Any]:
+    """A stored OUTBOUND item, as the store wrote it."""
+    items = client.scan(TableName=table_name)["Items"]
+    return next(item for item in items if item["_sk"]["S"].startswith("OUTBOUND/"))
 
 
 @pytest.mark.parametrize("entries", [1, 10, 11, 25])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from {{ cookiecutter.package_name }}.backoff import full_jitter
@@ -51,6 +52,23 @@ def batches(entries: Sequence[PutEventsRequestEntryTypeDef]) -> list[list[int]]:
         groups[-1].append(position)
         size += entry_size
     return groups
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a ``send`` did: the positions EventBridge accepted, and those it refused to the end.
+
+    Publishing stops at the first refused position; accepted positions after it (of the same call) are
+    published all the same, and sent again when the stream retries from the refused one.
+    """
+
+    accepted: tuple[int, ...]
+    refused: tuple[int, ...] = ()
+
+    @property
+    def stopped_at(self) -> int | None:
+        """The first position not published, where the stream must retry from; None when all were."""
+        return self.refused[0] if self.refused else None
 
 
 class EventPublisher:
@@ -109,13 +127,20 @@ class EventPublisher:
 
     def publish(self, entries: Sequence[PutEventsRequestEntryTypeDef]) -> int | None:
         """Send ``entries`` in order; the position of the first one that could not be sent, or None."""
+        return self.send(entries).stopped_at
+
+    def send(self, entries: Sequence[PutEventsRequestEntryTypeDef]) -> Sent:
+        """Send ``entries`` in order, call by call, up to the first call that leaves an entry refused."""
+        accepted: list[int] = []
         for group in batches(entries):
             if entry_bytes(entries[group[0]]) > MAX_REQUEST_BYTES:
-                return group[0]  # Larger than any call may be: it can only fail, and must not be skipped.
-            failed = self._send(group, entries)
-            if failed:
-                return failed[0]
-        return None
+                # Larger than any call may be: it can only fail, and must not be skipped.
+                return Sent(tuple(accepted), (group[0],))
+            refused = self._send(group, entries)
+            accepted += [position for position in group if position not in refused]
+            if refused:
+                return Sent(tuple(accepted), tuple(refused))
+        return Sent(tuple(accepted))
 
     def _send(self, group: list[int], entries: Sequence[PutEventsRequestEntryTypeDef]) -> list[int]:
         pending = group

@@ -10,7 +10,7 @@ to its on-failure queue, which raises an alarm, and the runbook replays it from 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -24,11 +24,15 @@ from {{ cookiecutter.package_name }}.events.registry import Visibility
 from {{ cookiecutter.package_name }}.settings import METRICS_NAMESPACE, PublisherSettings
 from {{ cookiecutter.package_name }}.store.event_store import (
     OUTBOUND_PREFIX,
+    PARTITION_KEY,
     SORT_KEY,
     OutboundEvent,
     outbound_event,
 )
 from {{ cookiecutter.package_name }}.tracing import Tracing
+
+if TYPE_CHECKING:
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
 # The event source mapping's filter (the stack reads it from here): inserted OUTBOUND items only.
 STREAM_FILTER: dict[str, Any] = {
@@ -65,32 +69,60 @@ def publisher() -> EventPublisher:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     sequence_numbers: list[str] = []
-    outbound_events = []
+    outbound_events: list[OutboundEvent] = []
+    entries: list[PutEventsRequestEntryTypeDef] = []
+    unreadable: str | None = None  # The sequence number of a record no entry can be made of.
     for record in event.get("Records", []):
-        outbound = outbound_event(record["dynamodb"].get("NewImage", {}))
-        if record.get("eventName") != "INSERT" or outbound is None:
-            continue
+        try:
+            outbound = outbound_event(record["dynamodb"].get("NewImage", {}))
+            if record.get("eventName") != "INSERT" or outbound is None:
+                continue
+            entry = publisher().entry(outbound)
+        except (KeyError, TypeError, ValueError):
+            # A corrupt item: the records before it are published, the stream retries from it (and at
+            # its limits gives it up to the failure queue). The log names the item, never its data.
+            unreadable = record["dynamodb"]["SequenceNumber"]
+            logger.exception(
+                "stored event not publishable; the stream retries from it",
+                extra={"sequence_number": unreadable, "item": item_key(record)},
+            )
+            metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
+            break
         sequence_numbers.append(record["dynamodb"]["SequenceNumber"])
         outbound_events.append(outbound)
-    entries = [publisher().entry(outbound) for outbound in outbound_events]
-    failed = publisher().publish(entries)
-    published = len(entries) if failed is None else failed
-    for outbound, entry in zip(outbound_events[:published], entries, strict=False):
-        logger.info("event published", extra={**described(outbound), "bus": entry.get("EventBusName")})
+        entries.append(entry)
+    sent = publisher().send(entries)
+    for position in sent.accepted:
+        outbound = outbound_events[position]
+        logger.info(
+            "event published", extra={**described(outbound), "bus": entries[position]["EventBusName"]}
+        )
         tracing.mark(
             f"published {outbound.record.name}",
             aggregate_id=outbound.aggregate_id,
             event_id=outbound.record.event_id,
         )
-    metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=published)
+    metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(sent.accepted))
+    failed = sent.stopped_at
     if failed is None:
-        return {"batchItemFailures": []}
-    metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=len(entries) - failed)
+        return {"batchItemFailures": [] if unreadable is None else [{"itemIdentifier": unreadable}]}
+    metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=len(sent.refused))
     logger.warning(
         "publishing stopped at a failed event; the stream retries from it",
-        extra={**described(outbound_events[failed]), "published": failed, "pending": len(entries) - failed},
+        extra={
+            **described(outbound_events[failed]),
+            "published": len(sent.accepted),
+            "refused": len(sent.refused),
+            "retried": len(entries) - failed,
+        },
     )
     return {"batchItemFailures": [{"itemIdentifier": sequence_numbers[failed]}]}
+
+
+def item_key(record: dict[str, Any]) -> str:
+    """The stored item a stream record is of, as ``<partition key> <sort key>``."""
+    keys = record["dynamodb"].get("Keys", {})
+    return " ".join(str(keys.get(name, {}).get("S", "?")) for name in (PARTITION_KEY, SORT_KEY))
 
 
 def described(outbound: OutboundEvent) -> dict[str, Any]:
