@@ -22,9 +22,11 @@ synthesized template; the integration tests give them directly.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
 {%- endif %}
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+# A function's exception, with its traceback: in the terminal of `make local`, as Lambda logs it.
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -100,18 +105,24 @@ class StreamMapping:
 
     def poll(self) -> int:
         """Deliver every record written since the last poll; the number of records delivered."""
-        records = [record for record in self._read() if matches(self._filter, record)]
-        for start in range(0, len(records), self._batch_size):
-            self._deliver(records[start : start + self._batch_size])
-        return len(records)
+        delivered = 0
+        # Lambda reads each shard on its own: a batch holds one shard's records.
+        for shard_id, read in self._read().items():
+            records = [record for record in read if matches(self._filter, record)]
+            for start in range(0, len(records), self._batch_size):
+                self._deliver(shard_id, records[start : start + self._batch_size])
+            delivered += len(records)
+        return delivered
 
-    def _read(self) -> list[dict[str, Any]]:
+    def _read(self) -> dict[str, list[dict[str, Any]]]:
+        """The records written since the last read, by shard."""
         shards = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"].get("Shards", [])
-        records: list[dict[str, Any]] = []
+        by_shard: dict[str, list[dict[str, Any]]] = {}
         for shard in shards:
             shard_id = shard["ShardId"]
             if shard_id not in self._iterators:
                 self._iterators[shard_id] = self._iterator(shard_id)
+            records = by_shard.setdefault(shard_id, [])
             renewed = False
             while True:
                 try:
@@ -133,7 +144,7 @@ class StreamMapping:
                 records += [self._lambda_record(record) for record in page["Records"]]
                 if not page["Records"]:
                     break
-        return records
+        return by_shard
 
     def _iterator(self, shard_id: str) -> str:
         """An iterator from just after the last record read from the shard, or its oldest record."""
@@ -163,23 +174,31 @@ class StreamMapping:
             "eventSourceARN": self._arn,
         }
 
-    def _deliver(self, batch: list[dict[str, Any]]) -> None:
+    def _deliver(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
         pending = batch
+        condition, invoked = "RetryAttemptsExhausted", 0
         for _ in range(1 + self._retries):
             if self._max_age is not None:
                 # Lambda gives up on records older than the mapping's maximum age, retries or not.
                 oldest = time.time() - self._max_age
                 if pending[0]["dynamodb"]["ApproximateCreationDateTime"] < oldest:
+                    condition = "RecordAgeExceeded"
                     break
             self.invocations += 1
+            invoked += 1
             try:
                 failures = self._handler({"Records": pending}, self._context)["batchItemFailures"]
             except Exception:
+                logger.exception(
+                    "%s failed on a batch of %d stream record(s); the mapping retries it",
+                    self._context.function_name,
+                    len(pending),
+                )
                 if self._bisect and len(pending) > 1:
                     # A function error with bisection on: each half is retried on its own.
                     half = len(pending) // 2
-                    self._deliver(pending[:half])
-                    self._deliver(pending[half:])
+                    self._deliver(shard_id, pending[:half])
+                    self._deliver(shard_id, pending[half:])
                     return
                 continue
             if not failures:
@@ -191,20 +210,33 @@ class StreamMapping:
                 if record["dynamodb"]["SequenceNumber"] == failures[0]["itemIdentifier"]
             )
             pending = pending[failed_at:]
+        # The on-failure record Lambda writes for a stream: where the records are, never the records.
         self._on_failure(
             {
                 "requestContext": {
-                    "condition": "RetryAttemptsExhausted",
-                    "approximateInvokeCount": 1 + self._retries,
+                    "functionArn": self._context.invoked_function_arn,
+                    "condition": condition,
+                    "approximateInvokeCount": invoked,
                 },
+                "version": "1.0",
+                "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 "DDBStreamBatchInfo": {
-                    "streamArn": self._arn,
+                    "shardId": shard_id,
                     "startSequenceNumber": pending[0]["dynamodb"]["SequenceNumber"],
                     "endSequenceNumber": pending[-1]["dynamodb"]["SequenceNumber"],
+                    "approximateArrivalOfFirstRecord": _arrival(pending[0]),
+                    "approximateArrivalOfLastRecord": _arrival(pending[-1]),
                     "batchSize": len(pending),
+                    "streamArn": self._arn,
                 },
             }
         )
+
+
+def _arrival(record: dict[str, Any]) -> str:
+    """When a record reached the stream, as the on-failure record gives it: UTC, to the second."""
+    created = datetime.fromtimestamp(record["dynamodb"]["ApproximateCreationDateTime"], UTC)
+    return created.strftime("%Y-%m-%dT%H:%M:%SZ")
 {%- if cookiecutter.consumer %}
 
 
@@ -255,6 +287,11 @@ class QueueMapping:
             answer = self._handler(event, self._context)
             failures = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
         except Exception:
+            logger.exception(
+                "%s failed on a batch of %d message(s); they come back to the queue",
+                self._context.function_name,
+                len(messages),
+            )
             # A function error fails the whole batch: every message comes back, as from Lambda.
             failures = {message["MessageId"] for message in messages}
         handled = 0

@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,9 @@ from botocore.client import BaseClient
 import local_deploy.__main__ as entry
 from local_deploy import dynamodb_local
 from local_deploy.deploy import LocalDeployment
+{%- if cookiecutter.consumer %}
+from local_deploy.mappings import LambdaContext, QueueMapping
+{%- endif %}
 from local_deploy.processes import process_group, spawn
 from local_deploy.template import Stack, TemplateError
 
@@ -48,9 +52,14 @@ time.sleep(600)
 
 
 def remember(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The function under the mapping: records each batch's keys, fails the records marked "poison"."""
+    """The function under the mapping: records each batch's keys, fails the records marked "poison".
+
+    A batch with a record marked "crash" raises, as a function with a bug does.
+    """
     keys = [record["dynamodb"]["Keys"]["pk"]["S"] for record in event["Records"]]
     BATCHES.append(keys)
+    if any("crash" in key for key in keys):
+        raise RuntimeError("a bug in the function")
     failed = [
         r["dynamodb"]["SequenceNumber"]
         for r in event["Records"]
@@ -169,7 +178,66 @@ def test_the_filter_retries_and_on_failure_queue_come_from_the_template(tmp_path
     assert BATCHES == [["ok", "poison"], ["poison"]]
     failures_url = deployment.stack.resolve({"Ref": "Failures"})
     messages = boto3.client("sqs").receive_message(QueueUrl=failures_url).get("Messages", [])
-    assert json.loads(messages[0]["Body"])["DDBStreamBatchInfo"]["batchSize"] == 1
+    failure = json.loads(messages[0]["Body"])
+    batch = failure["DDBStreamBatchInfo"]
+    assert batch["batchSize"] == 1
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert failure["requestContext"]["approximateInvokeCount"] == 2
+    # What the runbook has on-call read to replay the batch: its shard and its time window, as AWS
+    # writes them (UTC, to the second).
+    stream_arn = deployment.stack.resolve({"Fn::GetAtt": ["Table", "StreamArn"]})
+    shards = boto3.client("dynamodbstreams").describe_stream(StreamArn=stream_arn)["StreamDescription"]
+    assert batch["shardId"] in {shard["ShardId"] for shard in shards["Shards"]}
+    assert batch["streamArn"] == stream_arn
+    window = [
+        datetime.strptime(batch[key], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        for key in ("approximateArrivalOfFirstRecord", "approximateArrivalOfLastRecord")
+    ]
+    now = datetime.now(UTC)
+    assert all(now - timedelta(minutes=1) < arrival <= now for arrival in window), window
+
+
+def test_a_function_that_raises_is_logged_with_its_name_and_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    deployment = deploy(tmp_path, template(10))
+    write(deployment, "crash")
+
+    deployment.poll()
+
+    # Tried and retried, then given up; each time the terminal of `make local` shows why.
+    assert BATCHES == [["crash"], ["crash"]]
+    (function,) = deployment.functions.values()
+    logged = [record for record in caplog.records if record.name == "local_deploy.mappings"]
+    assert len(logged) == 2
+    assert all(function.name in record.getMessage() for record in logged)
+    assert all(record.exc_info and "a bug in the function" in str(record.exc_info[1]) for record in logged)
+
+{%- if cookiecutter.consumer %}
+
+
+def test_a_queue_function_that_raises_is_logged_with_its_name_and_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sqs = boto3.client("sqs")
+    queue_url = sqs.create_queue(QueueName=f"local-deploy-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+
+    def crash(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        raise RuntimeError("a bug in the consumer")
+
+    try:
+        sqs.send_message(QueueUrl=queue_url, MessageBody="{}")
+        mapping = QueueMapping(sqs, queue_url, crash, context=LambdaContext(function_name="the-consumer"))
+
+        assert mapping.poll() == (1, 0)
+    finally:
+        sqs.delete_queue(QueueUrl=queue_url)
+
+    (logged,) = [record for record in caplog.records if record.name == "local_deploy.mappings"]
+    assert "the-consumer failed on a batch of 1 message(s)" in logged.getMessage()
+    assert logged.exc_info is not None
+    assert "a bug in the consumer" in str(logged.exc_info[1])
+{%- endif %}
 
 
 def test_a_resource_type_it_neither_runs_nor_lists_is_refused_by_name(tmp_path: Path) -> None:
