@@ -8,13 +8,16 @@ replay reads them back from the table's history and sends them through moto's re
 
 from __future__ import annotations
 
+import json
 {% if cookiecutter.consumer -%}
 import uuid
 {% endif -%}
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from {{ cookiecutter.package_name }}.commands import CommandContext
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
@@ -210,14 +213,74 @@ def test_a_refused_entry_stops_the_replay_and_says_to_run_it_again(
     assert refused_event in done.failed_at
     assert len(bodies(sqs, fresh_queue)) == before_it, "the events before the refused one were sent"
     assert "Run the same replay again" in replay.report(done, bus=None, dry_run=False)
+
+
+def test_an_error_from_eventbridge_ends_the_replay_with_what_was_sent_and_what_to_do(
+    target: targets.Target,
+    recorded: dict[str, list[EventRecord]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `make replay BUS=no-such-bus` on the running local deploy: not a refused entry, an error of the call.
+    outputs = tmp_path / "outputs.json"
+    written = {**target.outputs, "Endpoints": target.endpoints, "Region": target.region}
+    outputs.write_text(json.dumps(written), encoding="utf-8")
+
+    exit_code = replay.main(["--aggregate-id", "v-1", "--bus", "no-such-bus", "--outputs", str(outputs)])
+
+    printed = capsys.readouterr().out
+    assert exit_code == 1
+    entries = published_versions(recorded["v-1"])
+    assert printed.startswith(f"published 0 of {entries} event(s) again to no-such-bus"), printed
+    assert f"stopped at {recorded['v-1'][0].event_id} (" in printed
+    assert "ResourceNotFoundException" in printed
+    assert "run the same replay again" in printed
+    assert "Traceback" not in printed
+
+
+def test_a_replay_stopped_by_an_error_counts_what_it_sent_before(
+    target: targets.Target,
+    sqs: SQSClient,
+    fresh_queue: str,
+    recorded: dict[str, list[EventRecord]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The connection lost after the first call (`make local` stopped mid-replay), one entry a call.
+    events = target.client("events")
+    real_put_events = events.put_events
+    calls: list[Any] = []
+
+    def lost_after_the_first_call(**request: Any) -> Any:
+        calls.append(request)
+        if len(calls) > 1:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+        return real_put_events(**request)
+
+    monkeypatch.setattr(events, "put_events", lost_after_the_first_call)
+    real_client = targets.Target.client
+    monkeypatch.setattr(
+        targets.Target,
+        "client",
+        lambda self, service: events if service == "events" else real_client(self, service),
+    )
+    monkeypatch.setattr(replay, "batches", lambda entries: [[position] for position in range(len(entries))])
+
+    done = run(target, replay.Selection(aggregate_id="v-1"))
+
+    assert (done.published, done.entries) == (1, published_versions(recorded["v-1"]))
+    assert len(bodies(sqs, fresh_queue)) == 1
+    shown = replay.report(done, bus=None, dry_run=False)
+    assert shown.startswith(f"published 1 of {done.entries} event(s)")
+    assert f"stopped at {done.selected[1]} by an error: Could not connect" in shown
 {%- if cookiecutter.consumer %}
 
 
-def test_a_consumer_that_applied_the_events_skips_a_replay_and_a_new_one_applies_each_once(
+def test_a_consumer_skips_a_replay_it_applied_rebuilds_a_removed_entry_and_a_new_one_applies_each_once(
     target: targets.Target,
     sqs: SQSClient,
     flow: EventFlow,
     client: DynamoDBClient,
+    table_name: str,
     recorded: dict[str, list[EventRecord]],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -232,15 +295,30 @@ def test_a_consumer_that_applied_the_events_skips_a_replay_and_a_new_one_applies
     def applied(metrics: dict[str, tuple[str, list[float]]]) -> float:
         return sum(metrics.get("EventsApplied", ("Count", []))[1])
 
-    def skipped(metrics: dict[str, tuple[str, list[float]]]) -> float:
-        return sum(metrics.get("DuplicatesSkipped", ("Count", []))[1])
+    def skipped(metrics: dict[str, tuple[str, list[float]]], name: str = "StaleEventsSkipped") -> float:
+        return sum(metrics.get(name, ("Count", []))[1])
 
     events = sum(len(history) for history in recorded.values())
     assert applied(drain()) == events, "the consumer read the first publication"
 
     run(target, replay.Selection(since=FIRST_DAY))
     seen = drain()
+    # A replay is a delivery of its own (it passes the idempotency check); the projection's sequence
+    # skips what it has.
     assert (applied(seen), skipped(seen)) == (0, events), "nothing is applied twice"
+
+    # A projection entry removed to be rebuilt (runbook) is rebuilt by replaying its aggregate.
+    catalogue = EventStore(client, table_name, aggregate=consumer.CATALOGUE)
+    before = catalogue.load("v-1")
+    client.delete_item(TableName=table_name, Key=catalogue.key("v-1", "STATE"))
+    later = REPLAYED_AT + timedelta(hours=1)
+    rebuild = replay.Selection(aggregate_id="v-1")
+    replay.replay(target, rebuild, bus=None, dry_run=False, limit=100, now=later)
+    assert applied(drain()) == len(recorded["v-1"])
+    assert catalogue.load("v-1") == before
+    # The same replay delivered again (its replayed_at too) is a duplicate.
+    replay.replay(target, rebuild, bus=None, dry_run=False, limit=100, now=later)
+    assert skipped(drain(), "DuplicatesSkipped") == len(recorded["v-1"])
 
     # A consumer deployed since: its own empty tables.
     projections, applied_ids = (f"new-consumer-{uuid.uuid4().hex[:8]}-{part}" for part in ("p", "i"))

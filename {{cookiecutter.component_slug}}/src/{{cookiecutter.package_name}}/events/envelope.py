@@ -14,6 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# The longest id or name the metadata may carry (an IAM role session's ARN stays well under it).
+MAX_ID_LENGTH = 512
+
 
 class Metadata(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -34,6 +37,17 @@ class Metadata(BaseModel):
         default=None,
         description="When the event was published again by a replay; absent from its first publication",
     )
+
+    @field_validator("event_id", "aggregate", "aggregate_id", "correlation_id", "causation_id", "actor")
+    @classmethod
+    def _bounded(cls, value: str) -> str:
+        # Every log line of the message carries these, and a projection is keyed by the aggregate id
+        # (DynamoDB's keys end at 2 KB): a forged message cannot make them as large as the body. The
+        # longest the component writes is an actor's ARN. A validator, not a maxLength in the schema:
+        # the published schemas stay as released.
+        if len(value) > MAX_ID_LENGTH:
+            raise ValueError(f"at most {MAX_ID_LENGTH} characters")
+        return value
 
     @field_validator("occurred_at", "replayed_at")
     @classmethod
