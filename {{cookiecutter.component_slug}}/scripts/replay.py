@@ -25,8 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from {{ cookiecutter.package_name }}.events import registry
-from {{ cookiecutter.package_name }}.events.publisher import EventPublisher
+from {{ cookiecutter.package_name }}.events.publisher import EventPublisher, batches
 from {{ cookiecutter.package_name }}.events.registry import Visibility
 from {{ cookiecutter.package_name }}.store.event_store import (
     EVENT_PREFIX,
@@ -75,6 +77,8 @@ class Replay:
     entries: int = 0
     published: int = 0
     failed_at: str | None = None
+    # The error that stopped it at ``failed_at`` (EventBridge or the connection), when not a refused entry.
+    error: str | None = None
 
 
 def stored_events(client: DynamoDBClient, table: str, selection: Selection) -> list[OutboundEvent]:
@@ -174,10 +178,18 @@ def replay(
     done = Replay(selected=[summary(outbound) for outbound in sending], entries=len(entries))
     if dry_run or not entries:
         return done
-    failed = publisher.publish(entries)
-    done.published = len(entries) if failed is None else failed
-    if failed is not None:
-        done.failed_at = summary(sending[failed])
+    # Call by call, so that what was sent before an error is known and said.
+    for group in batches(entries):
+        try:
+            failed = publisher.publish([entries[position] for position in group])
+        except (BotoCoreError, ClientError) as error:
+            done.failed_at, done.error = summary(sending[group[0]]), str(error)
+            return done
+        if failed is not None:
+            done.published += failed
+            done.failed_at = summary(sending[group[0] + failed])
+            return done
+        done.published += len(group)
     return done
 
 
@@ -191,6 +203,12 @@ def report(done: Replay, *, bus: str | None, dry_run: bool) -> str:
         lines.append("no stored event matches: check the aggregate id, the event's name and the times")
     if dry_run:
         lines.append("dry run: nothing was published. Without DRY_RUN=1 they are published again.")
+    elif done.error is not None:
+        lines.append(
+            f"stopped at {done.failed_at} by an error: {done.error}. The ones before it were sent. Once the "
+            "cause is fixed (the bus named, the deployment up), run the same replay again: consumers skip "
+            "the events they applied."
+        )
     elif done.failed_at is not None:
         lines.append(
             f"EventBridge refused {done.failed_at}; the ones before it were sent. Run the same replay again "
@@ -263,20 +281,29 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.max < 1:
         parser.error(f"--max must be 1 or more, not {arguments.max}")
     selection = selection_of(arguments)
-    target = (
-        targets.stack(arguments.stack)
-        if arguments.stack
-        else targets.local(Path(arguments.outputs), "replay")
-    )
     bus = arguments.bus or None
-    done = replay(
-        target,
-        selection,
-        bus=bus,
-        dry_run=arguments.dry_run,
-        limit=arguments.max,
-        now=datetime.now(UTC),
-    )
+    try:
+        target = (
+            targets.stack(arguments.stack)
+            if arguments.stack
+            else targets.local(Path(arguments.outputs), "replay")
+        )
+        done = replay(
+            target,
+            selection,
+            bus=bus,
+            dry_run=arguments.dry_run,
+            limit=arguments.max,
+            now=datetime.now(UTC),
+        )
+    except (BotoCoreError, ClientError) as error:
+        # Before anything was sent: the deployment, its table or AWS out of reach.
+        print(
+            f"replay: nothing was published: {error}. Check that the deployment is up (`make local`, or the "
+            "stack on AWS, and your credentials), then run this again.",
+            file=sys.stderr,
+        )
+        return 1
     print(report(done, bus=bus, dry_run=arguments.dry_run))
     return 0 if done.failed_at is None else 1
 

@@ -23,6 +23,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError
 
 from local_deploy.loopback import keep_loopback_off_proxies
+from local_deploy.servers import answers
 
 LOCAL_OUTPUTS = Path(".local/outputs.json")
 
@@ -71,7 +72,7 @@ ENDPOINT_OF = {"events": "eventbridge", "dynamodbstreams": "dynamodb"}
 
 
 def local(outputs_file: Path, tool: str) -> Target:
-    """The local deploy whose outputs are in ``outputs_file``."""
+    """The local deploy whose outputs are in ``outputs_file``, once its emulators are seen to answer."""
     keep_loopback_off_proxies()
     try:
         outputs = json.loads(outputs_file.read_text(encoding="utf-8"))
@@ -80,6 +81,13 @@ def local(outputs_file: Path, tool: str) -> Target:
             f"{tool}: no local deploy's outputs in {outputs_file} ({error}): start it with `make local`, "
             "or name a deployed stack with TARGET=aws"
         ) from error
+    # A stopped `make local` leaves its outputs behind: without this, botocore's connection error.
+    silent = sorted({endpoint for endpoint in outputs["Endpoints"].values() if not answers(endpoint)})
+    if silent:
+        raise SystemExit(
+            f"{tool}: the local deploy of {outputs_file} is not running (nothing answers at "
+            f"{', '.join(silent)}): start it with `make local`, or name a deployed stack with TARGET=aws"
+        )
     return Target(outputs, endpoints=outputs["Endpoints"], region=outputs["Region"])
 
 

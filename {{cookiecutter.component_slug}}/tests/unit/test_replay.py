@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.package_name }}.events import registry
 
 from scripts import replay
+from tests.unit.test_targets import local_outputs, stopped
 
 LISTED = "{{ A }}Listed"
 
@@ -48,6 +50,15 @@ def test_a_choice_that_names_nothing_real_is_refused_with_what_is_allowed(
 def test_the_known_events_are_listed_when_an_unknown_one_is_named() -> None:
     named = refusal("--event", "NoSuchThing")
     assert all(event_type.name in named for event_type in registry.EVENT_TYPES)
+
+
+def test_a_local_deploy_that_stopped_is_named_before_anything_is_read(tmp_path: Path) -> None:
+    outputs = local_outputs(tmp_path, {"dynamodb": stopped(), "eventbridge": stopped()})
+
+    message = refusal("--all", "--outputs", str(outputs))
+
+    assert message.startswith(f"replay: the local deploy of {outputs} is not running")
+    assert "start it with `make local`" in message
 
 
 def test_times_without_a_zone_are_utc() -> None:
