@@ -23,8 +23,10 @@ class CommandResult:
     sequence: int
     events: tuple[str, ...]
     repeated: bool = False
-    # The ids of the events this command recorded, for the logs and traces (a repeat recorded none).
+    # The ids of the events this command recorded, for the logs and traces (a repeat: the first's).
     event_ids: tuple[str, ...] = ()
+    # A repeat: the correlation id of the request that recorded the command, which its events carry.
+    first_correlation_id: str | None = None
 
 
 class ConflictPersisted(Exception):

@@ -104,7 +104,14 @@ class {{ A }}Service:
             command_record = (
                 None
                 if key is None
-                else CommandRecord(key, fingerprint, sequence + len(events), tuple(r.name for r in records))
+                else CommandRecord(
+                    key,
+                    fingerprint,
+                    sequence + len(events),
+                    tuple(r.name for r in records),
+                    correlation_id=context.correlation_id,
+                    event_ids=tuple(r.event_id for r in records),
+                )
             )
             try:
                 self._store.append(
@@ -198,4 +205,11 @@ def _first_result(identity: str, record: CommandRecord, fingerprint: str) -> Com
         raise IdempotencyKeyReused(
             f"idempotency key {record.key} was used for a different command; use a new key for a new command"
         )
-    return CommandResult(identity, record.sequence, record.events, repeated=True)
+    return CommandResult(
+        identity,
+        record.sequence,
+        record.events,
+        repeated=True,
+        event_ids=record.event_ids,
+        first_correlation_id=record.correlation_id or None,
+    )

@@ -35,8 +35,8 @@ LISTING = domain.List{{ A }}(
 )
 
 
-def context(key: str | None = None) -> CommandContext:
-    return CommandContext(correlation_id="correlation-1", actor="tester", idempotency_key=key)
+def context(key: str | None = None, correlation_id: str = "correlation-1") -> CommandContext:
+    return CommandContext(correlation_id=correlation_id, actor="tester", idempotency_key=key)
 
 
 def price_change(price: int) -> domain.Change{{ A }}Price:
@@ -115,9 +115,18 @@ def test_a_rejected_command_records_nothing(service: {{ A }}Service, store: Even
 def test_the_same_command_twice_with_one_key_records_one_event(service: {{ A }}Service) -> None:
     service.handle(LISTING, context("listing-1"))
     first = service.handle(price_change(999), context("change-1"))
-    repeat = service.handle(price_change(999), context("change-1"))
+    # The retry is a request of its own; its answer leads to the first request and its events.
+    repeat = service.handle(price_change(999), context("change-1", correlation_id="retry-1"))
     assert len(service.history("v-1")) == 2
-    assert repeat == CommandResult("v-1", first.sequence, first.events, repeated=True)
+    assert repeat == CommandResult(
+        "v-1",
+        first.sequence,
+        first.events,
+        repeated=True,
+        event_ids=first.event_ids,
+        first_correlation_id="correlation-1",
+    )
+    assert [r.event_id for r in service.history("v-1")][-1:] == list(first.event_ids)
 
 
 def test_a_repeat_gets_its_first_result_even_after_later_commands(
@@ -127,7 +136,12 @@ def test_a_repeat_gets_its_first_result_even_after_later_commands(
     service.handle(price_change(999), context("change-1"))
     # Listing again would be rejected by the domain; as a repeat it is answered with the first result.
     assert service.handle(LISTING, context("listing-1")) == CommandResult(
-        "v-1", listed.sequence, listed.events, repeated=True
+        "v-1",
+        listed.sequence,
+        listed.events,
+        repeated=True,
+        event_ids=listed.event_ids,
+        first_correlation_id="correlation-1",
     )
     assert len(service.history("v-1")) == 2
 
@@ -142,7 +156,7 @@ def test_a_repeat_of_a_command_that_changed_nothing_still_changes_nothing_after_
     service.handle(price_change(999), context("change-1"))
     # Decided again, it would now set the price back; as a repeat it gets its first answer.
     assert service.handle(price_change(LISTING.price), context("same-price")) == CommandResult(
-        "v-1", listed.sequence, (), repeated=True
+        "v-1", listed.sequence, (), repeated=True, first_correlation_id="correlation-1"
     )
     assert len(service.history("v-1")) == 2
     assert service.current("v-1")[0].price == 999

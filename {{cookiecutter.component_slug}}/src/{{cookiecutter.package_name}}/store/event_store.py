@@ -111,6 +111,10 @@ class CommandRecord:
     fingerprint: str
     sequence: int
     events: tuple[str, ...]
+    # The first request's correlation id and event ids: a retry's logs lead to them (a record written
+    # before they were kept has neither).
+    correlation_id: str = ""
+    event_ids: tuple[str, ...] = ()
 
 
 class ConcurrencyConflict(Exception):
@@ -338,6 +342,8 @@ def _command_item(record: CommandRecord) -> dict[str, AttributeValueTypeDef]:
         "fingerprint": {"S": record.fingerprint},
         SEQUENCE: {"N": str(record.sequence)},
         "events": {"S": json.dumps(list(record.events))},
+        "correlation_id": {"S": record.correlation_id},
+        "event_ids": {"S": json.dumps(list(record.event_ids))},
     }
 
 
@@ -347,6 +353,8 @@ def _command_from_item(item: dict[str, Any]) -> CommandRecord:
         fingerprint=item["fingerprint"]["S"],
         sequence=int(item[SEQUENCE]["N"]),
         events=tuple(json.loads(item["events"]["S"])),
+        correlation_id=item.get("correlation_id", {}).get("S", ""),
+        event_ids=tuple(json.loads(item.get("event_ids", {}).get("S", "[]"))),
     )
 
 
