@@ -749,6 +749,8 @@ class ComponentStack(Stack):
         outputs["IdempotencyTableName"] = self.idempotency_table.table_name
         outputs["ConsumerQueueUrl"] = self.consumer_queue.queue_url
         outputs["ConsumerDlqUrl"] = self.consumer_dlq.queue_url
+        # What EventBridge could not deliver to the queue: `make redrive FROM=delivery-failures` reads it.
+        outputs["ConsumerDeliveryFailuresQueueUrl"] = self.consumer_delivery_failures.queue_url
         outputs["ConsumerFunctionName"] = self.consumer.function_name
 {%- endif %}
 {%- if cookiecutter.command_api %}

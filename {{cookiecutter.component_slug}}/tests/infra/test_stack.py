@@ -710,7 +710,7 @@ def test_the_outputs_an_end_to_end_test_needs(dev: Synthesized) -> None:
     expected |= {"PublisherFunctionName", "PublisherLogGroupName"}
 {%- if cookiecutter.consumer %}
     expected |= {"IdempotencyTableName", "ConsumerQueueUrl", "ConsumerDlqUrl", "ConsumerFunctionName"}
-    expected |= {"ConsumerLogGroupName"}
+    expected |= {"ConsumerLogGroupName", "ConsumerDeliveryFailuresQueueUrl"}
 {%- endif %}
 {%- if cookiecutter.command_api %}
     expected |= {"ApiUrl", "ApiFunctionName", "ApiLogGroupName"}
