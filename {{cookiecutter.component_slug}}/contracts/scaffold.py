@@ -37,7 +37,9 @@ TESTS = schemas.ROOT / "tests" / "unit"
 AGGREGATE = "{{ A }}"
 IDENTITY = "{{ a }}_id"
 DOMAIN_FILE = "domain/{{ a }}.py"
-NAME = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*$")
+NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+# One rule for the words of a name, the events' and the commands' (an acronym is one word).
+words, snake = versions.words, versions.snake
 
 
 class Refused(ValueError):
@@ -63,10 +65,6 @@ def checked_name(name: str, kind: str) -> str:
     if hasattr(domain, name):
         raise Refused(f"{name} is taken: {DOMAIN_FILE} already defines it; choose another name")
     return name
-
-
-def words(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
 
 
 def function_of(tree: ast.Module, name: str) -> ast.FunctionDef:
@@ -206,6 +204,12 @@ def api_with(name: str) -> tuple[str, str]:
     operation = handler.split("_")[0] + "".join(part.title() for part in handler.split("_")[1:])
     if f'operation_id="{operation}"' in source:
         raise Refused(f"handlers/api.py already has an operation {operation}; choose another name")
+    path_text = "{COLLECTION}/<" + IDENTITY + ">/" + segment + '"'
+    if path_text in source:
+        raise Refused(
+            f"handlers/api.py already has a route POST .../<{IDENTITY}>/{segment}; choose another name,"
+            f" or ROUTE=no to add {name} without a route"
+        )
     route = (
         f"class {name}Body(_Body):\n"
         f'    """The body of {name}: its fields but the id, which is in the path."""\n'
@@ -233,10 +237,6 @@ def api_with(name: str) -> tuple[str, str]:
         raise Refused("no `def _context(` found in handlers/api.py: the scaffold puts new routes before it")
     return source.replace(anchor, route + anchor, 1), operation
 {%- endif %}
-
-
-def snake(name: str) -> str:
-    return words(name).replace(" ", "_")
 
 
 def command_test(name: str) -> str:

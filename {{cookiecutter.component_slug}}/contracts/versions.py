@@ -81,8 +81,19 @@ class Imports:
         return [f"from {module} import {', '.join(names)}" for module, names in modules.items()]
 
 
+# Where a PascalCase name's words meet: before a capital that follows a small letter or a digit, and
+# before the last capital of a run that a small letter follows, so an acronym is one word
+# (ReserveForVIP: reserve for vip; VIPReserved: vip reserved).
+WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def words(name: str) -> str:
+    """A PascalCase name's words, in small letters, with spaces between."""
+    return WORD_BOUNDARY.sub(" ", name).lower()
+
+
 def snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return words(name).replace(" ", "_")
 
 
 def current_entry(name: str) -> EventType:

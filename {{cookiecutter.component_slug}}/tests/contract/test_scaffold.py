@@ -15,7 +15,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 
-from contracts.scaffold import snake
+from contracts.scaffold import NAME, snake
 from tests.copies import component_copy, contracts, run, snapshot
 
 
@@ -61,8 +61,25 @@ def copy(tmp_path: Path) -> Path:
             ("new-event", "{{ A }}Sold", "--visibility", "internal"),
             "VISIBILITY='internal'",
         ),
+{%- if cookiecutter.command_api %}
+        (
+            # Its route's path would be withdraw's: the API would answer it with one of the two.
+            ("new-command", "Withdrawal"),
+            "handlers/api.py already has a route POST .../<{{ a }}_id>/withdrawal",
+        ),
+{%- endif %}
     ],
-    ids=["no name", "not pascal case", "taken command", "taken event", "no visibility", "bad visibility"],
+    ids=[
+        "no name",
+        "not pascal case",
+        "taken command",
+        "taken event",
+        "no visibility",
+        "bad visibility",
+{%- if cookiecutter.command_api %}
+        "taken route",
+{%- endif %}
+    ],
 )
 def test_a_bad_or_taken_name_is_refused_and_nothing_is_written(
     copy: Path, arguments: tuple[str, ...], refusal: str
@@ -73,6 +90,20 @@ def test_a_bad_or_taken_name_is_refused_and_nothing_is_written(
     assert refusal in result.stderr
     assert "nothing was written" in result.stderr
     assert snapshot(copy) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "snake_name"),
+    [
+        ("Reserve{{ A }}", "reserve_{{ a }}"),
+        ("ReserveForVIP", "reserve_for_vip"),
+        ("VIPReservationMade", "vip_reservation_made"),
+        ("Reserve2Days", "reserve2_days"),
+    ],
+)
+def test_an_acronym_is_one_word_of_a_name(name: str, snake_name: str) -> None:
+    assert NAME.match(name)
+    assert snake(name) == snake_name
 
 
 # Run in the copy: the scaffolded command (argv[1]) and event (argv[2]), as the domain sees them.

@@ -187,16 +187,16 @@ def test_a_component_in_a_subfolder_is_held_to_its_own_folder(tmp_path: Path) ->
 
 
 def test_contracts_base_names_the_base(component: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert released.base() == "main"
+    assert released.base(component) == "main"
     monkeypatch.setenv("CONTRACTS_BASE", "")
-    assert released.base() == "main"
+    assert released.base(component) == "main"
     git(component, "switch", "--quiet", "--create", "feature")
     (component / released.BASELINE / LISTED).unlink()
     commit_all(component, "Remove a released version")
     monkeypatch.setenv("CONTRACTS_BASE", "feature")
-    assert released.changes(released.base(), component) == []
+    assert released.changes(released.base(component), component) == []
     monkeypatch.setenv("CONTRACTS_BASE", "main")
-    assert [change.file for change in released.changes(released.base(), component)] == [LISTED]
+    assert [change.file for change in released.changes(released.base(component), component)] == [LISTED]
 
 
 def test_check_and_release_refuse_a_released_file_removed(
