@@ -21,8 +21,8 @@ CONFIG = ROOT / ".pre-commit-config.yaml"
 # Built here rather than written out, so this file never looks like a conflict itself.
 OURS, SEPARATOR, THEIRS = "<" * 7, "=" * 7, ">" * 7
 
-# Each case: the hook it runs and the files (name -> text) it runs on.
-CASES: dict[str, tuple[str, dict[str, str]]] = {
+# Each case: the hook it runs and the files (name -> text) it runs on, staged; then any left untracked.
+CASES: dict[str, tuple[str, dict[str, str]] | tuple[str, dict[str, str], dict[str, str]]] = {
     "conflicted": (
         "no-conflict-markers",
         {
@@ -38,17 +38,33 @@ CASES: dict[str, tuple[str, dict[str, str]]] = {
         "no-update-leftovers",
         {"Makefile.rej": "@@ -1 +1 @@\n", "README.md.orig": "old\n", "kept.txt": "fine\n"},
     ),
+    # `make docs` wrote a schema, and `git commit -am` leaves it out.
+    "left-out": (
+        "nothing-left-out",
+        {"src/module.py": "a = 1\n"},
+        {"docs/events/schemas/Thing.v1.json": "{}\n", "scratch.txt": "not read by the checks\n"},
+    ),
+    "all-in": ("nothing-left-out", {"src/module.py": "a = 1\n", "docs/events/schemas/Thing.v1.json": "{}\n"}),
 }
 
 
-def start(folder: Path, hook_id: str, files: dict[str, str]) -> subprocess.Popen[str]:
-    """``pre-commit run <hook_id>`` on ``files``, staged in a new repository in ``folder``."""
+def start(
+    folder: Path, hook_id: str, files: dict[str, str], untracked: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """``pre-commit run <hook_id>`` on ``files``, staged in a new repository in ``folder``, beside any
+    ``untracked`` ones."""
     repository = folder / "repository"
     repository.mkdir()
     subprocess.run(["git", "init", "--quiet", str(repository)], check=True)
-    for name, text in files.items():
-        (repository / name).write_text(text, encoding="utf-8")
+
+    def write(written: dict[str, str]) -> None:
+        for name, text in written.items():
+            (repository / name).parent.mkdir(parents=True, exist_ok=True)
+            (repository / name).write_text(text, encoding="utf-8")
+
+    write(files)
     subprocess.run(["git", "add", "--all"], cwd=repository, check=True)
+    write(untracked or {})
     environment = {**os.environ, "PRE_COMMIT_HOME": str(folder / "pre-commit-home")}
     return subprocess.Popen(
         [sys.executable, "-m", "pre_commit", "run", hook_id, "--config", str(CONFIG), "--files", *files],
@@ -62,9 +78,7 @@ def start(folder: Path, hook_id: str, files: dict[str, str]) -> subprocess.Popen
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, subprocess.Popen[str]]]:
-    started = {
-        case: start(tmp_path_factory.mktemp(case), hook_id, files) for case, (hook_id, files) in CASES.items()
-    }
+    started = {case: start(tmp_path_factory.mktemp(case), *parts) for case, parts in CASES.items()}
     yield started
     for run in started.values():  # A test that failed early leaves no pre-commit behind.
         run.kill()
@@ -96,3 +110,15 @@ def test_files_left_by_an_update_are_refused(runs: dict[str, subprocess.Popen[st
     assert "README.md.orig" in output
     assert "kept.txt" not in output
     assert "apply it by hand, then delete the file" in output
+
+
+def test_a_file_the_checks_read_but_the_commit_lacks_is_refused(
+    runs: dict[str, subprocess.Popen[str]],
+) -> None:
+    status, output = finished(runs["left-out"])
+    assert status == 1, output
+    assert "docs/events/schemas/Thing.v1.json" in output
+    assert "git add them" in output
+    assert "scratch.txt" not in output
+    status, output = finished(runs["all-in"])
+    assert status == 0, output

@@ -108,7 +108,7 @@ def test_a_document_that_is_no_asyncapi_3_is_refused(text: str | None, refusal: 
 
 def test_the_committed_document_loads_as_written() -> None:
     loaded = producers.load(str(asyncapi.DOCUMENT))
-    assert producers.offered(loaded) == producers.offered(asyncapi.build())
+    assert producers.offered(loaded) == producers.offered(asyncapi.build()), "run `make docs`"
     # Named by a file:// URL, as a browser or an IDE copies a path, it is the same file.
     assert producers.load(asyncapi.DOCUMENT.as_uri()) == loaded
 
@@ -140,4 +140,4 @@ def test_a_document_served_on_this_machine_is_fetched_behind_a_company_proxy(
     finally:
         server.shutdown()
         server.server_close()
-    assert producers.offered(loaded) == producers.offered(asyncapi.build())
+    assert producers.offered(loaded) == producers.offered(asyncapi.build()), "run `make docs`"
