@@ -1,4 +1,4 @@
-"""`make replay [AGGREGATE_ID=] [EVENT= [VERSION=]] [SINCE=] [UNTIL=] [BUS=] [DRY_RUN=1] [TARGET=aws ...]`.
+"""`make replay [AGGREGATE_ID=] [EVENT= [VERSION=]] [SINCE=] [UNTIL=] [BUS= [PRIVATE=1]] [DRY_RUN=1] ...`.
 
 Publishes stored events again: for a consumer that missed them (broken for longer than its queue kept
 them, or new and in need of the past), or to rebuild a projection. Events come from the table's
@@ -9,6 +9,10 @@ or only in VERSION), with the event id it was first published with and ``metadat
 an idempotent consumer that applied it skips it, one that never saw it applies it. Nothing is sent
 before every selected event has been read and built, so a replay never stops half-way for an event it
 cannot build; an event EventBridge refuses stops it, and running it again is safe.
+
+Sent to another bus (``BUS=``), only public events go unless ``PRIVATE=1`` says otherwise: a private
+event (the withdrawal's free-text reason, say) is private so that it cannot leak, and any rule on
+another bus can read what is sent there. The report lists what was left out.
 
 Select by aggregate id (a query of that aggregate's history), or by event name (and version) and time
 range, which scan the table's events (a scan reads the whole table: on a large one, narrow it down with
@@ -76,6 +80,8 @@ class Replay:
     selected: list[str] = field(default_factory=list)
     entries: int = 0
     published: int = 0
+    # Private events a replay to another bus left out (without PRIVATE=1): their summaries.
+    withheld: list[str] = field(default_factory=list)
     failed_at: str | None = None
     # The error that stopped it at ``failed_at`` (EventBridge or the connection), when not a refused entry.
     error: str | None = None
@@ -151,8 +157,12 @@ def replay(
     dry_run: bool,
     limit: int,
     now: datetime,
+    private: bool = False,
 ) -> Replay:
-    """Publish the selected events again (at most ``limit``), or, in a dry run, list them."""
+    """Publish the selected events again (at most ``limit``), or, in a dry run, list them.
+
+    To another ``bus``, private events are left out unless ``private`` says to send them there too.
+    """
     stored = stored_events(target.client("dynamodb"), target.output("TableName"), selection)
     if len(stored) > limit:
         raise SystemExit(
@@ -168,14 +178,23 @@ def replay(
         },
     )
     replayed_at = now.astimezone(UTC).isoformat(timespec="milliseconds")
-    sending = [told for outbound in stored for told in as_published_today(outbound, selection.version)]
+    sending: list[OutboundEvent] = []
+    withheld: list[OutboundEvent] = []
+    for stored_event in stored:
+        for outbound in as_published_today(stored_event, selection.version):
+            is_private = Visibility(outbound.record.visibility) is Visibility.PRIVATE
+            (withheld if bus and is_private and not private else sending).append(outbound)
     entries: list[PutEventsRequestEntryTypeDef] = []
     for outbound in sending:
         entry = publisher.entry(outbound, replayed_at=replayed_at)
         if bus:
             entry["EventBusName"] = bus
         entries.append(entry)
-    done = Replay(selected=[summary(outbound) for outbound in sending], entries=len(entries))
+    done = Replay(
+        selected=[summary(outbound) for outbound in sending],
+        entries=len(entries),
+        withheld=[summary(outbound) for outbound in withheld],
+    )
     if dry_run or not entries:
         return done
     # Call by call, so that what was sent before an error is known and said.
@@ -199,7 +218,13 @@ def report(done: Replay, *, bus: str | None, dry_run: bool) -> str:
     count = done.entries if dry_run else done.published
     lines = [f"{verb} {count} of {done.entries} event(s) again {where}, marked metadata.replayed_at"]
     lines += [f"  {entry}" for entry in done.selected]
-    if not done.selected:
+    if done.withheld:
+        lines.append(
+            f"left out {len(done.withheld)} private event(s): private events go to the component's own bus "
+            f"only, so that they cannot leak; PRIVATE=1 sends them to {bus} too, for every rule on it to read"
+        )
+        lines += [f"  {entry}" for entry in done.withheld]
+    if not done.selected and not done.withheld:
         lines.append("no stored event matches: check the aggregate id, the event's name and the times")
     if dry_run:
         lines.append("dry run: nothing was published. Without DRY_RUN=1 they are published again.")
@@ -271,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         "--all", action="store_true", help="every stored event, when no other choice is given"
     )
     parser.add_argument("--bus", default="", help="send them to this bus instead of where they first went")
+    parser.add_argument(
+        "--private",
+        action="store_true",
+        help="with --bus, send private events there too (left out otherwise)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="list what would be published; send nothing")
     parser.add_argument("--max", type=int, default=10_000, help="refuse to replay more events than this")
     parser.add_argument("--stack", default="", help="a deployed stack's name (default: the local deploy)")
@@ -282,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--max must be 1 or more, not {arguments.max}")
     selection = selection_of(arguments)
     bus = arguments.bus or None
+    if arguments.private and not bus:
+        raise SystemExit(
+            "replay: PRIVATE=1 goes with BUS=: without BUS=, private events go to the component's own bus"
+        )
     try:
         target = (
             targets.stack(arguments.stack)
@@ -295,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             dry_run=arguments.dry_run,
             limit=arguments.max,
             now=datetime.now(UTC),
+            private=arguments.private,
         )
     except (BotoCoreError, ClientError) as error:
         # Before anything was sent: the deployment, its table or AWS out of reach.

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
+from {{ cookiecutter.package_name }}.clients import eventbridge_client
 from {{ cookiecutter.package_name }}.commands import CommandContext
 from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 from {{ cookiecutter.package_name }}.events import registry
@@ -272,6 +273,58 @@ def test_a_replay_stopped_by_an_error_counts_what_it_sent_before(
     shown = replay.report(done, bus=None, dry_run=False)
     assert shown.startswith(f"published 1 of {done.entries} event(s)")
     assert f"stopped at {done.selected[1]} by an error: Could not connect" in shown
+
+
+def test_to_another_bus_private_events_go_only_when_told_to(
+    target: targets.Target,
+    store: EventStore,
+    stream: StreamMapping,
+    sqs: SQSClient,
+    flow: EventFlow,
+    recorded: dict[str, list[EventRecord]],
+) -> None:
+    # A private event: the withdrawal's reason is free text, kept off the shared bus so it cannot leak.
+    service = {{ A }}Service(store, clock=lambda: SECOND_DAY + timedelta(hours=1))
+    withdrawal = domain.Withdraw{{ A }}(
+        {{ a }}_id="v-1",
+        reason="Sold to the neighbour, Mrs Example",
+    )
+    service.handle(withdrawal, CONTEXT)
+    stream.poll()
+    withdrawn = service.history("v-1")[-1]
+    another = f"another-{flow.shared_bus}"
+    eventbridge_client().create_event_bus(Name=another)
+    watching = routed_queue(sqs, another, {"source": [registry.SOURCE]})
+    selection = replay.Selection(aggregate_id="v-1")
+
+    def run_to_another_bus(*, dry_run: bool = False, private: bool = False) -> replay.Replay:
+        return replay.replay(
+            target, selection, bus=another, dry_run=dry_run, limit=100, now=REPLAYED_AT, private=private
+        )
+
+    looked = run_to_another_bus(dry_run=True)
+
+    assert [entry.split()[0] for entry in looked.withheld] == [withdrawn.event_id] * len(
+        versions_of(withdrawn)
+    )
+    shown = replay.report(looked, bus=another, dry_run=True)
+    assert (
+        f"left out {len(looked.withheld)} private event(s): private events go to the component's own" in shown
+    )
+    assert f"PRIVATE=1 sends them to {another} too" in shown
+
+    done = run_to_another_bus()
+
+    assert done.published == done.entries == published_versions(recorded["v-1"])
+    received = bodies(sqs, watching)
+    assert withdrawn.event_id not in {body["detail"]["metadata"]["event_id"] for body in received}
+    assert "Mrs Example" not in json.dumps(received)
+
+    told = run_to_another_bus(private=True)
+
+    assert told.withheld == []
+    received = bodies(sqs, watching)
+    assert withdrawn.event_id in {body["detail"]["metadata"]["event_id"] for body in received}
 {%- if cookiecutter.consumer %}
 
 

@@ -47,6 +47,10 @@ def test_a_choice_that_names_nothing_real_is_refused_with_what_is_allowed(
     assert message in refusal(*arguments)
 
 
+def test_private_is_refused_without_another_bus() -> None:
+    assert "PRIVATE=1 goes with BUS=" in refusal("--all", "--private")
+
+
 def test_the_known_events_are_listed_when_an_unknown_one_is_named() -> None:
     named = refusal("--event", "NoSuchThing")
     assert all(event_type.name in named for event_type in registry.EVENT_TYPES)
@@ -84,3 +88,11 @@ def test_the_report_says_what_was_sent_where_and_what_to_do_next() -> None:
         in replay.report(stopped, bus=None, dry_run=False)
     )
     assert "no stored event matches" in replay.report(replay.Replay(), bus=None, dry_run=False)
+    left_out = replay.Replay(selected=["e-1 (x)"], entries=1, withheld=["e-2 (private)"])
+    shown = replay.report(left_out, bus="other-bus", dry_run=True).splitlines()
+    assert shown[2:] == [
+        "left out 1 private event(s): private events go to the component's own bus only, so that they "
+        "cannot leak; PRIVATE=1 sends them to other-bus too, for every rule on it to read",
+        "  e-2 (private)",
+        "dry run: nothing was published. Without DRY_RUN=1 they are published again.",
+    ]
