@@ -60,5 +60,13 @@ UPGRADE ?=
 relock-component: install ## Re-resolve the component's uv.lock (UPGRADE=1 moves pins within their ranges)
 	$(RUN) python scripts/relock_component.py $(if $(UPGRADE),--upgrade)
 
-clean: ## Remove the virtual environment, caches and bootstrap output
-	rm -rf .venv .tools build .mypy_cache .pytest_cache .ruff_cache
+# build/ holds the components ./bootstrap.sh rendered: each a git repository of its own, perhaps with a
+# squad's branch that was never pushed. Removed only when asked for by name.
+CLEAN_BUILD ?=
+clean: ## Remove the virtual environment and caches; build/ (bootstrap's components, their git history) only with CLEAN_BUILD=1
+	rm -rf .venv .tools .mypy_cache .pytest_cache .ruff_cache
+ifeq ($(CLEAN_BUILD),1)
+	rm -rf build
+else
+	@if [ -d build ]; then echo "build/ kept: ./bootstrap.sh's components, each its own repository (make clean CLEAN_BUILD=1 removes it)"; fi
+endif

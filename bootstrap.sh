@@ -72,6 +72,49 @@ fail_usage() {
   exit 2
 }
 
+# The question names, from copier.yml as the help lists them: both tools ignore an answer to a question
+# they do not have (a misspelt name rendered the default without a word), so it is refused here.
+question_names() {
+  awk '/^[a-z][a-z_]*:[[:space:]]*$/ { print substr($0, 1, index($0, ":") - 1) }' "$TEMPLATE_DIR/copier.yml"
+}
+
+# check_question NAME=VALUE: refuse (exit 2) an answer whose name is not a question, naming the closest
+# question (a few letters off) and every question.
+check_question() {
+  local name=${1%%=*} known
+  known=$(question_names)
+  if printf '%s\n' "$known" | grep -qxF -- "$name"; then
+    return 0
+  fi
+  local closest
+  # The edit distance to each question (letters added, removed or changed); the closest within a third
+  # of the name's length is suggested.
+  closest=$(printf '%s\n' "$known" | awk -v given="$name" '
+    function distance(a, b,    i, j, la, lb, cost, row, previous, d) {
+      la = length(a); lb = length(b)
+      for (j = 0; j <= lb; j++) previous[j] = j
+      for (i = 1; i <= la; i++) {
+        row[0] = i
+        for (j = 1; j <= lb; j++) {
+          cost = (substr(a, i, 1) == substr(b, j, 1)) ? 0 : 1
+          d = previous[j - 1] + cost
+          if (previous[j] + 1 < d) d = previous[j] + 1
+          if (row[j - 1] + 1 < d) d = row[j - 1] + 1
+          row[j] = d
+        }
+        for (j = 0; j <= lb; j++) previous[j] = row[j]
+      }
+      return previous[lb]
+    }
+    { d = distance(given, $0); if (best == "" || d < best) { best = d; closest = $0 } }
+    END { if (best != "" && best * 3 <= length(closest)) print closest }
+  ')
+  local questions hint=""
+  questions=$(printf '%s\n' "$known" | paste -sd ' ' - | sed 's/ /, /g')
+  [[ -z $closest ]] || hint=" (did you mean '$closest'?)"
+  fail_usage "unknown question '$name'$hint; questions: $questions"
+}
+
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
@@ -90,7 +133,7 @@ while [[ $# -gt 0 ]]; do
       target="$2"; shift 2 ;;
     --target=*) target="${1#--target=}"; shift ;;
     -*) fail_usage "unknown option '$1'" ;;
-    *=*) answers+=("$1"); shift ;;
+    *=*) check_question "$1"; answers+=("$1"); shift ;;
     *) fail_usage "'$1' is neither an option nor a question=answer pair" ;;
   esac
 done
@@ -129,9 +172,23 @@ summary() {
       echo '  git config --global user.name "Your Name"        # git has no identity yet: your commits need one'
       echo '  git config --global user.email "you@example.com"'
     fi
-    echo "  make hooks        # run the checks on every commit"
-    echo "  make help         # every target"
-    echo "  git remote add origin <your repository> && git push -u origin main"
+    # A component in a folder of another repository (own_repository=false, a monorepo) is committed
+    # there: its hooks and scripts/uv work from its own top folder only (template ADR 0009).
+    local top
+    top=$(git -C "$component_dir" rev-parse --show-toplevel 2>/dev/null || true)
+    if [[ -n $top && $(cd "$top" && pwd -P) == "$(cd "$component_dir" && pwd -P)" ]]; then
+      echo "  make hooks        # run the checks on every commit"
+      echo "  make help         # every target"
+      echo "  git remote add origin <your repository> && git push -u origin main"
+    else
+      echo "  make help         # every target"
+      if [[ -n $top ]]; then
+        echo "  git add --all . && git commit -m 'Add $(basename "$component_dir") from the backend component template'" \
+          "  # in the repository at $top; \`make hooks\` does not apply there (template ADR 0009)"
+      else
+        echo "  # own_repository=false: put this folder in your repository and commit it there (template ADR 0009)"
+      fi
+    fi
   else
     echo "  FAILED: see the output of the last step above."
   fi

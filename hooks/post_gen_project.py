@@ -293,9 +293,30 @@ def main(argv: list[str]) -> int:
         "  make install     # uv (pinned; fetched if not on PATH) and the locked dependencies\n"
         "  make test-unit   # the fast loop; `make verify` runs what a pull request runs\n"
         + "".join(f"  {step}\n" for step in identity_steps(directory))
+        + "".join(f"  {step}\n" for step in repository_steps(directory, component, own_repository(argv)))
         + "  make help        # every target"
     )
     return 0
+
+
+def repository_steps(directory: str, component: str, own: bool) -> list[str]:
+    """`make hooks` where the component is its repository's top folder; in a folder of another repository
+    (own_repository=false, a monorepo), the commit that adds it there instead: the component's hooks and
+    its scripts/uv work from its own top folder only, and a hook installed in the monorepo's .git failed
+    every commit there (template ADR 0009). bootstrap.sh prints the same."""
+    around = work_tree_of(directory)
+    if around and os.path.realpath(around) == os.path.realpath(directory):
+        return ["make hooks       # run the checks on every commit"]
+    if not around:
+        if own:  # No git: the git line above says to install it and make the first commit.
+            return ["# then, once the first commit is made: make hooks (the checks on every commit)"]
+        return [
+            "# own_repository=false: put this folder in your repository, commit it there (template ADR 0009)"
+        ]
+    return [
+        f"git add --all . && git commit -m 'Add {component} from the backend component template'"
+        f"   # in the repository at {around}; `make hooks` does not apply there (template ADR 0009)"
+    ]
 
 
 def identity_steps(directory: str) -> list[str]:

@@ -25,7 +25,16 @@ from tests.cdk_cli import assert_the_cli_synthesizes_what_make_synth_checked
 from tests.ci_java import JAVA_RELEASE, fetch_java
 from tests.ci_node import ci_node_major, fetch_node, newest_node_major
 from tests.ci_python import fetch_python, lambda_python
-from tests.rendering import ALL_OFF_OPTIONS, BIN, EVERY_OPTION_ON, LONGEST_NAMES, ROOT, make_in
+from tests.rendering import (
+    ALL_OFF_OPTIONS,
+    BIN,
+    EVERY_OPTION_ON,
+    LONGEST_NAMES,
+    ROOT,
+    follow,
+    make_in,
+    next_steps,
+)
 
 BOOTSTRAP = ROOT / "bootstrap.sh"
 
@@ -76,6 +85,31 @@ def test_bad_usage_exits_2_with_a_message(arguments: list[str], message: str, tm
     result = bootstrap(*arguments, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_a_misspelt_question_is_refused_naming_the_closest_and_nothing_is_written(tmp_path: Path) -> None:
+    # Both tools ignore an answer to a question they do not have: `agregate=Car` rendered the default
+    # aggregate without a word.
+    result = bootstrap("--skip-verify", "agregate=Car", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    names = ", ".join(questions())
+    assert f"unknown question 'agregate' (did you mean 'aggregate'?); questions: {names}" in result.stderr
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == [], "nothing written"
+    # A name nothing is close to gets the list alone.
+    result = bootstrap("--skip-verify", "colour=blue", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"unknown question 'colour'; questions: {names}" in result.stderr, result.stderr
+
+
+def test_every_question_is_taken_on_the_command_line() -> None:
+    # Every question's name passes the check; the bad --tool after them then stops the script before
+    # anything runs.
+    answers = [f"{name}=x" for name in questions()]
+    result = bootstrap(*answers, "--tool", "none", cwd=ROOT)
+    assert result.returncode == 2
+    assert "--tool must be cookiecutter or copier, not 'none'" in result.stderr, result.stderr
+    assert "unknown question" not in result.stderr
 
 
 def test_an_older_bash_stops_the_script_at_once_saying_what_to_install(tmp_path: Path) -> None:
@@ -153,6 +187,88 @@ def test_an_older_make_stops_the_script_before_anything_is_rendered(tmp_path: Pa
     assert "GNU make 4.0 or later is needed, this is make 3.81" in result.stderr, result.stderr
     assert "brew install make" in result.stderr
     assert list(work.iterdir()) == [], "nothing rendered"
+
+
+def template_make_only(folder: Path) -> Path:
+    """A folder with a `make` that runs the template's targets (bootstrap's "template tools") and none
+    of the component's: its install is not needed to read the next steps and follow their git lines."""
+    real_make = shutil.which("make")
+    assert real_make is not None, "make is not on PATH"
+    folder.mkdir()
+    (folder / "make").write_text(
+        "#!/bin/sh\n"
+        'directory=. previous=""\n'
+        'for argument in "$@"; do [ "$previous" = -C ] && directory=$argument; previous=$argument; done\n'
+        f'[ -f "$directory/cookiecutter.json" ] && exec {shlex.quote(real_make)} "$@"\n'
+        'echo "make $*: not run by this test"\n',
+        encoding="utf-8",
+    )
+    (folder / "make").chmod(0o755)
+    return folder
+
+
+def test_in_a_monorepo_the_next_steps_commit_the_component_there_and_leave_out_make_hooks(
+    tmp_path: Path,
+) -> None:
+    # own_repository=false: `make hooks` put a hook in the monorepo's .git that failed every commit there
+    # (template ADR 0009), and there is no remote of the component's own to push to.
+    monorepo = tmp_path / "mono"
+    monorepo.mkdir()
+    git(monorepo, "init", "--quiet", "--initial-branch=main")
+    identity = ["-c", "user.name=Squad", "-c", "user.email=squad@localhost"]
+    git(monorepo, *identity, "commit", "--quiet", "--allow-empty", "-m", "Monorepo")
+    (tmp_path / "gitconfig").write_text("", encoding="utf-8")
+    path = os.pathsep.join([str(template_make_only(tmp_path / "make")), str(BIN), os.environ["PATH"]])
+    env = {"PATH": path, "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"), "GIT_CONFIG_NOSYSTEM": "1"}
+    services = monorepo / "services"
+    result = bootstrap(
+        "--skip-verify", "--output-dir", str(services), "own_repository=false", "component_name=Fleet",
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = result.stdout.split("Next steps:", 1)[1]
+    steps = next_steps(result.stdout)
+    assert "make hooks" not in steps, printed
+    assert "git remote" not in printed, printed
+    assert "git push" not in printed, printed
+    assert f"in the repository at {monorepo}" in printed, printed
+    # They work as printed (but for the component's targets): the component is committed in the monorepo.
+    followed = follow([step for step in steps if not step.startswith("make ")], tmp_path, this_shell(env))
+    assert followed.returncode == 0, followed.stdout + followed.stderr
+    assert (
+        git(monorepo, "log", "-1", "--format=%s").strip() == "Add fleet from the backend component template"
+    )
+    assert "services/fleet/Makefile" in git(monorepo, "ls-files").splitlines()
+    assert git(monorepo, "status", "--porcelain") == ""
+    assert not (monorepo / ".git" / "hooks" / "pre-commit").exists()
+    # A component of its own, in the same folder: its hooks, and its remote to push to.
+    result = bootstrap(
+        "--skip-verify", "--output-dir", str(services), "component_name=Own", cwd=tmp_path, env=env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = result.stdout.split("Next steps:", 1)[1]
+    assert "make hooks" in next_steps(result.stdout), printed
+    assert "git remote add origin <your repository> && git push -u origin main" in printed, printed
+
+
+def test_make_clean_keeps_the_components_in_build_unless_asked_by_name(tmp_path: Path) -> None:
+    # build/ is where the quickstart puts the squad's component: a repository of its own, perhaps with
+    # an onboarding branch never pushed. `make clean` removed it without a word.
+    template = tmp_path / "template"
+    template.mkdir()
+    shutil.copy2(ROOT / "Makefile", template / "Makefile")
+    for made in (".venv/bin/python", ".ruff_cache/x", "build/inventory/.git/HEAD"):
+        (template / made).parent.mkdir(parents=True, exist_ok=True)
+        (template / made).write_text("x", encoding="utf-8")
+    cleaned = make_in(template, this_shell({}), "--no-print-directory", "clean")
+    assert not (template / ".venv").exists()
+    assert not (template / ".ruff_cache").exists()
+    assert (template / "build" / "inventory" / ".git" / "HEAD").is_file(), "the component's history is kept"
+    assert "make clean CLEAN_BUILD=1 removes it" in cleaned, cleaned
+    helped = make_in(template, this_shell({}), "--no-print-directory", "help")
+    assert "only with CLEAN_BUILD=1" in helped, helped
+    make_in(template, this_shell({}), "--no-print-directory", "clean", "CLEAN_BUILD=1")
+    assert not (template / "build").exists()
 
 
 def as_arguments(answers: Mapping[str, object]) -> list[str]:

@@ -79,6 +79,8 @@ def test_a_new_component_is_its_own_repository_with_a_first_commit(tmp_path: Pat
     assert "git has no user.email" in result.stdout, "says whose name the commit carries, and why"
     assert_own_repository_with_first_commit(tmp_path)
     assert "make install" in result.stdout
+    # Its own repository: the hooks apply, as the onboarding guide's first commit expects.
+    assert "make hooks" in next_steps(result.stdout), result.stdout
 
 
 @pytest.mark.usefixtures("new_laptop")
@@ -104,6 +106,30 @@ def test_a_monorepo_render_joins_the_repository_around_it(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert f"part of the repository at {outer}" in result.stdout
     assert not (component / ".git").exists()
+
+
+def test_in_a_monorepo_the_next_steps_commit_it_there_and_install_no_hook(
+    tmp_path: Path, new_laptop: dict[str, str]
+) -> None:
+    # own_repository=false: `make hooks` installed a hook in the monorepo's .git that failed every commit
+    # there (scripts/uv and the hooks' ^src/ patterns are the component's, from its own top folder). The
+    # steps leave it out and commit the component in the repository around it, which works as printed.
+    outer = empty_repository(tmp_path / "monorepo")
+    component = outer / "services" / "fleet"
+    component.mkdir(parents=True)
+    (component / "README.md").write_text("rendered\n", encoding="utf-8")
+    result = run_hook(component, "--own-repository=False", "--component=fleet")
+    assert result.returncode == 0, result.stderr
+    steps = next_steps(result.stdout)
+    assert "make hooks" not in steps, result.stdout
+    assert "git remote" not in result.stdout, result.stdout
+    assert "git push" not in result.stdout, result.stdout
+    assert f"in the repository at {outer}" in result.stdout, result.stdout
+    followed = follow([step for step in steps if not step.startswith("make ")], tmp_path, new_laptop)
+    assert followed.returncode == 0, followed.stdout + followed.stderr
+    assert git(outer, "log", "--format=%s") == "Add fleet from the backend component template"
+    assert git(outer, "ls-files") == "services/fleet/README.md"
+    assert not (outer / ".git" / "hooks" / "pre-commit").exists()
 
 
 @pytest.mark.usefixtures("new_laptop")
@@ -132,6 +158,7 @@ def test_without_git_the_files_stay_and_the_step_says_what_to_install(tmp_path: 
     )
     assert result.returncode == 0, result.stderr
     assert "git is not installed: install it, then run `git init -b main" in result.stdout
+    assert "make hooks" not in next_steps(result.stdout), "it needs the repository git would make"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["README.md"]
 
 
@@ -222,7 +249,8 @@ def test_the_next_steps_work_as_printed_in_a_shell_without_uv_or_with_an_old_one
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr
     steps = next_steps(rendered.stdout)
     assert steps[0] == f"cd {tmp_path / 'out' / 'inventory'}"
-    assert {"make install", "make test-unit"} <= set(steps), steps
+    # `make hooks` too: the onboarding guide's first commit runs the hooks it installs.
+    assert {"make install", "make test-unit", "make hooks"} <= set(steps), steps
     assert [step for step in steps if step.startswith("git config --global user.")] == [
         'git config --global user.name "Your Name"',
         'git config --global user.email "you@example.com"',
@@ -251,6 +279,7 @@ def test_the_next_steps_work_as_printed_in_a_shell_without_uv_or_with_an_old_one
     assert followed.returncode == 0, followed.stdout[-3000:] + followed.stderr[-3000:]
     assert re.search(r"\d+ passed", followed.stdout), followed.stdout[-2000:]
     assert git(component, "config", "user.email") == "you@example.com"
+    assert "scripts/uv run" in (component / ".git" / "hooks" / "pre-commit").read_text(encoding="utf-8")
     if uv_on_path == OLDEST_UV:
         # Used as found, nothing fetched; and the layer a deploy builds comes out of it too (the
         # runtime's Python on PATH: uv would fetch it from GitHub, which this machine cannot reach).

@@ -13,6 +13,11 @@ every repository's hooks from there and pre-commit refuses to install ("Cowardly
 repository then gets its own hook folder back (`git config --local core.hooksPath`), and each hook of
 the configured folder is called from it, so the checks that folder runs keep running here too. A
 `core.hooksPath` in this repository's own config belongs to another hook manager and is left alone.
+
+A component in a folder of a larger repository (`own_repository=false`, a monorepo) gets no hook: git
+would run it on every commit of that repository, from its top folder, where this component's
+scripts/uv is not and its hooks' patterns (`^src/`) match nothing, so every commit there failed. The
+step refuses, installing nothing, and says what to run instead (the template's ADR 0009).
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ from pathlib import Path
 
 # The line of the hook the pinned pre-commit writes after which its arguments are complete.
 ARGUMENTS_DONE = 'ARGS+=(--hook-dir "$HERE" -- "$@")'
-# Git runs a hook from the work tree's top folder: the component's own, unless it joined a larger
-# repository (own_repository=false), where pre-commit's lines after this one decide as before.
+# Git runs a hook from the work tree's top folder: the component's own (main() installs nothing where the
+# component is a folder of a larger repository).
 THROUGH_SCRIPTS_UV = (
     'if [ -x scripts/uv ]; then exec scripts/uv run --locked --quiet pre-commit "${ARGS[@]}"; fi'
 )
@@ -211,8 +216,34 @@ def run_through_scripts_uv(hook: str) -> str:
     return hook.replace(ARGUMENTS_DONE, f"{ARGUMENTS_DONE}\n{ADDED}", 1)
 
 
+def refuse_outside_its_own_repository(here: Path) -> Path:
+    """The work tree's top folder, when it is ``here``, the component's; otherwise a refusal that says why
+    and what to do instead."""
+    found = git("rev-parse", "--show-toplevel")
+    if found.returncode != 0:
+        raise SystemExit(
+            f"make hooks: {here} is not in a git repository: nothing was installed. A component of its "
+            "own: `git init -b main`, commit, then `make hooks`. A folder of your monorepo "
+            "(own_repository=false): commit it there; `make hooks` does not apply to that layout (the "
+            "template's ADR 0009, a component is its own repository)."
+        )
+    top = Path(found.stdout.strip())
+    if top.resolve() == here.resolve():
+        return top
+    component = os.path.relpath(here.resolve(), top.resolve())
+    raise SystemExit(
+        f"make hooks: this component is the folder {component} of the repository at {top} "
+        "(own_repository=false, a monorepo), not a repository of its own: nothing was installed. A hook "
+        f"in {top}'s .git would run on every commit there, from {top}, where this component's scripts/uv "
+        "is not and its hooks' patterns (^src/, ...) match nothing: every commit would fail. The "
+        "template's ADR 0009 (a component is its own repository) says `make hooks` does not apply to "
+        f"this layout. Run the checks here with `make lint` before you commit, and have the monorepo's "
+        f"CI (or its own pre-commit hook) run `make -C {component} verify`."
+    )
+
+
 def main() -> int:
-    top = Path(git_value("rev-parse", "--show-toplevel"))
+    top = refuse_outside_its_own_repository(Path.cwd())
     own = Path(git_value("rev-parse", "--git-common-dir")).resolve() / "hooks"
     # Where its hooks really are: .git/hooks may be a link to a folder elsewhere (some dotfiles do that).
     linked = own.resolve()

@@ -173,3 +173,44 @@ def test_a_hooks_path_in_the_repository_s_own_config_is_left_to_its_manager(repo
     assert "git config --local --unset core.hooksPath" in message, message
     assert not (repository / ".git" / "hooks" / "pre-commit").exists(), "nothing installed"
     assert git(repository, "config", "--local", "core.hooksPath") == ".husky"
+
+
+def test_a_component_in_a_folder_of_a_monorepo_gets_no_hook_and_is_told_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # own_repository=false: the component is services/fleet of a larger repository. A hook installed in
+    # that repository's .git ran on every commit there, from its top folder, and failed each one
+    # (`Executable scripts/uv not found`); the step refuses, names the template's ADR and installs nothing.
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monorepo = tmp_path / "monorepo"
+    component = monorepo / "services" / "fleet"
+    component.mkdir(parents=True)
+    git(monorepo, "init", "--quiet", "--initial-branch=main")
+    (component / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
+    monkeypatch.chdir(component)
+    with pytest.raises(SystemExit) as refused:
+        install_hooks.main()
+    message = str(refused.value)
+    assert "services/fleet of the repository at" in message, message
+    assert "ADR 0009" in message, message
+    assert "nothing was installed" in message, message
+    assert "make -C services/fleet verify" in message, message
+    assert not (monorepo / ".git" / "hooks" / "pre-commit").exists(), "nothing installed"
+    assert not (monorepo / ".git" / "hooks" / "pre-commit.legacy").exists()
+    # The repository's commits go on as before.
+    git(monorepo, *IDENTITY, "commit", "--quiet", "--allow-empty", "-m", "First")
+
+
+def test_a_component_in_no_repository_is_told_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    component = tmp_path / "fleet"
+    component.mkdir()
+    monkeypatch.chdir(component)
+    with pytest.raises(SystemExit) as refused:
+        install_hooks.main()
+    message = str(refused.value)
+    assert "is not in a git repository: nothing was installed" in message, message
+    assert "ADR 0009" in message, message

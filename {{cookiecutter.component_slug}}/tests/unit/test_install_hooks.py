@@ -3,6 +3,9 @@ component is. The hook as a whole is exercised by the template's tests, which co
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from scripts import install_hooks
@@ -45,3 +48,29 @@ def test_a_hook_an_earlier_make_hooks_wrote_gains_the_call_back_guard() -> None:
     hook = install_hooks.run_through_scripts_uv(earlier)
     assert hook.count(install_hooks.THROUGH_SCRIPTS_UV) == 1
     assert install_hooks.ADDED in hook
+
+
+def test_a_component_below_its_repository_s_top_folder_is_refused_before_anything_is_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # own_repository=false (a monorepo): git's top folder is not the component's. The real thing, with
+    # git, is tests/integration/test_install_hooks.py's.
+    component = tmp_path / "services" / "fleet"
+    component.mkdir(parents=True)
+
+    def git(*arguments: str) -> subprocess.CompletedProcess[str]:
+        assert arguments == ("rev-parse", "--show-toplevel"), f"asked git {arguments} after the check"
+        return subprocess.CompletedProcess(["git", *arguments], 0, f"{tmp_path}\n", "")
+
+    def nothing_else(*arguments: object, **options: object) -> None:
+        raise AssertionError(f"ran {arguments}: nothing may be installed")
+
+    monkeypatch.setattr(install_hooks, "git", git)
+    monkeypatch.setattr(subprocess, "run", nothing_else)
+    monkeypatch.chdir(component)
+    with pytest.raises(SystemExit) as refused:
+        install_hooks.main()
+    message = str(refused.value)
+    assert f"the folder services/fleet of the repository at {tmp_path}" in message, message
+    assert "ADR 0009" in message, message
+    assert "make -C services/fleet verify" in message, message
