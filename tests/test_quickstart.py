@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -159,6 +160,14 @@ def test_the_readme_quickstart_works_as_written_on_a_new_laptop(quickstart: Quic
     assert followed.returncode == 0, followed.stdout[-4000:] + followed.stderr[-4000:]
     assert re.search(r"\d+ passed", followed.stdout), followed.stdout[-2000:]
     assert (component / ".git" / "hooks" / "pre-commit").is_file()
+    # The step with a placeholder, with a repository of the squad's: from here on the component has
+    # `origin/main`, as every clone of it will, and the later tests' `make verify` runs with it.
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(origin)], env=env, check=True)
+    [push] = [line.strip() for line in result.stdout.splitlines() if "<your repository>" in line]
+    push = push.replace("<your repository>", shlex.quote(str(origin)))
+    pushed = follow([f"cd {shlex.quote(str(component))}", push], tmp_path, env)
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
 
     # The hooks they installed run on the next commit, from the same uv-less shell.
     package = component / "src" / "inventory" / "__init__.py"
