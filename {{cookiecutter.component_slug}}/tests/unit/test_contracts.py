@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.domain import {{ a }} as domain
 from {{ cookiecutter.package_name }}.events import registry
 {%- if cookiecutter.consumer %}
 from {{ cookiecutter.package_name }}.handlers.consumer import SUBSCRIBED
+from {{ cookiecutter.package_name }}.subscriptions import SUBSCRIPTIONS
 {%- endif %}
 
 from contracts import asyncapi, compatibility, documents, events_page, readme, released, schemas
@@ -144,7 +145,10 @@ def test_the_readme_s_tables_are_generated_and_a_stale_one_is_refused(
 def test_the_asyncapi_document_receives_what_the_consumer_subscribes_to() -> None:
     operations = asyncapi.build()["operations"].values()
     received = {operation["channel"]["$ref"] for operation in operations if operation["action"] == "receive"}
-    assert received == {f"#/channels/{name}.v{version}" for name, version in SUBSCRIBED.items()}
+    own = {f"#/channels/{name}.v{version}" for name, version in SUBSCRIBED.items()}
+    # And each event of another component subscribed to with `make subscribe`, keyed by its producer.
+    others = {f"#/channels/{asyncapi.subscribed_id(s)}" for s in SUBSCRIPTIONS}
+    assert received == own | others
 {%- else %}
 
 
