@@ -11,32 +11,33 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
 import { Parser } from "@asyncapi/parser";
-import {
-  DefaultNamespaceEntityPolicy,
-  EntityPolicies,
-  FieldFormatEntityPolicy,
-  NoForeignRootFieldsEntityPolicy,
-  SchemaValidEntityPolicy,
-  apiEntityV1alpha1Validator,
-  componentEntityV1alpha1Validator,
-  entityEnvelopeSchemaValidator,
-  entitySchemaValidator,
-} from "@backstage/catalog-model";
 
-// The kinds a component's catalog-info.yaml declares; any other kind is reported, not skipped.
-const KIND_VALIDATORS = [componentEntityV1alpha1Validator, apiEntityV1alpha1Validator];
-// The policies Backstage's catalog enforces on every entity unless told otherwise.
-const POLICIES = EntityPolicies.allOf([
-  new DefaultNamespaceEntityPolicy(),
-  new FieldFormatEntityPolicy(),
-  new NoForeignRootFieldsEntityPolicy(),
-  new SchemaValidEntityPolicy(),
-]);
+// Backstage's validators are loaded only when a catalog is checked: about a quarter of a second of
+// each run, which `make subscribe` (a producer's AsyncAPI document alone) would pay for nothing.
+let catalogChecks;
+async function catalogValidators() {
+  if (!catalogChecks) {
+    const backstage = await import("@backstage/catalog-model");
+    catalogChecks = {
+      // The kinds a component's catalog-info.yaml declares; any other kind is reported, not skipped.
+      kinds: [backstage.componentEntityV1alpha1Validator, backstage.apiEntityV1alpha1Validator],
+      // The policies Backstage's catalog enforces on every entity unless told otherwise.
+      policies: backstage.EntityPolicies.allOf([
+        new backstage.DefaultNamespaceEntityPolicy(),
+        new backstage.FieldFormatEntityPolicy(),
+        new backstage.NoForeignRootFieldsEntityPolicy(),
+        new backstage.SchemaValidEntityPolicy(),
+      ]),
+      envelope: backstage.entityEnvelopeSchemaValidator(),
+      entity: backstage.entitySchemaValidator(),
+    };
+  }
+  return catalogChecks;
+}
+
 const ERROR = 0; // DiagnosticSeverity.Error: warnings and hints do not fail the check
 
 const parser = new Parser();
-const validateEnvelope = entityEnvelopeSchemaValidator();
-const validateEntity = entitySchemaValidator();
 
 async function asyncApiProblems(text, source) {
   const { diagnostics } = await parser.parse(text, { source });
@@ -73,11 +74,12 @@ async function entityProblems(entity, catalogPath) {
   if (problems.length) {
     return problems;
   }
+  const checks = await catalogValidators();
   try {
-    validateEnvelope(entity);
-    validateEntity(entity);
-    await POLICIES.enforce(entity);
-    const results = await Promise.all(KIND_VALIDATORS.map((validator) => validator.check(entity)));
+    checks.envelope(entity);
+    checks.entity(entity);
+    await checks.policies.enforce(entity);
+    const results = await Promise.all(checks.kinds.map((validator) => validator.check(entity)));
     if (!results.some(Boolean)) {
       problems.push(`unsupported kind ${entity.kind} (apiVersion ${entity.apiVersion})`);
     }
