@@ -4,13 +4,17 @@ DynamoDB Local never throttles and serialises transactions, so it never answers 
 or cancels a transaction with TransactionConflict; moto's EventBridge never refuses a PutEvents entry.
 These helpers make the client receive exactly the HTTP answer AWS gives in those cases, so botocore's
 real retry policy and the component's real error handling run on it; every other call goes to the
-emulator unchanged.
+emulator unchanged. Nor can an emulator be made to go silent: `silent_endpoint` is a real socket that
+takes each request and never answers, so botocore's own timeouts end each attempt.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -135,3 +139,42 @@ def inject(client: DynamoDBClient | EventBridgeClient, operation: str, fault: Fa
     # botocore's stubs type handlers as returning None; a before-send handler may return a response.
     client.meta.events.register(f"before-send.{service}.{operation}", cast("Callable[..., None]", injection))
     return injection
+
+
+@dataclass
+class SilentEndpoint:
+    """Where a client sends its requests; ``attempts`` counts them (botocore drops a connection whose
+    read timed out, so each attempt opens one of its own)."""
+
+    url: str
+    attempts: int = 0
+
+
+@contextmanager
+def silent_endpoint() -> Iterator[SilentEndpoint]:
+    """A loopback endpoint that accepts every connection and answers none: a network path gone silent."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    endpoint = SilentEndpoint(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    held: list[socket.socket] = []  # open, never read from or answered
+    stopping = threading.Event()
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            held.append(connection)
+            endpoint.attempts += 1
+
+    accepting = threading.Thread(target=accept, name="silent-endpoint", daemon=True)
+    accepting.start()
+    try:
+        yield endpoint
+    finally:
+        stopping.set()
+        accepting.join()
+        listener.close()
+        for connection in held:
+            connection.close()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from {{ cookiecutter.package_name }}.clients import dynamodb_client
+from {{ cookiecutter.package_name }}.clients import RETRY_POLICY, {% if cookiecutter.command_api %}deadline, {% endif %}dynamodb_client
 from {{ cookiecutter.package_name }}.commands import (
     CommandContext,
     CommandResult,
@@ -263,6 +263,32 @@ def test_a_transaction_still_in_progress_after_the_retries_is_store_busy(
     with pytest.raises(StoreBusy, match="send it again shortly, with the same Idempotency-Key"):
         service.handle(LISTING, context("listing-1"))
     assert retry_sleeps, "botocore retried it first"
+
+
+def test_a_store_that_never_answers_ends_the_call{% if cookiecutter.command_api %}_by_the_request_s_deadline{% else %}_as_store_busy{% endif %}(
+    monkeypatch: pytest.MonkeyPatch, retry_sleeps: list[float]
+) -> None:
+    # No emulator can be made to go silent: a loopback endpoint takes each request and never answers.
+    # The client's timeouts are shortened (the policy's: 2 s to connect, 5 s to read) to take a second.
+    monkeypatch.setitem(RETRY_POLICY, "connect_timeout", 0.2)
+    monkeypatch.setitem(RETRY_POLICY, "read_timeout", 0.3)
+    with faults.silent_endpoint() as silent:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", silent.url)
+        service = {{ A }}Service(EventStore(dynamodb_client(), "events"))
+{%- if cookiecutter.command_api %}
+        # Time for one attempt (0.5 s at worst), not for a retry after it: the retry is not sent.
+        with deadline(0.7), pytest.raises(StoreBusy, match="did not answer within the request's time"):
+            service.handle(LISTING, context("listing-1"))
+        assert silent.attempts == 1
+        # Time for them all (a publisher's or a consumer's call has no deadline): the policy's four
+        # attempts, then the same answer, where botocore's read timeout used to escape unexplained.
+{%- else %}
+        # The policy's four attempts, then a refusal that says what to do, where botocore's read
+        # timeout used to escape unexplained.
+{%- endif %}
+        with pytest.raises(StoreBusy, match="did not answer after the client's retries"):
+            service.handle(LISTING, context("listing-1"))
+        assert silent.attempts == {% if cookiecutter.command_api %}1 + {% endif %}4
 
 
 def test_a_transaction_conflict_is_decided_again(client: DynamoDBClient, table_name: str) -> None:

@@ -26,7 +26,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as ConnectionFailed
+{%- if cookiecutter.command_api %}
+
+from {{ cookiecutter.package_name }}.clients import OutOfTime
+{%- endif %}
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -134,7 +139,13 @@ class CommandTooLarge(ValueError):
 
 
 class StoreBusy(Exception):
-    """DynamoDB kept throttling after the client's own retries; nothing was written, try again later."""
+{%- if cookiecutter.command_api %}
+    """DynamoDB kept throttling or did not answer after the client's own retries, or within the
+    request's time; send again later (a command with its idempotency key: it may have been recorded)."""
+{%- else %}
+    """DynamoDB kept throttling or did not answer after the client's own retries; send again later (a
+    command with its idempotency key: it may have been recorded)."""
+{%- endif %}
 
 
 class EventStore:
@@ -393,6 +404,19 @@ def _dynamodb_errors(*, with_command: bool = False) -> Iterator[None]:
         yield
     except ClientError as error:
         raise _translate(error, with_command) from error
+{%- if cookiecutter.command_api %}
+    except (OutOfTime, ConnectionFailed, HTTPClientError) as error:
+        # No answer: the request's time ran out (ADR 28), or the client's retries did (timeouts,
+        # connections refused or reset). A command's transaction may have been applied all the same.
+        why = "within the request's time" if isinstance(error, OutOfTime) else "after the client's retries"
+{%- else %}
+    except (ConnectionFailed, HTTPClientError) as error:
+        # No answer after the client's retries (timeouts, connections refused or reset). A command's
+        # transaction may have been applied all the same.
+        why = "after the client's retries"
+{%- endif %}
+        again = ", with the same Idempotency-Key: it may have been recorded" if with_command else ""
+        raise StoreBusy(f"DynamoDB did not answer {why} ({error}); send it again shortly{again}") from error
 
 
 def _translate(error: ClientError, with_command: bool) -> Exception:
