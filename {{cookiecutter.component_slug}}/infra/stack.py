@@ -627,6 +627,16 @@ class ComponentStack(Stack):
             1,
             "Events a publisher batch could not send; the stream retries them",
         )
+{%- if cookiecutter.command_api %}
+        # A 503 is an answer, not a function error: the store throttled past the client's retries, or did
+        # not answer within the request's time (ADR 28), and the caller was told to send the command again.
+        self._alarm(
+            "CommandsFailed",
+            self.component_metric("CommandsFailed", period, "Sum"),
+            1,
+            "Commands the store could not take (throttled, or no answer in time): callers got a 503",
+        )
+{%- endif %}
 {%- if cookiecutter.consumer %}
         self._alarm(
             "ConsumedEventAge",

@@ -589,6 +589,15 @@ def test_a_publish_failure_raises_an_alarm(dev: Synthesized) -> None:
     alarm = component_alarm(dev, "PublishFailures")
     assert alarm is not None
     assert (alarm["Statistic"], alarm["Threshold"]) == ("Sum", 1)
+{%- if cookiecutter.command_api %}
+
+
+def test_a_command_the_store_could_not_take_raises_an_alarm(dev: Synthesized) -> None:
+    # The API answers it with a 503 (ADR 28): no function error, so no `ApiErrors` alarm either.
+    alarm = component_alarm(dev, "CommandsFailed")
+    assert alarm is not None
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Sum", 1)
+{%- endif %}
 {%- if cookiecutter.consumer %}
 
 
