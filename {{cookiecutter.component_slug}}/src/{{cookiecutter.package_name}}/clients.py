@@ -50,8 +50,8 @@ RETRY_POLICY: dict[str, Any] = {
 # it, a second or two at most here, comes first: a retry it delays past the deadline is not sent.)
 FIRST_ATTEMPT_SECONDS = 0.5
 
-# Per request: a context variable, so the local deploy's functions, which share one process, keep
-# their own (each request runs in a thread of its own there).
+# Per request: a context variable, so the local deploy's functions, which share one process and run on
+# threads of their own there, do not see the API's.
 _deadline: ContextVar[float | None] = ContextVar("deadline", default=None)
 
 
