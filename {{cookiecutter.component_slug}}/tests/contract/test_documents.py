@@ -22,17 +22,12 @@ LISTED = "{{ cookiecutter.aggregate }}Listed.v1"
 Change = Callable[[Any], None]
 
 
-def test_the_committed_asyncapi_document_and_catalog_entry_are_valid() -> None:
-    verdict = documents.validate([asyncapi.DOCUMENT], [documents.CATALOG])
-    assert verdict.valid, verdict.report
-    assert verdict.report.splitlines() == ["docs/events/asyncapi.yaml: valid", "catalog-info.yaml: valid"]
-
-
-def test_nodes_own_notices_are_not_part_of_a_valid_report(
+def test_the_committed_asyncapi_document_and_catalog_entry_are_valid_whatever_node_prints_besides(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Node 22.7 warns on stderr that a dependency was parsed as an ES module. Here a notice of the same
-    # kind comes from a module loaded first (NODE_OPTIONS), on this machine's Node.
+    # Node's own notices on stderr are not part of the report: Node 22.7 warns there that a dependency
+    # was parsed as an ES module. Here a notice of the same kind comes from a module loaded first
+    # (NODE_OPTIONS), on this machine's Node; one run of the validators checks both.
     notice = tmp_path / "notice.cjs"
     notice.write_text('process.emitWarning("a notice from Node, not about the documents");\n', "utf-8")
     monkeypatch.setenv("NODE_OPTIONS", f"--require={notice}")
