@@ -7,7 +7,8 @@ active in the shell. Each of these broke a step of the first
 ten minutes, or cluttered it (CHANGELOG, Unreleased); here they are together, on the path a squad
 takes: a clone, `./bootstrap.sh`, the printed next steps, a first commit, the integration tests.
 
-The uv and npm caches are this machine's (the quickstart test pays for a new laptop's downloads), and
+The uv and npm caches are this machine's (the quickstart test pays for a new laptop's downloads), the
+mypy cache the worker's (the first commit's hook type-checks the libraries' part once per worker), and
 the proxy is a real one on loopback (tests/forward_proxy.py) that records every host it is sent.
 """
 
@@ -62,13 +63,16 @@ def company_home(home: Path, ran: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_the_quickstart_works_on_a_company_laptop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_quickstart_works_on_a_company_laptop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mypy_cache: Path
+) -> None:
     ran = tmp_path / "company-hooks-ran"
     home = company_home(tmp_path / "home", ran)
     uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
     caches = {
         "UV_CACHE_DIR": machine_cache([uv, "cache", "dir"]),
         "npm_config_cache": machine_cache(["npm", "config", "get", "cache"]),
+        "MYPY_CACHE_DIR": str(mypy_cache),
     }
     with (
         package_mirror(MIRROR_HOST) as mirror,
