@@ -33,15 +33,20 @@ class FakeLambdaContext:
         return 60_000
 
 
-@pytest.fixture
-def no_git_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def without_git_configuration(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """git as on a machine with no configuration: a test's repositories do not run the machine's hooks
     (a global core.hooksPath ran a company's on every test commit) or sign its tags and commits."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "no-gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for variable in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
+def no_git_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git as on a machine with no configuration, for one test."""
+    without_git_configuration(tmp_path, monkeypatch)
 
 
 @pytest.fixture

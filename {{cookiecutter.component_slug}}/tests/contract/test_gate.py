@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.events import registry
 
+from tests.conftest import without_git_configuration
 from tests.copies import component_copy, contracts, run
 
 LISTED = "{{ A }}Listed"
@@ -55,16 +57,26 @@ def commit(root: Path, message: str) -> None:
     git(root, "commit", "--quiet", "--message", message)
 
 
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the component committed on ``main``, made once: each test changes a copy of it."""
+    folder = tmp_path_factory.mktemp("released")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        without_git_configuration(folder, monkeypatch)
+        root = component_copy(folder / "component")
+        # The commands write bytecode beside the modules they import, unless told not to: kept out of git,
+        # as the component's own .gitignore keeps it (a tracked .pyc rewritten by a run would stop a merge).
+        (root / ".gitignore").write_text("__pycache__/\n", encoding="utf-8")
+        git(root, "init", "--quiet", "-b", "main")
+        commit(root, "The component as released")
+    return root
+
+
 @pytest.fixture
-def copy(tmp_path: Path, no_git_configuration: None, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the component committed on ``main``, with a branch ``change`` checked out."""
+def copy(released: Path, tmp_path: Path, no_git_configuration: None, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The released copy, its repository included, with a branch ``change`` checked out."""
     monkeypatch.delenv("CONTRACTS_BASE", raising=False)
-    root = component_copy(tmp_path / "component")
-    # The commands write bytecode beside the modules they import, unless told not to: kept out of git, as
-    # the component's own .gitignore keeps it (a tracked .pyc rewritten by a run would stop a merge).
-    (root / ".gitignore").write_text("__pycache__/\n", encoding="utf-8")
-    git(root, "init", "--quiet", "-b", "main")
-    commit(root, "The component as released")
+    root = Path(shutil.copytree(released, tmp_path / "component", symlinks=True))
     git(root, "checkout", "--quiet", "-b", "change")
     return root
 
