@@ -489,6 +489,42 @@ class ComponentAnswers(Extension):
             cache = SourceKeyedBytecodeCache(template_cache_directory())
             environment.bytecode_cache = cache
             _cache_string_templates(environment, cache)
+        _check_this_templates_files_for_nul_bytes()
+
+
+# How much of a file a binary check reads: git's own rule ("a NUL byte in the first 8,000 bytes").
+BINARY_CHECK_BYTES = 8000
+
+
+def is_binary_file(path: str | os.PathLike[str]) -> bool:
+    """Whether a file of the component template is binary: a NUL byte near its start, as git decides.
+
+    Every text encoding the template's files use (UTF-8) writes no NUL byte, and every binary format
+    does early on (a test compares this with binaryornot on every file of the template).
+    """
+    with Path(path).open("rb") as file:
+        return b"\0" in file.read(BINARY_CHECK_BYTES)
+
+
+def _check_this_templates_files_for_nul_bytes() -> None:
+    """Cookiecutter asks binaryornot, before it renders a file, whether to copy it as it is instead.
+
+    binaryornot 0.6 computes statistics of each file's first kilobytes: 0.13 s of a 0.5-s render of
+    this template's 205 files. For the component template's own files cookiecutter gets git's answer
+    instead (``is_binary_file``); any other path still goes to binaryornot. Copier has no such check.
+    Nothing of cookiecutter is imported: a copier render has no cookiecutter module to change.
+    """
+    generate = sys.modules.get("cookiecutter.generate")
+    ask_binaryornot = getattr(generate, "is_binary", None)
+    if ask_binaryornot is None or getattr(ask_binaryornot, "__module__", None) == __name__:
+        return
+
+    def is_binary(path: str) -> bool:
+        if Path(path).resolve().is_relative_to(COMPONENT_TEMPLATE):
+            return is_binary_file(path)
+        return bool(ask_binaryornot(path))
+
+    setattr(generate, "is_binary", is_binary)  # noqa: B010 - a module found at run time, not imported
 
 
 _JINJA_SYNTAX = re.compile(r"\{[{%#]")

@@ -127,3 +127,42 @@ def test_no_name_uses_copier_s_yield_tag_which_the_shortcut_and_the_cache_would_
     # Copier clears the yield tag's state while it compiles; cached and plain templates are not compiled.
     yield_tag = re.compile(r"\{%-?\s*yield\b")
     assert not [name for name in template_names() if yield_tag.search(name)]
+
+
+def test_cookiecutter_asks_git_s_rule_for_the_template_s_files_and_binaryornot_for_any_other(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from binaryornot.check import is_binary as binaryornot
+    from cookiecutter import generate
+
+    # The two rules agree on every file of the component template, and on a binary file.
+    files = [path for path in answers.COMPONENT_TEMPLATE.rglob("*") if path.is_file()]
+    assert len(files) > 150
+    assert [path for path in files if answers.is_binary_file(path) != binaryornot(str(path))] == []
+    png = tmp_path / "logo.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    text = tmp_path / "notes.txt"
+    text.write_text("plain text\n", encoding="utf-8")
+    assert answers.is_binary_file(png)
+    assert binaryornot(str(png))
+    assert not answers.is_binary_file(text)
+    assert not binaryornot(str(text))
+
+    # Once the extension is loaded (as cookiecutter loads it), the template's files get the quick rule;
+    # any other path (another template rendered in the same process) still gets binaryornot.
+    monkeypatch.setattr(generate, "is_binary", binaryornot)
+    asked: list[str] = []
+    quick = answers.is_binary_file
+
+    def asking(path: str) -> bool:
+        asked.append(str(path))
+        return quick(path)
+
+    monkeypatch.setattr(answers, "is_binary_file", asking)
+    for _ in range(2):  # A second environment does not wrap the check again.
+        Environment(extensions=[answers.ComponentAnswers])  # noqa: S701
+    template_file = answers.COMPONENT_TEMPLATE / "pyproject.toml"
+    assert generate.is_binary(str(template_file)) is False
+    assert generate.is_binary(str(png)) is True
+    assert generate.is_binary(str(text)) is False
+    assert asked == [str(template_file)]
