@@ -509,10 +509,11 @@ def is_binary_file(path: str | os.PathLike[str]) -> bool:
 def _check_this_templates_files_for_nul_bytes() -> None:
     """Cookiecutter asks binaryornot, before it renders a file, whether to copy it as it is instead.
 
-    binaryornot 0.6 computes statistics of each file's first kilobytes: 0.13 s of a 0.5-s render of
-    this template's 205 files. For the component template's own files cookiecutter gets git's answer
-    instead (``is_binary_file``); any other path still goes to binaryornot. Copier has no such check.
-    Nothing of cookiecutter is imported: a copier render has no cookiecutter module to change.
+    binaryornot 0.6 computes statistics of the first kilobytes of each of this template's 205 files (a
+    render from the command line: 0.527 s with it, 0.479 s without). For the component template's own
+    files cookiecutter gets git's answer instead (``is_binary_file``); any other path still goes to
+    binaryornot. Copier has no such check. Nothing of cookiecutter is imported: a copier render has no
+    cookiecutter module to change.
     """
     generate = sys.modules.get("cookiecutter.generate")
     ask_binaryornot = getattr(generate, "is_binary", None)
