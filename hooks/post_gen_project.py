@@ -75,23 +75,33 @@ def work_tree_of(directory: str) -> str:
         return ""
 
 
+def has_git_identity(directory: str) -> bool:
+    """Whether git has a user.email here (asked once: the answer decides the commit and the next steps)."""
+    if directory not in _IDENTITY_ASKED:
+        _IDENTITY_ASKED[directory] = git(directory, "config", "user.email").returncode == 0
+    return _IDENTITY_ASKED[directory]
+
+
+_IDENTITY_ASKED: dict[str, bool] = {}
+
+
 def first_commit(directory: str, component: str) -> str:
     """``git init -b main``, then commit everything rendered; what happened, in one line."""
     identity: list[str] = []
-    if git(directory, "config", "user.email").returncode != 0:
+    if not has_git_identity(directory):
         name, email = FALLBACK_IDENTITY
         identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
     steps = [
         ["init", "--quiet", "--initial-branch=main"],
-        # Every blob into one pack (git's bulk check-in for files above the threshold) instead of a
-        # loose object, and a folder, per file: half the time of a plain `git add` on a slow disk. Packed
-        # at zlib's fastest level: a quarter less time than its default, for a pack a tenth larger
-        # (616 KB against 564 KB for the default component; `git gc --aggressive` packs it tighter).
+        # Each file becomes a loose object stored without compression: zlib was a quarter of `git add`'s
+        # time, for objects `git gc` packs and compresses later (2.5 MB against 1.3 MB until then). A pack
+        # straight away (core.bigFileThreshold) is not on offer: git writes loose objects for every file
+        # its attributes may convert, and the component's .gitattributes makes every text file one.
         # The component's .gitignore alone decides what is left out: a machine's global one
         # (core.excludesFile, ~/.config/git/ignore) often lists .python-version, .npmrc or lock files,
         # and a first commit without them fails the squad's CI after the first push.
         [
-            *("-c", "core.bigFileThreshold=1", "-c", "pack.compression=1"),
+            *("-c", "core.looseCompression=0"),
             *("-c", f"core.excludesFile={os.devnull}"),
             *("add", "--all"),
         ],
@@ -225,19 +235,24 @@ def write_cruft_record(directory: str) -> str:
     return f".cruft.json: the template ({record['template']}) and commit it was made from, for `cruft update`"
 
 
-def prepare_git(directory: str, own: bool, component: str) -> str:
+def prepare_git(directory: str, own: bool, component: str) -> tuple[str, str]:
+    """What happened, in one line, and the top folder of the work tree the component is in afterwards
+    (``""`` for none)."""
     try:
         around = enclosing_work_tree(directory)
     except FileNotFoundError:  # No `git` on PATH.
-        return "git is not installed: install it, then run `git init -b main && git add --all && git commit`"
+        return (
+            "git is not installed: install it, then run `git init -b main && git add --all && git commit`",
+            "",
+        )
     if not own:
         if around:
-            return f"part of the repository at {around} (own_repository=false): commit it there"
-        return "no repository (own_repository=false): add the folder to yours"
+            return f"part of the repository at {around} (own_repository=false): commit it there", around
+        return "no repository (own_repository=false): add the folder to yours", ""
     if around and os.path.realpath(around) == os.path.realpath(directory):
         # Already a repository of its own: copier update, or a render over an existing component.
-        return "already a repository of its own: left as it is"
-    return first_commit(directory, component)
+        return "already a repository of its own: left as it is", around
+    return first_commit(directory, component), directory
 
 
 def by_an_update(argv: list[str], directory: str) -> bool:
@@ -271,7 +286,7 @@ def main(argv: list[str]) -> int:
     # monorepo); its temporary renders are not, until this step commits them.
     in_place = updating and bool(work_tree_of(directory))
     record = write_cruft_record(directory)
-    git_status = prepare_git(directory, own_repository(argv), component)
+    git_status, work_tree = prepare_git(directory, own_repository(argv), component)
     if updating:
         if in_place:
             print(
@@ -293,18 +308,20 @@ def main(argv: list[str]) -> int:
         "  make install     # uv (pinned; fetched if not on PATH) and the locked dependencies\n"
         "  make test-unit   # the fast loop; `make verify` runs what a pull request runs\n"
         + "".join(f"  {step}\n" for step in identity_steps(directory))
-        + "".join(f"  {step}\n" for step in repository_steps(directory, component, own_repository(argv)))
+        + "".join(
+            f"  {step}\n" for step in repository_steps(directory, work_tree, component, own_repository(argv))
+        )
         + "  make help        # every target"
     )
     return 0
 
 
-def repository_steps(directory: str, component: str, own: bool) -> list[str]:
+def repository_steps(directory: str, around: str, component: str, own: bool) -> list[str]:
     """`make hooks` where the component is its repository's top folder; in a folder of another repository
     (own_repository=false, a monorepo), the commit that adds it there instead: the component's hooks and
     its scripts/uv work from its own top folder only, and a hook installed in the monorepo's .git failed
-    every commit there (template ADR 0009). bootstrap.sh prints the same."""
-    around = work_tree_of(directory)
+    every commit there (template ADR 0009). ``around`` is the work tree's top folder (``""``: none).
+    bootstrap.sh prints the same."""
     if around and os.path.realpath(around) == os.path.realpath(directory):
         return ["make hooks       # run the checks on every commit"]
     if not around:
@@ -323,7 +340,7 @@ def identity_steps(directory: str) -> list[str]:
     """The commands that give git an identity, when it has none: the squad's first commit needs one (the
     component's first was made under a stand-in name, for this render only). bootstrap.sh prints the same."""
     try:
-        if git(directory, "config", "user.email").returncode == 0:
+        if has_git_identity(directory):
             return []
     except FileNotFoundError:  # No `git` on PATH: the git line above says to install it first.
         return []
