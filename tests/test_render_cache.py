@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jinja2 import Environment, Template, TemplateSyntaxError
+from jinja2 import (
+    DictLoader,
+    Environment,
+    FileSystemLoader,
+    Template,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
 
 from hooks import answers
 from tests.rendering import render_cookiecutter, render_copier, tree_differences
@@ -113,6 +121,44 @@ def test_a_plain_name_renders_as_jinja_renders_it_and_jinja_still_renders_the_re
         with_shortcut.from_string(42)  # type: ignore[arg-type]  # copier relies on Jinja's TypeError here
 
 
+def test_a_file_without_jinja_renders_as_jinja_renders_it_and_the_others_go_through_jinja(
+    cache_home: Path,
+) -> None:
+    with_shortcut, jinja_alone = environments(keep_trailing_newline=True)
+    files = [path for path in answers.COMPONENT_TEMPLATE.rglob("*") if path.is_file()]
+    names = [path.relative_to(answers.COMPONENT_TEMPLATE).as_posix() for path in files]
+    for environment in (with_shortcut, jinja_alone):
+        environment.loader = FileSystemLoader(answers.COMPONENT_TEMPLATE)
+
+    def handed_back(name: str) -> bool:
+        try:
+            return not isinstance(with_shortcut.get_template(name), Template)
+        except TemplateError:  # Compiled, and in need of a tool's filters: a file with Jinja in it.
+            return False
+
+    plain = [name for name in names if handed_back(name)]
+    assert len(plain) > 60, "a good part of the component's files have no Jinja in them"
+    for name in plain:
+        assert with_shortcut.get_template(name).render(x=1) == jinja_alone.get_template(name).render(), name
+    assert "{{" not in "".join(with_shortcut.get_template(name).render() for name in plain)
+
+    # What Jinja would change goes through it: Jinja syntax, a carriage return (a file loader's text
+    # has none: it reads with universal newlines); and where an environment drops the last newline,
+    # every file.
+    files_by_name = {"syntax.txt": "{{ x }}\n", "windows.txt": "one\r\ntwo\r\n", "plain.txt": "plain\n"}
+    drops_newline, _ = environments()
+    for environment in (with_shortcut, jinja_alone, drops_newline):
+        environment.loader = DictLoader(files_by_name)
+    for name, expected in (("syntax.txt", "1\n"), ("windows.txt", "one\ntwo\n"), ("plain.txt", "plain\n")):
+        template = with_shortcut.get_template(name)
+        assert isinstance(template, Template) == (name != "plain.txt"), name
+        assert template.render(x=1) == jinja_alone.get_template(name).render(x=1) == expected
+    assert isinstance(drops_newline.get_template("plain.txt"), Template)
+    assert drops_newline.get_template("plain.txt").render() == "plain"
+    with pytest.raises(TemplateNotFound):
+        with_shortcut.get_template("missing.txt")
+
+
 def test_another_jinja_syntax_turns_the_plain_text_shortcut_off(cache_home: Path) -> None:
     with_shortcut, jinja_alone = environments(line_statement_prefix="%%", keep_trailing_newline=True)
     text = "%% if x"
@@ -165,4 +211,8 @@ def test_cookiecutter_asks_git_s_rule_for_the_template_s_files_and_binaryornot_f
     assert generate.is_binary(str(template_file)) is False
     assert generate.is_binary(str(png)) is True
     assert generate.is_binary(str(text)) is False
-    assert asked == [str(template_file)]
+    # As cookiecutter names them: relative to the component template, its working directory then.
+    monkeypatch.chdir(answers.COMPONENT_TEMPLATE)
+    relative = str(Path("src") / "{{cookiecutter.package_name}}" / "__init__.py")
+    assert generate.is_binary(relative) is False
+    assert asked == [str(template_file), relative]
