@@ -66,7 +66,7 @@ def assert_own_repository_with_first_commit(component: Path) -> None:
     assert git(component, "symbolic-ref", "HEAD") == "refs/heads/main"
     assert git(component, "rev-list", "--count", "HEAD") == "1"
     assert git(component, "status", "--porcelain") == "", "everything rendered is in the first commit"
-    # The objects the step packed (its own pack and compression settings) are whole and readable.
+    # The objects the step wrote (stored without compression, its own setting) are whole and readable.
     git(component, "fsck", "--strict", "--no-progress")  # fails the test (check=True) on any damage
 
 
