@@ -216,6 +216,12 @@ def run_through_scripts_uv(hook: str) -> str:
     return hook.replace(ARGUMENTS_DONE, f"{ARGUMENTS_DONE}\n{ADDED}", 1)
 
 
+# `make hooks` runs the refusals below first, with any Python and nothing installed, then the whole step
+# through `uv run --locked`: a folder of a monorepo is refused before uv installs the locked packages
+# into a .venv the refusal makes useless.
+WHERE_ONLY = "--where-only"
+
+
 def refuse_outside_its_own_repository(here: Path) -> Path:
     """The work tree's top folder, when it is ``here``, the component's; otherwise a refusal that says why
     and what to do instead."""
@@ -242,8 +248,10 @@ def refuse_outside_its_own_repository(here: Path) -> Path:
     )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     top = refuse_outside_its_own_repository(Path.cwd())
+    if argv == [WHERE_ONLY]:
+        return 0
     own = Path(git_value("rev-parse", "--git-common-dir")).resolve() / "hooks"
     # Where its hooks really are: .git/hooks may be a link to a folder elsewhere (some dotfiles do that).
     linked = own.resolve()
@@ -282,4 +290,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

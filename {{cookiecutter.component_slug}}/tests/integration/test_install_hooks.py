@@ -5,6 +5,8 @@ the configured hooks from it. Real git and the locked pre-commit, in repositorie
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -200,6 +202,48 @@ def test_a_component_in_a_folder_of_a_monorepo_gets_no_hook_and_is_told_why(
     assert not (monorepo / ".git" / "hooks" / "pre-commit.legacy").exists()
     # The repository's commits go on as before.
     git(monorepo, *IDENTITY, "commit", "--quiet", "--allow-empty", "-m", "First")
+
+
+def test_make_hooks_in_a_monorepo_refuses_before_uv_installs_anything(tmp_path: Path) -> None:
+    # `make hooks` ran `uv run --locked` first: in a folder of a monorepo, uv installed every locked
+    # package into a new .venv (tens of seconds on a new laptop), and then came the refusal. Now the
+    # refusal comes first, from any Python, and nothing is installed.
+    root = Path(__file__).resolve().parents[2]
+    monorepo = tmp_path / "monorepo"
+    component = monorepo / "services" / "fleet"
+    for name in ("Makefile", "pyproject.toml", "uv.lock", ".python-version", "scripts"):
+        if (root / name).is_dir():
+            shutil.copytree(root / name, component / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            component.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, component / name)
+    git(monorepo, "init", "--quiet", "--initial-branch=main")
+    # The uv that runs these tests (`uv run` names itself in UV), so scripts/uv fetches none.
+    uv = os.environ.get("UV") or shutil.which("uv")
+    assert uv, "run the tests through `make` or `scripts/uv run` (UV names the uv), or put uv on PATH"
+    environment = {
+        **{key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"},
+        "PATH": os.pathsep.join([str(Path(uv).parent), os.environ["PATH"]]),
+        "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    done = subprocess.run(
+        ["make", "--no-print-directory", "hooks"],
+        cwd=component,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "services/fleet of the repository at" in done.stderr, done.stdout + done.stderr
+    assert "nothing was installed" in done.stderr, done.stderr
+    # scripts/uv makes an empty .venv up front (a relocatable one); nothing is installed into it.
+    installed = sorted(path.name for path in component.glob(".venv/lib/*/site-packages/*.dist-info"))
+    assert installed == [], f"refused before uv installed anything, but found {installed}"
+    assert "--locked" not in done.stdout, "the step through `uv run --locked` never started"
+    assert not (monorepo / ".git" / "hooks" / "pre-commit").exists()
 
 
 def test_a_component_in_no_repository_is_told_what_to_do(
