@@ -178,4 +178,7 @@ def test_the_reserved_package_names_come_from_the_component_template() -> None:
     assert {"contracts", "infra", "local_deploy", "benchmarks", "tests", "src", "scripts"} <= own <= reserved
     # Libraries the component imports are found in its code, not in a list.
     assert {"boto3", "pydantic", "aws_lambda_powertools", "aws_cdk", "pytest"} <= reserved
+    # Imported only indented (under `if TYPE_CHECKING:`), and only in files whose names are conditions
+    # (`{% if cookiecutter.consumer %}redrive.py{% endif %}`): found all the same.
+    assert "mypy_boto3_sqs" in reserved
     assert "json" not in reserved, "standard-library names have their own rule and message"
