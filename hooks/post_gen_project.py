@@ -31,8 +31,11 @@ OWN_REPOSITORY_ANSWER = "{{ cookiecutter.own_repository }}"
 COMPONENT_ANSWER = "{{ cookiecutter.component_slug }}"
 
 # Filled in by cookiecutter: its whole context, from which `.cruft.json` is written (cruft_record). Under
-# copier it stays as written, and copier keeps its own record (.copier-answers.yml).
-COOKIECUTTER_CONTEXT = r"""{{ cookiecutter | jsonify }}"""
+# copier it stays as written, and copier keeps its own record (.copier-answers.yml). As pairs, not an
+# object: Jinja's and cookiecutter's JSON filters sort an object's keys, and cruft's record keeps the
+# context's own order. Jinja's built-in filters only: `cruft update` renders this release's step with
+# the filters of the release the component was made from.
+COOKIECUTTER_CONTEXT = r"""{{ cookiecutter.items() | list | tojson }}"""
 
 # Who the first commit is by when git has no identity yet (a new laptop, a CI runner).
 FALLBACK_IDENTITY = ("Backend component template", "backend-component-template@localhost")
@@ -137,7 +140,20 @@ def first_commit(directory: str, component: str) -> str:
 
 def cruft_record(context: dict[str, object]) -> dict[str, object] | None:
     """What `cruft update` needs to bring later template releases in (cruft's `.cruft.json`), or None
-    when the template's commit is unknown (a template folder that is not a git repository)."""
+    when the template's commit is unknown (a template folder that is not a git repository).
+
+    Under `cruft create`, cruft writes its own record once this step has made the first commit: this
+    step writes the same one (cruft's fields, the context as cruft has it, in its order), so that
+    rewrite changes nothing and the new repository starts clean. Cruft alone knows its `--checkout`,
+    `--directory` and `--skip`: given one, its record differs there, and `git diff` shows it."""
+    if by_cruft(context):
+        return {
+            "template": context["_template"],
+            "commit": context["_commit"],
+            "checkout": None,
+            "context": {"cookiecutter": context},
+            "directory": None,
+        }
     commit = context.get("_commit")
     repo_dir = template_folder(context.get("_repo_dir"))
     if not commit and repo_dir is not None:
@@ -150,9 +166,8 @@ def cruft_record(context: dict[str, object]) -> dict[str, object] | None:
     # an address (https:, gh:, git@host:) has a colon, a relative path none.
     relative = repo_dir is not None and not os.path.isabs(given) and ":" not in given
     template = shared_address(repo_dir if relative and repo_dir is not None else given, repo_dir)
-    # Machine paths and cookiecutter's own prompts are not answers.
-    dropped = {"_output_dir", "_repo_dir"}
-    answers = {k: v for k, v in context.items() if not k.startswith("__") and k not in dropped}
+    # Machine paths are not answers; the gate's call stays (hooks/answers.py, reject_invalid_answers).
+    answers = {k: v for k, v in context.items() if k not in ("_output_dir", "_repo_dir")}
     answers.update(_template=template, _commit=commit)
     return {
         "template": template,
@@ -161,6 +176,13 @@ def cruft_record(context: dict[str, object]) -> dict[str, object] | None:
         "context": {"cookiecutter": answers},
         "directory": None,
     }
+
+
+def by_cruft(context: dict[str, object]) -> bool:
+    """Whether cruft makes this render (`cruft create`, or an update's renders, whose records cruft leaves
+    out of its comparison): it calls cookiecutter's generate_files, not cookiecutter itself (no
+    ``_output_dir``), and names the template's commit (``_commit``)."""
+    return "_output_dir" not in context and isinstance(context.get("_commit"), str) and "_template" in context
 
 
 def template_folder(repo_dir: object) -> str | None:
@@ -227,11 +249,12 @@ def write_cruft_record(directory: str) -> str:
         return ""  # Rendered by copier: .copier-answers.yml is the record.
     import json  # Cookiecutter's renders only: copier's need no JSON.
 
-    record = cruft_record(json.loads(COOKIECUTTER_CONTEXT))
+    record = cruft_record(dict(json.loads(COOKIECUTTER_CONTEXT)))
     if record is None:
         return "no .cruft.json: the template is not a git repository (`cruft link` can record it later)"
     with open(os.path.join(directory, ".cruft.json"), "w", encoding="utf-8") as cruft_file:
-        cruft_file.write(json.dumps(record, indent=2) + "\n")
+        # As cruft writes it (cruft.json_dumps in cruft 2.16).
+        cruft_file.write(json.dumps(record, ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n")
     return f".cruft.json: the template ({record['template']}) and commit it was made from, for `cruft update`"
 
 

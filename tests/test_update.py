@@ -145,6 +145,28 @@ def by_cruft(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Update
     return Updated(component, update_with_cruft(component, env))
 
 
+def test_cruft_create_ends_in_a_clean_repository_holding_cruft_s_own_record(
+    template: Path, tmp_path: Path
+) -> None:
+    # Cruft writes `.cruft.json` after the post-generation step has made the first commit; the step
+    # wrote the same record, so the squad's first `git status` shows nothing (it showed the record
+    # rewritten: another key order and a key more).
+    env = environment(tmp_path)
+    run(
+        [str(BIN / "cruft"), "create", str(template), "--no-input", "--output-dir", str(tmp_path)],
+        tmp_path,
+        env,
+    )
+    component = tmp_path / "inventory"
+    assert run(["git", "status", "--porcelain"], component) == ""
+    assert run(["git", "rev-list", "--count", "HEAD"], component).strip() == "1"
+    record = json.loads((component / ".cruft.json").read_text(encoding="utf-8"))
+    head = run(["git", "rev-parse", "HEAD"], template).strip()
+    assert (record["template"], record["commit"]) == (str(template), head)
+    # And cruft reads it: the component is up to date with the template it was made from.
+    assert "up to date" in run([str(BIN / "cruft"), "check"], component, env)
+
+
 def test_cruft_update_asks_before_it_applies_and_takes_the_answer(template: Path, tmp_path: Path) -> None:
     # The fixtures above pass --skip-apply-ask; a squad typing `cruft update` gets cruft's question
     # "Apply diff and update?", which a typer cruft does not work with stopped with an AssertionError.
