@@ -97,15 +97,12 @@ def check(*, releasing: bool = False) -> int:
     found = compatibility.breaks(baseline, current)
     problems: list[str] = []
     base = released.base()
-    merged: dict[str, str] = {}
-    on_base: set[str] | None = None
     try:
-        changed = released.changes(base)
-        merged = released.merged(base)
-        on_base = released.released_on(base)
+        held = released.target(base)
     except released.CannotCompare as error:
-        changed = []
+        held = released.Target([], {}, None)
         problems.append(str(error))
+    changed, merged, on_base = held.changed, held.merged, held.released
     found = compatibility.unique(found + compatibility.since(merged, current, schemas.current()))
     if found:
         released_here_only = [

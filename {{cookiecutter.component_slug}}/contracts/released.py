@@ -110,15 +110,32 @@ def fork_point(base: str, root: Path) -> str | None:
     return fork
 
 
+@dataclass(frozen=True)
+class Target:
+    """What the work tree is held to, read at ``fork_point`` once: the released files it changed, the
+    event schemas ``base`` published there, and the baseline's file names (None: nothing released)."""
+
+    changed: list[Change]
+    merged: dict[str, str]
+    released: set[str] | None
+
+
+def target(base: str, root: Path | None = None) -> Target:
+    """`changes`, `merged` and the baseline's names, for `contracts check`: one fork point, one listing."""
+    root = ROOT if root is None else root
+    commit = fork_point(base, root) if in_repository(root) else None
+    if commit is None:
+        return Target([], {}, None)
+    baseline = released_files(commit, root)
+    return Target(_changed(baseline, base, root), merged(commit, root), set(baseline))
+
+
 def changes(base: str, root: Path | None = None) -> list[Change]:
     """Every released file in ``base``'s baseline that the work tree under ``root`` removed or changed."""
-    root = ROOT if root is None else root
-    if not in_repository(root):
-        return []
-    commit = fork_point(base, root)
-    if commit is None:
-        return []
-    released = released_files(commit, root)
+    return target(base, root).changed
+
+
+def _changed(released: dict[str, str], base: str, root: Path) -> list[Change]:
     here = {name for name in released if (root / BASELINE / name).is_file()}
     retired = {name for name in released if name not in here and (root / RETIRED / name).is_file()}
     hashes = hashed(root, [f"{BASELINE}/{name}" for name in sorted(here)])
@@ -152,16 +169,6 @@ def changes(base: str, root: Path | None = None) -> list[Change]:
                 ),
             )
     return found
-
-
-def released_on(base: str, root: Path | None = None) -> set[str] | None:
-    """The baseline's file names at ``fork_point``: what the target branch has released; None for nothing
-    to compare."""
-    root = ROOT if root is None else root
-    if not in_repository(root):
-        return None
-    commit = fork_point(base, root)
-    return None if commit is None else set(released_files(commit, root))
 
 
 def report(found: list[Change], base: str) -> str:
@@ -215,19 +222,13 @@ def resolve(base: str, root: Path) -> str | None:
     )
 
 
-def merged(base: str, root: Path | None = None) -> dict[str, str]:
-    """File name -> content of each event schema (``docs/events/schemas``) where this branch left ``base``.
+def merged(commit: str, root: Path) -> dict[str, str]:
+    """File name -> content of each event schema (``docs/events/schemas``) at ``commit``, the fork point.
 
     What the target branch publishes and has recorded, whether released or not: a version merged there
     reached its consumers and its events are stored, so the gate holds this branch to it as well as to
-    the baseline, at ``fork_point``. Nothing to compare is an empty answer, as for ``changes``.
+    the baseline.
     """
-    root = ROOT if root is None else root
-    if not in_repository(root):
-        return {}
-    commit = fork_point(base, root)
-    if commit is None:
-        return {}
     files = released_files(commit, root, SCHEMAS)
     return dict(zip(files, contents(root, list(files.values())), strict=True))
 
