@@ -36,6 +36,17 @@ COMPONENT_ANSWER = "{{ cookiecutter.component_slug }}"
 # context's own order. Jinja's built-in filters only: `cruft update` renders this release's step with
 # the filters of the release the component was made from.
 COOKIECUTTER_CONTEXT = r"""{{ cookiecutter.items() | list | tojson }}"""
+RENDERED_BY_COOKIECUTTER = not COOKIECUTTER_CONTEXT.startswith("{" + "{")
+
+
+def cookiecutter_context() -> dict[str, object] | None:
+    """Cookiecutter's context, or None under copier (which leaves COOKIECUTTER_CONTEXT as written)."""
+    if not RENDERED_BY_COOKIECUTTER:
+        return None
+    import json  # Cookiecutter's renders only: copier's need no JSON.
+
+    return dict(json.loads(COOKIECUTTER_CONTEXT))
+
 
 # Who the first commit is by when git has no identity yet (a new laptop, a CI runner).
 FALLBACK_IDENTITY = ("Backend component template", "backend-component-template@localhost")
@@ -166,7 +177,8 @@ def cruft_record(context: dict[str, object]) -> dict[str, object] | None:
     # an address (https:, gh:, git@host:) has a colon, a relative path none.
     relative = repo_dir is not None and not os.path.isabs(given) and ":" not in given
     template = shared_address(repo_dir if relative and repo_dir is not None else given, repo_dir)
-    # Machine paths are not answers; the gate's call stays (hooks/answers.py, reject_invalid_answers).
+    # Machine paths are not answers. The rest is kept as cruft keeps it, `__answers_checked` too (the
+    # answer gate's empty result, which `cruft update` never passes back: it leaves out every `_` key).
     answers = {k: v for k, v in context.items() if k not in ("_output_dir", "_repo_dir")}
     answers.update(_template=template, _commit=commit)
     return {
@@ -242,14 +254,14 @@ def share_copier_record(directory: str) -> None:
             return
 
 
-def write_cruft_record(directory: str) -> str:
+def write_cruft_record(directory: str, context: dict[str, object] | None) -> str:
     """Under cookiecutter, `.cruft.json` beside the component; what happened, in one line."""
-    if COOKIECUTTER_CONTEXT.startswith("{" + "{"):
+    if context is None:
         share_copier_record(directory)
         return ""  # Rendered by copier: .copier-answers.yml is the record.
-    import json  # Cookiecutter's renders only: copier's need no JSON.
+    import json
 
-    record = cruft_record(dict(json.loads(COOKIECUTTER_CONTEXT)))
+    record = cruft_record(context)
     if record is None:
         return "no .cruft.json: the template is not a git repository (`cruft link` can record it later)"
     with open(os.path.join(directory, ".cruft.json"), "w", encoding="utf-8") as cruft_file:
@@ -278,18 +290,16 @@ def prepare_git(directory: str, own: bool, component: str) -> tuple[str, str]:
     return first_commit(directory, component), directory
 
 
-def by_an_update(argv: list[str], directory: str) -> bool:
+def by_an_update(argv: list[str], directory: str, context: dict[str, object] | None) -> bool:
     """Whether an update tool makes this render: one of the two it makes in temporary folders to compare
     releases, or (copier) the component it updates in place.
 
     Copier says so (``--operation=update``) for all three. Cruft says nothing: its renders (`cruft
-    update`, `cruft diff`) are the ones without cookiecutter's ``_output_dir`` (cruft calls cookiecutter's
-    generate_files, not cookiecutter itself, for `cruft create` too), made in a new temporary folder.
+    update`, `cruft diff`) are cruft's (`by_cruft`, as `cruft create` is) made in a new temporary folder.
     """
     if answer(argv, "operation", "") == "update":
         return True
-    by_cookiecutter = not COOKIECUTTER_CONTEXT.startswith("{" + "{")
-    if not by_cookiecutter or '"_output_dir"' in COOKIECUTTER_CONTEXT:
+    if context is None or not by_cruft(context):
         return False
     import tempfile  # Cruft's renders only: the others need not wait for it.
 
@@ -304,11 +314,12 @@ def by_an_update(argv: list[str], directory: str) -> bool:
 def main(argv: list[str]) -> int:
     directory = os.getcwd()
     component = component_name(argv, directory)
-    updating = by_an_update(argv, directory)
+    context = cookiecutter_context()
+    updating = by_an_update(argv, directory, context)
     # The component copier updates in place is committed already (in a repository of its own or a
     # monorepo); its temporary renders are not, until this step commits them.
     in_place = updating and bool(work_tree_of(directory))
-    record = write_cruft_record(directory)
+    record = write_cruft_record(directory, context)
     git_status, work_tree = prepare_git(directory, own_repository(argv), component)
     if updating:
         if in_place:
@@ -377,8 +388,7 @@ def remove_rendered_copy(script: str) -> None:
     """Under cookiecutter, delete this script: the copy it rendered into the temporary folder, which it
     leaves there (one file per render). Cookiecutter always runs such a copy (under a temporary name),
     never the template's own file, which copier runs and which is kept."""
-    rendered_by_cookiecutter = not COOKIECUTTER_CONTEXT.startswith("{" + "{")
-    if rendered_by_cookiecutter and os.path.basename(script) != "post_gen_project.py":
+    if RENDERED_BY_COOKIECUTTER and os.path.basename(script) != "post_gen_project.py":
         with contextlib.suppress(FileNotFoundError):
             os.remove(script)
 
