@@ -98,6 +98,28 @@ def has_git_identity(directory: str) -> bool:
 
 _IDENTITY_ASKED: dict[str, bool] = {}
 
+# The oldest git the component works with: `git init --initial-branch` (2.28) here, `git config
+# --show-scope` (2.26) in its `make hooks`.
+OLDEST_GIT = (2, 28)
+
+
+class GitTooOldError(Exception):
+    """git cannot make the repository: it is older than OLDEST_GIT (the message says what to do)."""
+
+
+def too_old_git(directory: str) -> str:
+    """What to do when this git is older than OLDEST_GIT, or ``""``; asked only once a git step failed."""
+    import re  # After a failure only.
+
+    found = re.match(r"git version (\d+)\.(\d+)", git(directory, "--version").stdout)
+    if found is None or (int(found[1]), int(found[2])) >= OLDEST_GIT:
+        return ""
+    oldest = ".".join(map(str, OLDEST_GIT))
+    return (
+        f"git {found[1]}.{found[2]} is older than {oldest}, which the component needs: update git, then "
+        "run `git init -b main && git add --all && git commit -m 'Render from the template'`"
+    )
+
 
 def first_commit(directory: str, component: str) -> str:
     """``git init -b main``, then commit everything rendered; what happened, in one line."""
@@ -137,11 +159,13 @@ def first_commit(directory: str, component: str) -> str:
     for step in steps:
         done = git(directory, *step)
         if done.returncode != 0:
+            if step is steps[0] and (old := too_old_git(directory)):
+                raise GitTooOldError(old)  # Nothing was made yet: the files stay, as without git.
+            # Both tools then remove the folder they made: the component starts as a repository with a
+            # first commit (ADR 0009) or not at all.
             raise SystemExit(
                 f"post-generation: `git {' '.join(step)}` failed in {directory}:\n{done.stderr.strip()}\n"
-                "The files are rendered; make the first commit yourself: "
-                "git init -b main && git -c core.excludesFile=/dev/null add --all && "
-                "git commit -m 'Render from the template'"
+                "Nothing is kept: fix what git says, then render again."
             )
     made = "a new repository on branch main with a first commit"
     if identity:
@@ -287,7 +311,10 @@ def prepare_git(directory: str, own: bool, component: str) -> tuple[str, str]:
     if around and os.path.realpath(around) == os.path.realpath(directory):
         # Already a repository of its own: copier update, or a render over an existing component.
         return "already a repository of its own: left as it is", around
-    return first_commit(directory, component), directory
+    try:
+        return first_commit(directory, component), directory
+    except GitTooOldError as too_old:
+        return str(too_old), ""
 
 
 def by_an_update(argv: list[str], directory: str, context: dict[str, object] | None) -> bool:

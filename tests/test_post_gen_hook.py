@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.rendering import (
     render_cookiecutter,
     render_copier,
     run_cookiecutter,
+    run_copier,
 )
 
 HOOK = ROOT / "hooks" / "post_gen_project.py"
@@ -160,6 +162,59 @@ def test_without_git_the_files_stay_and_the_step_says_what_to_install(tmp_path: 
     assert "git is not installed: install it, then run `git init -b main" in result.stdout
     assert "make hooks" not in next_steps(result.stdout), "it needs the repository git would make"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["README.md"]
+
+
+def git_in_front(folder: Path, script: str) -> str:
+    """A PATH whose first git is ``script`` (bash), in front of the real one it may hand over to."""
+    folder.mkdir()
+    fake = folder / "git"
+    fake.write_text(f"#!/bin/bash\nreal={shutil.which('git')}\n{script}", encoding="utf-8")
+    fake.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"
+
+
+# A git before 2.28 (this machine has none): it names its version and refuses `init --initial-branch`.
+GIT_2_25 = r"""case "$*" in
+  --version) echo "git version 2.25.1" ;;
+  *--initial-branch*) echo "error: unknown option \`initial-branch=main'" >&2; exit 129 ;;
+  *) exec "$real" "$@" ;;
+esac
+"""
+
+
+def test_with_a_git_too_old_the_files_stay_and_the_step_says_to_update_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", git_in_front(tmp_path / "old-git", GIT_2_25))
+    result = run_cookiecutter({}, tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "git: git 2.25 is older than 2.28, which the component needs: update git, then run `git init" in (
+        result.stdout
+    )
+    component = tmp_path / "out" / "inventory"
+    assert (component / "Makefile").is_file()
+    assert not (component / ".git").exists()
+    assert "make hooks" not in next_steps(result.stdout), "it needs the repository git would make"
+
+
+@pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
+def test_a_first_commit_git_refuses_leaves_nothing_and_says_to_render_again(
+    tool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any other refusal: both tools remove the folder they made, so the message cannot say "the files
+    # are rendered" (it did). Fault injected, as a real git commits here: the first commit alone (by its
+    # message) is refused, not the commit copier makes of a template with uncommitted changes.
+    first_commit = '[[ "$*" == *"from the backend component template"* ]]'
+    refusing = f'if {first_commit}; then echo "fatal: refused" >&2; exit 128; fi\n'
+    monkeypatch.setenv("PATH", git_in_front(tmp_path / "refusing-git", refusing + 'exec "$real" "$@"\n'))
+    if tool == "cookiecutter":
+        result = run_cookiecutter({}, tmp_path / "out")
+    else:
+        result = run_copier({}, tmp_path / "out" / "inventory")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "fatal: refused\nNothing is kept: fix what git says, then render again." in output, output
+    assert not (tmp_path / "out" / "inventory").exists(), "nothing is kept, as the message says"
 
 
 @pytest.mark.parametrize("tool", ["cookiecutter", "copier"])
