@@ -10,6 +10,13 @@ ifeq ($(filter output-sync,$(.FEATURES)),)
 $(error GNU make 4.0 or later is needed, this is make $(MAKE_VERSION): on macOS, `brew install make`, then put "$$(brew --prefix)/opt/make/libexec/gnubin" first on PATH (./bootstrap.sh runs `make`))
 endif
 
+# git 2.28 or later, as a render's first commit needs (`git init --initial-branch`; OLDEST_GIT in
+# hooks/post_gen_project.py, which says the same to a plain cookiecutter or copier): refused here first.
+GIT_VERSION := $(shell git --version 2>/dev/null | awk '{print $$3}')
+ifneq ($(shell echo "$(GIT_VERSION)" | awk -F. '{print ($$1 > 2 || ($$1 == 2 && $$2 >= 28)) ? "yes" : "no"}'),yes)
+$(error git 2.28 or later is needed, this is $(or $(GIT_VERSION:%=git %),no git on PATH): update git (on macOS, `brew install git`; ./bootstrap.sh renders a git repository))
+endif
+
 # The targets use this repository's .venv: another project's virtual environment still active in the
 # shell would only make uv warn on every command (and suggest `--active`).
 unexport VIRTUAL_ENV

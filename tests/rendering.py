@@ -134,6 +134,24 @@ def make_in(component: Path, env: dict[str, str], *arguments: str) -> str:
     return done.stdout
 
 
+def git_in_front(folder: Path, script: str) -> Path:
+    """A folder whose git is ``script`` (bash), for PATH in front of the real one it may hand over to."""
+    folder.mkdir()
+    fake = folder / "git"
+    fake.write_text(f"#!/bin/bash\nreal={shutil.which('git')}\n{script}", encoding="utf-8")
+    fake.chmod(0o755)
+    return folder
+
+
+# A git before 2.28 (this machine has none): it names its version and refuses `init --initial-branch`.
+GIT_2_25 = r"""case "$*" in
+  --version) echo "git version 2.25.1" ;;
+  *--initial-branch*) echo "error: unknown option \`initial-branch=main'" >&2; exit 129 ;;
+  *) exec "$real" "$@" ;;
+esac
+"""
+
+
 def tool_environment(tools: Path = BIN) -> dict[str, str]:
     """The tools' environment: their venv (this one by default) first on PATH, no user config, no prompts."""
     env = dict(os.environ)

@@ -29,9 +29,11 @@ from tests.rendering import (
     ALL_OFF_OPTIONS,
     BIN,
     EVERY_OPTION_ON,
+    GIT_2_25,
     LONGEST_NAMES,
     ROOT,
     follow,
+    git_in_front,
     make_in,
     next_steps,
 )
@@ -186,6 +188,19 @@ def test_an_older_make_stops_the_script_before_anything_is_rendered(tmp_path: Pa
     assert re.search(r"template tools\s+FAILED", result.stdout), result.stdout
     assert "GNU make 4.0 or later is needed, this is make 3.81" in result.stderr, result.stderr
     assert "brew install make" in result.stderr
+    assert list(work.iterdir()) == [], "nothing rendered"
+
+
+def test_an_older_git_stops_the_script_before_anything_is_rendered(tmp_path: Path) -> None:
+    # No git older than 2.28 runs here: a stand-in in front of the real one says it is 2.25 (which has no
+    # `git init --initial-branch`), all the Makefile's check reads.
+    work = tmp_path / "work"
+    work.mkdir()
+    path = os.pathsep.join([str(git_in_front(tmp_path / "old-git", GIT_2_25)), str(BIN), os.environ["PATH"]])
+    result = bootstrap("--output-dir", "out", "--skip-verify", cwd=work, env={"PATH": path})
+    assert result.returncode == 1
+    assert re.search(r"template tools\s+FAILED", result.stdout), result.stdout
+    assert "git 2.28 or later is needed, this is git 2.25.1: update git" in result.stderr, result.stderr
     assert list(work.iterdir()) == [], "nothing rendered"
 
 

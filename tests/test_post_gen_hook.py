@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +16,10 @@ import pytest
 from tests.ci_python import fetch_python, lambda_python
 from tests.rendering import (
     BIN,
+    GIT_2_25,
     ROOT,
     follow,
+    git_in_front,
     make_in,
     next_steps,
     path_without_uv,
@@ -164,28 +165,12 @@ def test_without_git_the_files_stay_and_the_step_says_what_to_install(tmp_path: 
     assert sorted(path.name for path in tmp_path.iterdir()) == ["README.md"]
 
 
-def git_in_front(folder: Path, script: str) -> str:
-    """A PATH whose first git is ``script`` (bash), in front of the real one it may hand over to."""
-    folder.mkdir()
-    fake = folder / "git"
-    fake.write_text(f"#!/bin/bash\nreal={shutil.which('git')}\n{script}", encoding="utf-8")
-    fake.chmod(0o755)
-    return f"{folder}{os.pathsep}{os.environ['PATH']}"
-
-
-# A git before 2.28 (this machine has none): it names its version and refuses `init --initial-branch`.
-GIT_2_25 = r"""case "$*" in
-  --version) echo "git version 2.25.1" ;;
-  *--initial-branch*) echo "error: unknown option \`initial-branch=main'" >&2; exit 129 ;;
-  *) exec "$real" "$@" ;;
-esac
-"""
-
-
 def test_with_a_git_too_old_the_files_stay_and_the_step_says_to_update_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PATH", git_in_front(tmp_path / "old-git", GIT_2_25))
+    monkeypatch.setenv(
+        "PATH", f"{git_in_front(tmp_path / 'old-git', GIT_2_25)}{os.pathsep}{os.environ['PATH']}"
+    )
     result = run_cookiecutter({}, tmp_path / "out")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "git: git 2.25 is older than 2.28, which the component needs: update git, then run `git init" in (
@@ -206,7 +191,8 @@ def test_a_first_commit_git_refuses_leaves_nothing_and_says_to_render_again(
     # message) is refused, not the commit copier makes of a template with uncommitted changes.
     first_commit = '[[ "$*" == *"from the backend component template"* ]]'
     refusing = f'if {first_commit}; then echo "fatal: refused" >&2; exit 128; fi\n'
-    monkeypatch.setenv("PATH", git_in_front(tmp_path / "refusing-git", refusing + 'exec "$real" "$@"\n'))
+    refusing_git = git_in_front(tmp_path / "refusing-git", refusing + 'exec "$real" "$@"\n')
+    monkeypatch.setenv("PATH", f"{refusing_git}{os.pathsep}{os.environ['PATH']}")
     if tool == "cookiecutter":
         result = run_cookiecutter({}, tmp_path / "out")
     else:
