@@ -9,17 +9,27 @@ import pytest
 from tests.machine import described, seconds_for_additions
 from tests.scratch import Scratch
 
+SCRATCH = pytest.StashKey[Scratch]()
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """The run's base folder outside pytest's shared one, and the last runs' files deleted meanwhile
+    """The run's base folder outside pytest's shared one, and the last runs' files deleted when it ends
     (tests/scratch.py says why). Before pytest's own tmp_path set-up reads `--basetemp`, which a run
     that gives one keeps; workers take theirs from the controller."""
     if hasattr(config, "workerinput") or config.option.basetemp or config.option.help:
         return
     scratch = Scratch()
     config.option.basetemp = str(scratch.basetemp)
+    config.stash[SCRATCH] = scratch
     config.add_cleanup(scratch.close)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that passed leaves nothing behind; a failed one leaves its files for a look."""
+    scratch = session.config.stash.get(SCRATCH, None)
+    if scratch is not None:
+        scratch.passed = exitstatus == pytest.ExitCode.OK
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

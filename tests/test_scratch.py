@@ -1,4 +1,5 @@
-"""The suite's scratch folders (tests/scratch.py): a run keeps its own, and deletes only runs that ended."""
+"""The suite's scratch folders (tests/scratch.py): a run keeps its own while it runs, deletes nothing then,
+and at its end deletes only runs that ended."""
 
 from __future__ import annotations
 
@@ -17,20 +18,43 @@ def filled(run: Path) -> Path:
     return run
 
 
-def test_a_run_deletes_the_runs_that_ended_and_keeps_one_still_going(tmp_path: Path) -> None:
-    ended = Scratch(tmp_path)
-    filled(ended.run)
-    ended.close()
+def ended(scratch: Scratch, *, passed: bool) -> None:
+    """The run's end as tests/conftest.py has it, waiting for the deletion a run does not wait for."""
+    scratch.passed = passed
+    scratch.close()
+    if scratch.deleting is not None:
+        assert scratch.deleting.wait(timeout=60) == 0
+
+
+def test_a_run_that_passed_leaves_nothing_behind(tmp_path: Path) -> None:
+    run = Scratch(tmp_path)
+    filled(run.run)
+
+    ended(run, passed=True)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_run_s_files_stay_until_the_next_run_ends_and_a_run_still_going_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    failed = Scratch(tmp_path)
+    filled(failed.run)
+    ended(failed, passed=False)
+    assert (failed.run / "base" / "popen-gw0" / "component" / ".venv" / "pyvenv.cfg").is_file()
     going = Scratch(tmp_path)
     filled(going.run)
 
     this = Scratch(tmp_path)
-    this.close()  # waits for the deletion
+    # Nothing is deleted while this run's tests make their files: the failed run is only set aside.
+    (set_aside,) = this.trash
+    assert (set_aside / "base" / "popen-gw0" / "component" / ".venv" / "pyvenv.cfg").is_file()
+    assert not failed.run.exists()
+    ended(this, passed=True)
 
-    assert not ended.run.exists(), "a run that ended is deleted"
+    assert [path.name for path in tmp_path.iterdir()] == [going.run.name]
     assert (going.run / "base" / "popen-gw0" / "component" / ".venv" / "pyvenv.cfg").is_file()
-    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([going.run.name, this.run.name])
-    going.close()
+    ended(going, passed=False)
 
 
 def test_a_run_folder_without_its_lock_yet_is_a_run_starting_unless_it_is_old(tmp_path: Path) -> None:
@@ -39,10 +63,23 @@ def test_a_run_folder_without_its_lock_yet_is_a_run_starting_unless_it_is_old(tm
     long_ago = time.time() - STARTING_SECONDS - 5
     os.utime(crashed, (long_ago, long_ago))
 
-    Scratch(tmp_path).close()
+    ended(Scratch(tmp_path), passed=True)
 
-    assert starting.is_dir()
-    assert not crashed.exists()
+    assert [path.name for path in tmp_path.iterdir()] == [starting.name]
+
+
+def test_the_deletion_outlives_the_run_in_a_session_of_its_own(tmp_path: Path) -> None:
+    run = Scratch(tmp_path)
+    filled(run.run)
+    run.passed = True
+    run.close()
+    deleting = run.deleting
+    assert deleting is not None
+    # Its own session: whatever stops the run's process group (Ctrl-C, a CI job's end) spares it. Asked
+    # before it is waited for, so even a deletion already done is still there to ask (a zombie).
+    assert os.getsid(deleting.pid) == deleting.pid
+    assert deleting.wait(timeout=60) == 0
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_base_folder_is_the_runs_own_and_pytest_makes_it(tmp_path: Path) -> None:
