@@ -1,8 +1,9 @@
 """The secret scan (ADR 0023): detect-secrets against .secrets.baseline, as the pre-commit hook runs it on
-a commit's files and `make lint` on every tracked file.
+a commit's files and `make lint` on every tracked file (scripts/secret_scan.py).
 
 The scan of every tracked file is `make lint`'s own step (seconds: every line through every plugin), so
-these tests check that it is wired as the hook is, and that it fails on a secret; they do not repeat it.
+these tests check that it is wired as the hook is, that it fails on a secret, and what `make lint`'s
+record of clean files saves and never hides, on small repositories of their own; they do not repeat it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import string
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type information
 from detect_secrets.__version__ import VERSION as DETECT_SECRETS_VERSION
 
 from contracts.schemas import ROOT
+from scripts import secret_scan
 
 CONFIG = ROOT / ".pre-commit-config.yaml"
 BASELINE = ROOT / ".secrets.baseline"
@@ -67,8 +70,95 @@ def test_a_planted_secret_fails_the_scan(tmp_path: Path) -> None:
 
 def test_make_lint_scans_every_tracked_file_with_the_hooks_command() -> None:
     recipe = MAKEFILE.read_text(encoding="utf-8").split("\nlint:", 1)[1].split("\n\n", 1)[0]
-    assert f"\tgit ls-files -z | xargs -0 $(RUN) {SCAN}\n" in recipe
+    assert "\t$(RUN) python -m scripts.secret_scan\n" in recipe
     assert " ".join(hook_command()) == f"scripts/uv run --locked {SCAN}"
+    assert f"detect-secrets-hook {' '.join(secret_scan.ARGUMENTS)}" == SCAN
+
+
+class Watched:
+    """detect-secrets' hook as `make lint` runs it, noting the files each run handed it."""
+
+    def __init__(self) -> None:
+        self.runs: list[list[str]] = []
+
+    def __call__(self, root: Path, names: list[str]) -> int:
+        self.runs.append(sorted(names))
+        return secret_scan.run_hook(root, names)
+
+
+def repository(root: Path, files: dict[str, str]) -> Path:
+    """A component's shape for the scan: its baseline, tracked files and a .venv to keep the record in."""
+    (root / ".venv").mkdir(parents=True)
+    (root / secret_scan.BASELINE).write_bytes(BASELINE.read_bytes())
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    subprocess.run(["git", "init", "--quiet", "--initial-branch", "main"], cwd=root, check=True)
+    subprocess.run(["git", "add", "--all"], cwd=root, check=True)
+    return root
+
+
+def test_a_clean_scan_is_not_repeated_and_a_changed_file_alone_is_scanned_again(tmp_path: Path) -> None:
+    root = repository(tmp_path, {"names.py": "TABLE_NAME = 'store'\n", "region.py": "REGION = 'eu-west-2'\n"})
+    hook = Watched()
+
+    assert secret_scan.scan(root, hook) == 0
+    assert secret_scan.scan(root, hook) == 0
+    (root / "region.py").write_text("REGION = 'eu-west-1'\n", encoding="utf-8")
+    assert secret_scan.scan(root, hook) == 0
+
+    assert hook.runs == [[".secrets.baseline", "names.py", "region.py"], ["region.py"]]
+
+
+def test_a_secret_in_a_file_that_scanned_clean_fails_every_run_until_it_is_gone(tmp_path: Path) -> None:
+    root = repository(tmp_path, {"settings.py": "REGION = 'eu-west-2'\n", "names.py": "TABLE = 'store'\n"})
+    hook = Watched()
+    assert secret_scan.scan(root, hook) == 0
+    key_id, secret_key = made_up_aws_keys()
+    planted = f"REGION = 'eu-west-2'\nACCESS_KEY_ID = {key_id!r}\nSECRET_ACCESS_KEY = {secret_key!r}\n"
+    (root / "settings.py").write_text(planted, encoding="utf-8")
+
+    # Not staged: the scan reads the files as they are, as detect-secrets does.
+    assert secret_scan.scan(root, hook) == 1
+    assert secret_scan.scan(root, hook) == 1, "a failed run records nothing: the finding stays found"
+    (root / "settings.py").write_text("REGION = 'eu-west-2'\n", encoding="utf-8")
+    assert secret_scan.scan(root, hook) == 0
+
+    assert hook.runs[1:] == [["settings.py"], ["settings.py"]], "the clean run's record held for the rest"
+
+
+def test_another_baseline_or_scanner_version_scans_every_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = repository(tmp_path, {"names.py": "TABLE_NAME = 'store'\n"})
+    handed: list[list[str]] = []
+
+    def clean(root: Path, names: list[str]) -> int:
+        handed.append(sorted(names))
+        return 0
+
+    everything = [".secrets.baseline", "names.py"]
+    assert secret_scan.scan(root, clean) == 0
+    baseline = root / secret_scan.BASELINE
+    baseline.write_text(baseline.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert secret_scan.scan(root, clean) == 0
+    monkeypatch.setattr(secret_scan, "version", lambda _: "0.0.1")
+    assert secret_scan.scan(root, clean) == 0
+    assert secret_scan.scan(root, clean) == 0
+
+    assert handed == [everything, everything, everything]
+
+
+def test_without_an_environment_to_keep_the_record_in_every_run_scans_everything(tmp_path: Path) -> None:
+    root = repository(tmp_path, {"names.py": "TABLE_NAME = 'store'\n"})
+    (root / ".venv").rmdir()
+    handed: list[list[str]] = []
+
+    def clean(root: Path, names: list[str]) -> int:
+        handed.append(sorted(names))
+        return 0
+
+    assert secret_scan.scan(root, clean) == secret_scan.scan(root, clean) == 0
+    assert handed == [[".secrets.baseline", "names.py"]] * 2
 
 
 def test_the_baseline_is_the_installed_scanners_and_holds_only_audited_false_positives() -> None:
