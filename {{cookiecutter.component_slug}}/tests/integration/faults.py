@@ -11,6 +11,7 @@ takes each request and never answers, so botocore's own timeouts end each attemp
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -141,32 +142,53 @@ def inject(client: DynamoDBClient | EventBridgeClient, operation: str, fault: Fa
     return injection
 
 
-@dataclass
 class SilentEndpoint:
     """Where a client sends its requests; ``attempts`` counts them (botocore drops a connection whose
     read timed out, so each attempt opens one of its own)."""
 
-    url: str
-    attempts: int = 0
+    def __init__(self, listener: socket.socket) -> None:
+        self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        self._listener = listener
+        self._held: list[socket.socket] = []  # open, never read from or answered
+        self._lock = threading.Lock()
+
+    @property
+    def attempts(self) -> int:
+        """Every connection made so far. Those the kernel still holds for accepting are taken first: a
+        call that returned has made all of its own, whether or not the accepting thread ran since (on a
+        busy machine it may not have)."""
+        self.accept_waiting()
+        return len(self._held)
+
+    def accept_waiting(self) -> None:
+        with self._lock:
+            while self._listener.fileno() != -1:  # closed: everything was taken as it closed
+                try:
+                    connection, _ = self._listener.accept()
+                except BlockingIOError:
+                    return
+                self._held.append(connection)
+
+    def close(self) -> None:
+        self.accept_waiting()
+        self._listener.close()
+        for connection in self._held:
+            connection.close()
 
 
 @contextmanager
 def silent_endpoint() -> Iterator[SilentEndpoint]:
     """A loopback endpoint that accepts every connection and answers none: a network path gone silent."""
     listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    endpoint = SilentEndpoint(f"http://127.0.0.1:{listener.getsockname()[1]}")
-    held: list[socket.socket] = []  # open, never read from or answered
+    listener.setblocking(False)
+    endpoint = SilentEndpoint(listener)
     stopping = threading.Event()
 
     def accept() -> None:
         while not stopping.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            held.append(connection)
-            endpoint.attempts += 1
+            ready, _, _ = select.select([listener], [], [], 0.05)
+            if ready:
+                endpoint.accept_waiting()
 
     accepting = threading.Thread(target=accept, name="silent-endpoint", daemon=True)
     accepting.start()
@@ -175,6 +197,4 @@ def silent_endpoint() -> Iterator[SilentEndpoint]:
     finally:
         stopping.set()
         accepting.join()
-        listener.close()
-        for connection in held:
-            connection.close()
+        endpoint.close()
