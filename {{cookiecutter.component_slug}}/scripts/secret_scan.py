@@ -90,7 +90,8 @@ def scan(root: Path = ROOT, hook: Callable[[Path, list[str]], int] = run_hook) -
     status = hook(root, unknown) if unknown else 0
     # The hook rewrites the baseline when a reviewed finding moved (and fails): recorded only unchanged.
     if status == 0 and settings(root) == under:
-        record(root, under, set(marks.values()))
+        # A file saved while the hook ran was scanned as it is now, not as it was fingerprinted: left out.
+        record(root, under, {mark for name, mark in marks.items() if fingerprint(root, name) == mark})
     return status
 
 

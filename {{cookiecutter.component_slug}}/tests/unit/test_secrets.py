@@ -148,6 +148,22 @@ def test_another_baseline_or_scanner_version_scans_every_file_again(
     assert handed == [everything, everything, everything]
 
 
+def test_a_file_as_it_was_before_it_was_saved_during_a_scan_is_not_taken_as_scanned(tmp_path: Path) -> None:
+    before, saved = "REGION = 'eu-west-2'\n", "REGION = 'eu-west-1'\n"
+    root = repository(tmp_path, {"names.py": "TABLE_NAME = 'store'\n", "region.py": before})
+    handed: list[list[str]] = []
+
+    def saving_meanwhile(root: Path, names: list[str]) -> int:
+        handed.append(sorted(names))
+        (root / "region.py").write_text(saved, encoding="utf-8")
+        return 0  # The scanner read the saved file, never the one fingerprinted before it ran.
+
+    assert secret_scan.scan(root, saving_meanwhile) == 0
+    (root / "region.py").write_text(before, encoding="utf-8")  # undone: never scanned in this form
+    assert secret_scan.scan(root, saving_meanwhile) == 0
+    assert handed == [[".secrets.baseline", "names.py", "region.py"], ["region.py"]]
+
+
 def test_without_an_environment_to_keep_the_record_in_every_run_scans_everything(tmp_path: Path) -> None:
     root = repository(tmp_path, {"names.py": "TABLE_NAME = 'store'\n"})
     (root / ".venv").rmdir()
