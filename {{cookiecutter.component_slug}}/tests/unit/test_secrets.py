@@ -13,6 +13,7 @@ import secrets
 import shlex
 import string
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -76,14 +77,21 @@ def test_make_lint_scans_every_tracked_file_with_the_hooks_command() -> None:
 
 
 class Watched:
-    """detect-secrets' hook as `make lint` runs it, noting the files each run handed it."""
+    """A hook for the scan (detect-secrets' own as `make lint` runs it, unless another is given), noting
+    the files each run handed it."""
 
-    def __init__(self) -> None:
+    def __init__(self, hook: Callable[[Path, list[str]], int] = secret_scan.run_hook) -> None:
+        self.hook = hook
         self.runs: list[list[str]] = []
 
     def __call__(self, root: Path, names: list[str]) -> int:
         self.runs.append(sorted(names))
-        return secret_scan.run_hook(root, names)
+        return self.hook(root, names)
+
+
+def passing(root: Path, names: list[str]) -> int:
+    """A scan that finds nothing, for the tests of what is handed to it."""
+    return 0
 
 
 def repository(root: Path, files: dict[str, str]) -> Path:
@@ -130,51 +138,41 @@ def test_another_baseline_or_scanner_version_scans_every_file_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = repository(tmp_path, {"names.py": "TABLE_NAME = 'store'\n"})
-    handed: list[list[str]] = []
+    hook = Watched(passing)
 
-    def clean(root: Path, names: list[str]) -> int:
-        handed.append(sorted(names))
-        return 0
-
-    everything = [".secrets.baseline", "names.py"]
-    assert secret_scan.scan(root, clean) == 0
+    assert secret_scan.scan(root, hook) == 0
     baseline = root / secret_scan.BASELINE
     baseline.write_text(baseline.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert secret_scan.scan(root, clean) == 0
+    assert secret_scan.scan(root, hook) == 0
     monkeypatch.setattr(secret_scan, "version", lambda _: "0.0.1")
-    assert secret_scan.scan(root, clean) == 0
-    assert secret_scan.scan(root, clean) == 0
+    assert secret_scan.scan(root, hook) == 0
+    assert secret_scan.scan(root, hook) == 0
 
-    assert handed == [everything, everything, everything]
+    assert hook.runs == [[".secrets.baseline", "names.py"]] * 3
 
 
 def test_a_file_as_it_was_before_it_was_saved_during_a_scan_is_not_taken_as_scanned(tmp_path: Path) -> None:
     before, saved = "REGION = 'eu-west-2'\n", "REGION = 'eu-west-1'\n"
     root = repository(tmp_path, {"names.py": "TABLE_NAME = 'store'\n", "region.py": before})
-    handed: list[list[str]] = []
 
     def saving_meanwhile(root: Path, names: list[str]) -> int:
-        handed.append(sorted(names))
         (root / "region.py").write_text(saved, encoding="utf-8")
         return 0  # The scanner read the saved file, never the one fingerprinted before it ran.
 
-    assert secret_scan.scan(root, saving_meanwhile) == 0
+    hook = Watched(saving_meanwhile)
+    assert secret_scan.scan(root, hook) == 0
     (root / "region.py").write_text(before, encoding="utf-8")  # undone: never scanned in this form
-    assert secret_scan.scan(root, saving_meanwhile) == 0
-    assert handed == [[".secrets.baseline", "names.py", "region.py"], ["region.py"]]
+    assert secret_scan.scan(root, hook) == 0
+    assert hook.runs == [[".secrets.baseline", "names.py", "region.py"], ["region.py"]]
 
 
 def test_without_an_environment_to_keep_the_record_in_every_run_scans_everything(tmp_path: Path) -> None:
     root = repository(tmp_path, {"names.py": "TABLE_NAME = 'store'\n"})
     (root / ".venv").rmdir()
-    handed: list[list[str]] = []
+    hook = Watched(passing)
 
-    def clean(root: Path, names: list[str]) -> int:
-        handed.append(sorted(names))
-        return 0
-
-    assert secret_scan.scan(root, clean) == secret_scan.scan(root, clean) == 0
-    assert handed == [[".secrets.baseline", "names.py"]] * 2
+    assert secret_scan.scan(root, hook) == secret_scan.scan(root, hook) == 0
+    assert hook.runs == [[".secrets.baseline", "names.py"]] * 2
 
 
 def test_the_baseline_is_the_installed_scanners_and_holds_only_audited_false_positives() -> None:
