@@ -494,6 +494,7 @@ class ComponentAnswers(Extension):
             environment.bytecode_cache = cache
             _cache_string_templates(environment, cache)
         _check_this_templates_files_for_nul_bytes()
+        _read_core_file_mode_once_per_render()
 
 
 # How much of a file a binary check reads: git's own rule ("a NUL byte in the first 8,000 bytes").
@@ -535,6 +536,63 @@ def _check_this_templates_files_for_nul_bytes() -> None:
         return bool(ask_binaryornot(path))
 
     setattr(generate, "is_binary", is_binary)  # noqa: B010 - a module found at run time, not imported
+
+
+# The copier releases read for what `Worker._sync_git_index_executable_bit` does (it came in 9.15):
+# nothing unless the destination's `core.fileMode` reads "false". A newer release runs as it ships until
+# its method is read and this bound raised (tests/test_copier_file_mode.py fails first).
+COPIER_RELEASES_READ = ((9, 15), (9, 19, 1))
+_FILE_MODE = "backend-component-template: core.fileMode"  # the answer's key in a copier Worker
+SHIPPED = "backend_component_template_shipped"  # copier's own method, kept on the one that wraps it
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """``9.19.1`` as ``(9, 19, 1)``; a local or development suffix is left out."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+
+
+def _read_core_file_mode_once_per_render() -> None:
+    """Copier asks git for the destination's ``core.fileMode`` after writing each file: once a render.
+
+    Copier 9.15 and later run ``git config --type=bool --get core.fileMode`` in the destination after
+    each file they write (``Worker._sync_git_index_executable_bit``, for ``copier update`` where git
+    ignores the executable bit on disk), and the method does nothing more unless the answer is
+    ``false``: 207 processes, about 0.4 s of a default render's 1.1 s in process, more in an update's
+    renders. The setting does not change while copier renders, so each render (a copier ``Worker``)
+    asks once, as copier asks, and keeps the answer; when it is ``false`` every file still goes to
+    copier's own method, which does its work as it ships. Only the releases read for that behaviour
+    get the change (``COPIER_RELEASES_READ``). Nothing of copier is imported: a cookiecutter render
+    has no copier module to change.
+    """
+    main = sys.modules.get("copier._main")
+    worker = getattr(main, "Worker", None)
+    shipped = getattr(worker, "_sync_git_index_executable_bit", None)
+    # Copier loads this module again for each render's environment, under one name; a test, under another.
+    if shipped is None or hasattr(shipped, SHIPPED):
+        return
+    oldest, newest = COPIER_RELEASES_READ
+    if not oldest <= _release(getattr(sys.modules.get("copier"), "__version__", "0")) <= newest:
+        return
+
+    def sync_git_index_executable_bit(self: Any, dst_relpath: Any, src_mode: int) -> None:
+        answers = vars(self)
+        if _FILE_MODE not in answers:
+            import subprocess  # only copier renders come here
+
+            asked = subprocess.run(
+                ["git", "config", "--type=bool", "--get", "core.fileMode"],  # noqa: S607 - as copier runs it
+                cwd=self.subproject.local_abspath,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            # Copier's method returns at once when git fails (not a repository, the key unset) too.
+            answers[_FILE_MODE] = asked.stdout.strip() if asked.returncode == 0 else ""
+        if answers[_FILE_MODE] == "false":
+            shipped(self, dst_relpath, src_mode)
+
+    setattr(sync_git_index_executable_bit, SHIPPED, shipped)
+    setattr(worker, "_sync_git_index_executable_bit", sync_git_index_executable_bit)  # noqa: B010
 
 
 _JINJA_SYNTAX = re.compile(r"\{[{%#]")
