@@ -542,7 +542,7 @@ def _check_this_templates_files_for_nul_bytes() -> None:
 # nothing unless the destination's `core.fileMode` reads "false". A newer release runs as it ships until
 # its method is read and this bound raised (tests/test_copier_file_mode.py fails first).
 COPIER_RELEASES_READ = ((9, 15), (9, 19, 1))
-_FILE_MODE = "backend-component-template: core.fileMode"  # the answer's key in a copier Worker
+_FILE_MODE = "backend-component-template: core.fileMode"  # on a copier Worker: (destination, answer)
 SHIPPED = "backend_component_template_shipped"  # copier's own method, kept on the one that wraps it
 
 
@@ -559,10 +559,10 @@ def _read_core_file_mode_once_per_render() -> None:
     ignores the executable bit on disk), and the method does nothing more unless the answer is
     ``false``: 207 processes, about 0.4 s of a default render's 1.1 s in process, more in an update's
     renders. The setting does not change while copier renders, so each render (a copier ``Worker``)
-    asks once, as copier asks, and keeps the answer; when it is ``false`` every file still goes to
-    copier's own method, which does its work as it ships. Only the releases read for that behaviour
-    get the change (``COPIER_RELEASES_READ``). Nothing of copier is imported: a cookiecutter render
-    has no copier module to change.
+    asks once, as copier asks, and keeps the answer with its destination; when it is ``false`` every
+    file goes to copier's own method, which does its work as it ships. Only the releases read for that
+    behaviour get the change (``COPIER_RELEASES_READ``). Nothing of copier is imported: a cookiecutter
+    render has no copier module to change.
     """
     main = sys.modules.get("copier._main")
     worker = getattr(main, "Worker", None)
@@ -575,20 +575,24 @@ def _read_core_file_mode_once_per_render() -> None:
         return
 
     def sync_git_index_executable_bit(self: Any, dst_relpath: Any, src_mode: int) -> None:
-        answers = vars(self)
-        if _FILE_MODE not in answers:
+        destination = self.subproject.local_abspath
+        known = vars(self).get(_FILE_MODE)
+        if known is None or known[0] != destination:  # a worker copied for another folder asks again
             import subprocess  # only copier renders come here
 
             asked = subprocess.run(
                 ["git", "config", "--type=bool", "--get", "core.fileMode"],  # noqa: S607 - as copier runs it
-                cwd=self.subproject.local_abspath,
+                cwd=destination,
                 capture_output=True,
                 text=True,
                 check=False,
             )
             # Copier's method returns at once when git fails (not a repository, the key unset) too.
-            answers[_FILE_MODE] = asked.stdout.strip() if asked.returncode == 0 else ""
-        if answers[_FILE_MODE] == "false":
+            known = vars(self)[_FILE_MODE] = (
+                destination,
+                asked.stdout.strip() if asked.returncode == 0 else "",
+            )
+        if known[1] == "false":
             shipped(self, dst_relpath, src_mode)
 
     setattr(sync_git_index_executable_bit, SHIPPED, shipped)

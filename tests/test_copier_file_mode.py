@@ -8,8 +8,10 @@ keep the answer for each render; copier's own method still does its work whereve
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import copier
 import pytest
@@ -98,3 +100,33 @@ def test_only_the_copier_releases_read_get_the_change_and_it_is_made_once(
     assert wrapped is not shipped
     assert getattr(wrapped, answers.SHIPPED) is shipped
     assert answers._release("9.14.2") < answers.COPIER_RELEASES_READ[0]
+
+
+def test_a_render_asks_once_for_its_destination_and_again_for_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[tuple[Path, str]] = []
+
+    def copiers_method(worker: SimpleNamespace, dst_relpath: Path, src_mode: int) -> None:
+        handed.append((worker.subproject.local_abspath, str(dst_relpath)))
+
+    monkeypatch.setattr(copier_main.Worker, "_sync_git_index_executable_bit", copiers_method)
+    monkeypatch.setattr(copier, "__version__", "9.19.1")
+    Environment(extensions=[answers.ComponentAnswers])  # noqa: S701
+    sync = copier_main.Worker._sync_git_index_executable_bit
+    ignoring, keeping = tmp_path / "ignores-the-bit", tmp_path / "keeps-the-bit"
+    for folder, file_mode in ((ignoring, "false"), (keeping, "true")):
+        folder.mkdir()
+        git(folder, "init", "--quiet")
+        git(folder, "config", "core.fileMode", file_mode)
+
+    asked = tmp_path / "git-commands"
+    front = git_in_front(tmp_path / "git", f'printf "%s\\n" "$*" >> "{asked}"\nexec "$real" "$@"\n')
+    monkeypatch.setenv("PATH", f"{front}:{os.environ['PATH']}")
+    worker = SimpleNamespace(subproject=SimpleNamespace(local_abspath=ignoring))
+    for name in ("a.sh", "b.sh"):
+        sync(worker, Path(name), 0o100755)  # type: ignore[arg-type]
+    worker.subproject.local_abspath = keeping  # a worker copied, its answers with it, for another folder
+    sync(worker, Path("c.sh"), 0o100755)  # type: ignore[arg-type]
+    assert handed == [(ignoring, "a.sh"), (ignoring, "b.sh")]
+    assert asked.read_text(encoding="utf-8").splitlines() == [ASKED, ASKED]
