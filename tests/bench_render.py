@@ -177,7 +177,8 @@ def copier_git_share(rounds: int, where: Path) -> str:
     it ships (marked as already changed, so the extension leaves it) and as the template runs it,
     without the template's task in either. The floors, which load no extension, pay the call per file.
     """
-    shipped = copier_main.Worker._sync_git_index_executable_bit
+    current = copier_main.Worker._sync_git_index_executable_bit
+    shipped = getattr(current, answers.SHIPPED, current)
     calls = 0
 
     def as_shipped(worker: copier_main.Worker, dst_relpath: Path, src_mode: int) -> None:
