@@ -495,6 +495,7 @@ class ComponentAnswers(Extension):
             _cache_string_templates(environment, cache)
         _check_this_templates_files_for_nul_bytes()
         _read_core_file_mode_once_per_render()
+        _render_plain_names_without_context()
 
 
 # How much of a file a binary check reads: git's own rule ("a NUL byte in the first 8,000 bytes").
@@ -538,9 +539,9 @@ def _check_this_templates_files_for_nul_bytes() -> None:
     setattr(generate, "is_binary", is_binary)  # noqa: B010 - a module found at run time, not imported
 
 
-# The copier releases read for what `Worker._sync_git_index_executable_bit` does (it came in 9.15):
-# nothing unless the destination's `core.fileMode` reads "false". A newer release runs as it ships until
-# its method is read and this bound raised (tests/test_copier_file_mode.py fails first).
+# The copier releases read for what the Worker's methods changed below do (the per-file git call came in
+# 9.15; `_render_string` and `answers_relpath` read the same in each). A newer release runs as it ships
+# until its methods are read and this bound raised (tests/test_copier_file_mode.py fails first).
 COPIER_RELEASES_READ = ((9, 15), (9, 19, 1))
 _FILE_MODE = "backend-component-template: core.fileMode"  # on a copier Worker: (destination, answer)
 SHIPPED = "backend_component_template_shipped"  # copier's own method, kept on the one that wraps it
@@ -549,6 +550,21 @@ SHIPPED = "backend_component_template_shipped"  # copier's own method, kept on t
 def _release(version: str) -> tuple[int, ...]:
     """``9.19.1`` as ``(9, 19, 1)``; a local or development suffix is left out."""
     return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+
+
+def _copier_worker_to_change(name: str) -> tuple[Any, Any] | None:
+    """Copier's ``Worker`` class and its attribute ``name`` as it ships (a method, or a property), where
+    this process runs a copier release read (``COPIER_RELEASES_READ``) and the attribute is as copier
+    shipped it; else None. Nothing of copier is imported: a cookiecutter render has no copier module."""
+    worker = getattr(sys.modules.get("copier._main"), "Worker", None)
+    shipped = vars(worker).get(name) if isinstance(worker, type) else None
+    # Copier loads this module again for each render's environment, under one name; a test, under another.
+    if shipped is None or hasattr(getattr(shipped, "fget", shipped), SHIPPED):
+        return None
+    oldest, newest = COPIER_RELEASES_READ
+    if not oldest <= _release(getattr(sys.modules.get("copier"), "__version__", "0")) <= newest:
+        return None
+    return worker, shipped
 
 
 def _read_core_file_mode_once_per_render() -> None:
@@ -560,19 +576,12 @@ def _read_core_file_mode_once_per_render() -> None:
     ``false``: 207 processes, about 0.4 s of a default render's 1.1 s in process, more in an update's
     renders. The setting does not change while copier renders, so each render (a copier ``Worker``)
     asks once, as copier asks, and keeps the answer with its destination; when it is ``false`` every
-    file goes to copier's own method, which does its work as it ships. Only the releases read for that
-    behaviour get the change (``COPIER_RELEASES_READ``). Nothing of copier is imported: a cookiecutter
-    render has no copier module to change.
+    file goes to copier's own method, which does its work as it ships.
     """
-    main = sys.modules.get("copier._main")
-    worker = getattr(main, "Worker", None)
-    shipped = getattr(worker, "_sync_git_index_executable_bit", None)
-    # Copier loads this module again for each render's environment, under one name; a test, under another.
-    if shipped is None or hasattr(shipped, SHIPPED):
+    found = _copier_worker_to_change("_sync_git_index_executable_bit")
+    if found is None:
         return
-    oldest, newest = COPIER_RELEASES_READ
-    if not oldest <= _release(getattr(sys.modules.get("copier"), "__version__", "0")) <= newest:
-        return
+    worker, shipped = found
 
     def sync_git_index_executable_bit(self: Any, dst_relpath: Any, src_mode: int) -> None:
         destination = self.subproject.local_abspath
@@ -599,6 +608,46 @@ def _read_core_file_mode_once_per_render() -> None:
     setattr(worker, "_sync_git_index_executable_bit", sync_git_index_executable_bit)  # noqa: B010
 
 
+def _render_plain_names_without_context() -> None:
+    """Copier builds its whole render context for a name that renders to itself: not any more.
+
+    Copier renders every part of every path (``Worker._render_string``) and compares each with the
+    answers file's name (``Worker.answers_relpath``, rendered each time): some 1,300 times a default
+    render. Each builds the whole context first (``_render_context``: the answers merged, copier's
+    settings), although most are plain names that the environment hands back as they are
+    (``_cache_string_templates``), and a plain text renders to itself whatever the context: a tenth of
+    a render in process. Where the environment hands back plain text, so do these; anything else goes
+    to copier's own, which renders it as it ships. Another template's environment hands back no plain
+    text, so in one process with this template's renders, its renders go to copier's own throughout.
+    """
+    found = _copier_worker_to_change("_render_string")
+    if found is not None:
+        worker, render_string_as_shipped = found
+
+        def render_string(self: Any, string: str, extra_context: Any = None) -> str:
+            template = self.jinja_env.from_string(string)
+            if getattr(template, PLAIN_TEXT, False):
+                return str(template.text)
+            return str(render_string_as_shipped(self, string, extra_context))
+
+        setattr(render_string, SHIPPED, render_string_as_shipped)
+        setattr(worker, "_render_string", render_string)  # noqa: B010 - a class found at run time
+    found = _copier_worker_to_change("answers_relpath")
+    if found is not None and isinstance(found[1], property):
+        worker, answers_relpath_as_shipped = found
+
+        def answers_relpath(self: Any) -> Path:
+            # As copier reads the name: the user's choice, else the template's, else copier's default.
+            name = self.answers_file or self.template.answers_relpath
+            template = self.jinja_env.from_string(str(name))
+            if getattr(template, PLAIN_TEXT, False):
+                return Path(template.text)
+            return Path(answers_relpath_as_shipped.fget(self))
+
+        setattr(answers_relpath, SHIPPED, answers_relpath_as_shipped)
+        setattr(worker, "answers_relpath", property(answers_relpath))  # noqa: B010
+
+
 _JINJA_SYNTAX = re.compile(r"\{[{%#]")
 
 # The syntax the plain-text shortcut below assumes: both tools' defaults (a template may change them,
@@ -612,9 +661,15 @@ _DEFAULT_SYNTAX = {
 }
 
 
+# Marks a _PlainText for copier's changed methods: one made by a later load of this module is one too.
+PLAIN_TEXT = "backend_component_template_plain_text"
+
+
 class _PlainText:
     """What a text without Jinja syntax renders to, in any context: the text itself (a one-line string,
     or a file Jinja would not change: see ``plain_files_allowed``)."""
+
+    backend_component_template_plain_text = True  # the attribute PLAIN_TEXT names
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -167,32 +167,56 @@ def measure_renders(rounds: int, where: Path) -> dict[str, list[float]]:
     return timings
 
 
-def copier_git_share(rounds: int, where: Path) -> str:
-    """What copier's own per-file git call costs a default render, in one line.
+# Copier's methods the answer rules change in a render (hooks/answers.py, template ADR 10).
+COPIER_CHANGED = ("_sync_git_index_executable_bit", "_render_string", "answers_relpath")
+
+
+def copiers_own(name: str) -> object:
+    """Copier's attribute as it ships, also after a render in this process changed it."""
+    current = vars(copier_main.Worker)[name]
+    return getattr(getattr(current, "fget", current), answers.SHIPPED, current)
+
+
+def copier_share(rounds: int, where: Path) -> str:
+    """What the template's changes to copier's methods take off a default render, in one line.
 
     Copier 9.15 and later run `git config --get core.fileMode` in the destination after writing each
-    file (its `_sync_git_index_executable_bit`, for `copier update` where the mode bit is ignored): one
-    process per file, whatever the template. This template's answer rules have each render ask once
-    (hooks/answers.py, template ADR 10). Renders in this process, alternating, with copier's method as
-    it ships (marked as already changed, so the extension leaves it) and as the template runs it,
-    without the template's task in either. The floors, which load no extension, pay the call per file.
+    file (for `copier update` where the mode bit is ignored), and every copier builds its whole render
+    context for each part of each path and the answers file's name, plain names too. This template's
+    answer rules have each render ask git once and hand plain names back as they are (hooks/answers.py,
+    template ADR 10). Renders in this process, alternating, as copier ships (a release the rules leave
+    alone) and as the template runs it, without the template's task in either. The floors, which load
+    no extension, render as copier ships.
     """
-    current = copier_main.Worker._sync_git_index_executable_bit
-    shipped = getattr(current, answers.SHIPPED, current)
-    calls = 0
+    released = copier.__version__
+    shipped = {name: copiers_own(name) for name in COPIER_CHANGED}
+    build_context = copier_main.Worker._render_context
+    counts = {"git": 0, "contexts": 0}
 
-    def as_shipped(worker: copier_main.Worker, dst_relpath: Path, src_mode: int) -> None:
-        nonlocal calls
-        calls += 1
-        shipped(worker, dst_relpath, src_mode)
+    def counted_git(worker: copier_main.Worker, dst_relpath: Path, src_mode: int) -> None:
+        counts["git"] += 1
+        shipped["_sync_git_index_executable_bit"](worker, dst_relpath, src_mode)  # type: ignore[operator]
 
-    setattr(as_shipped, answers.SHIPPED, shipped)
+    def counted_context(worker: copier_main.Worker) -> object:
+        counts["contexts"] += 1
+        return build_context(worker)
+
     timings: dict[str, list[float]] = {"as copier ships it": [], "as the template runs it": []}
-    with tempfile.TemporaryDirectory(prefix="bench-copier-git-", dir=where) as scratch:
-        for round_number in range(rounds):
-            for row, (name, method) in enumerate(zip(timings, (as_shipped, shipped), strict=True)):
-                copier_main.Worker._sync_git_index_executable_bit = method  # type: ignore[method-assign,assignment]
-                try:
+    per_render: dict[str, list[int]] = {name: [] for name in timings}
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-copier-", dir=where) as scratch:
+            for round_number in range(rounds):
+                for row, name in enumerate(timings):
+                    for attribute, own in shipped.items():
+                        setattr(copier_main.Worker, attribute, own)
+                    # A release the answer rules were not read for stays as it ships.
+                    copier.__version__ = "0.0.0" if row == 0 else released
+                    counting: dict[str, Callable[..., object]] = {"_render_context": counted_context}
+                    if row == 0:  # as it ships, counted; the template's render asks git once itself
+                        counting["_sync_git_index_executable_bit"] = counted_git
+                    for attribute, method in counting.items():
+                        setattr(copier_main.Worker, attribute, method)
+                    counts.update(git=0, contexts=0)
                     started = time.perf_counter()
                     copier.run_copy(
                         str(ROOT),
@@ -204,14 +228,18 @@ def copier_git_share(rounds: int, where: Path) -> str:
                         skip_tasks=True,  # the same in both; here its output would interleave the table
                     )
                     timings[name].append(time.perf_counter() - started)
-                finally:
-                    copier_main.Worker._sync_git_index_executable_bit = shipped  # type: ignore[method-assign]
-    as_shipped_median, as_run = (statistics.median(samples) for samples in timings.values())
+                    per_render[name] = [counts["git"], counts["contexts"]]
+    finally:
+        copier.__version__ = released
+        setattr(copier_main.Worker, "_render_context", build_context)  # noqa: B010 - as the others
+        for attribute, own in shipped.items():
+            setattr(copier_main.Worker, attribute, own)
+    as_shipped, as_run = (statistics.median(samples) for samples in timings.values())
+    (git_calls, contexts), (_, contexts_as_run) = per_render.values()
     return (
-        f"copier {copier.__version__}: {calls // rounds} `git config` processes per render as it ships, one"
-        f" per file written, one as the template runs it; a render in process takes {as_shipped_median:.2f} s"
-        f" as copier ships it, {as_run:.2f} s as the template runs it"
-        f" ({as_shipped_median - as_run:.2f} s less, {(as_shipped_median - as_run) / as_shipped_median:.0%})"
+        f"copier {released} in process: {as_shipped:.2f} s a render as it ships, {as_run:.2f} s as the"
+        f" template runs it ({as_shipped - as_run:.2f} s less, {(as_shipped - as_run) / as_shipped:.0%});"
+        f" `git config` processes {git_calls} -> 1, render contexts built {contexts} -> {contexts_as_run}"
     )
 
 
@@ -364,7 +392,7 @@ def main() -> None:
         RENDER_BASELINES,
     )
     print(against_one_file(renders))
-    print(copier_git_share(args.rounds, where))
+    print(copier_share(args.rounds, where))
     if args.loop_rounds:
         table(
             f"Render -> install -> green unit tests, {'empty' if args.cold else 'warm'} caches,"

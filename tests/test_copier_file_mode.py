@@ -93,19 +93,28 @@ def test_git_is_asked_once_a_render_and_an_update_still_records_a_new_executable
 def test_only_the_copier_releases_read_get_the_change_and_it_is_made_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    shipped = copiers_own_method()
+    # Every method of copier's the answer rules change (tests/test_copier_plain_names.py: the other two).
+    changed = ("_sync_git_index_executable_bit", "_render_string", "answers_relpath")
+
+    def own(name: str) -> object:
+        current = vars(copier_main.Worker)[name]
+        return getattr(getattr(current, "fget", current), answers.SHIPPED, current)
+
+    shipped = {name: own(name) for name in changed}
     # Whatever this test makes of copier's class is undone when it ends.
-    monkeypatch.setattr(copier_main.Worker, "_sync_git_index_executable_bit", shipped)
+    for name, attribute in shipped.items():
+        monkeypatch.setattr(copier_main.Worker, name, attribute)
     monkeypatch.setattr(copier, "__version__", "9.20.0")
     Environment(extensions=[answers.ComponentAnswers])  # noqa: S701 - no HTML here
-    assert copier_main.Worker._sync_git_index_executable_bit is shipped
+    assert {name: vars(copier_main.Worker)[name] for name in changed} == shipped
 
     monkeypatch.setattr(copier, "__version__", "9.19.1+local")
-    for _ in range(2):  # A second environment, as each render's, does not wrap it again.
+    for _ in range(2):  # A second environment, as each render's, does not wrap them again.
         Environment(extensions=[answers.ComponentAnswers])  # noqa: S701
-    wrapped = copier_main.Worker._sync_git_index_executable_bit
-    assert wrapped is not shipped
-    assert getattr(wrapped, answers.SHIPPED) is shipped
+    for name in changed:
+        wrapped = vars(copier_main.Worker)[name]
+        assert wrapped is not shipped[name]
+        assert getattr(getattr(wrapped, "fget", wrapped), answers.SHIPPED) is shipped[name]
     assert answers._release("9.14.2") < answers.COPIER_RELEASES_READ[0]
 
 
