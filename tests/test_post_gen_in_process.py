@@ -1,0 +1,164 @@
+"""Cookiecutter runs the post-generation step in its own process, as a new Python would run it.
+
+The answer rules (``hooks/answers.py``) run a hook that carries ``IN_THE_TOOLS_PROCESS`` (this template's
+post-generation step) in cookiecutter's process instead of a new Python. Shown with the real cookiecutter,
+in this process: a default render starts no Python and still makes its first commit; an unread
+cookiecutter release starts one; a hook that ends well, stops with a message or fails with an exception
+ends the render as it does in a new Python, and one without the line still runs in a new Python.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import cookiecutter
+import pytest
+from cookiecutter import hooks
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter as render
+from jinja2 import Environment
+
+from hooks import answers
+from tests.rendering import ROOT, cookiecutter_config
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Every process started in this test (each one's arguments), with cookiecutter's `run_script` as
+    it ships: the answer rules change it again in the test's render, as in any render."""
+    current = hooks.run_script
+    monkeypatch.setattr(hooks, "run_script", getattr(current, answers.SHIPPED, current))
+    commands: list[list[str]] = []
+    popen = subprocess.Popen
+
+    class Recorded(popen):  # type: ignore[misc,valid-type]
+        def __init__(self, args: object, *rest: object, **options: object) -> None:
+            commands.append([str(part) for part in args] if isinstance(args, list | tuple) else [str(args)])
+            super().__init__(args, *rest, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", Recorded)
+    return commands
+
+
+def pythons(commands: list[list[str]]) -> list[list[str]]:
+    return [command for command in commands if command[0] == sys.executable]
+
+
+def test_a_default_render_starts_no_python_for_the_step_and_an_unread_release_does(
+    started: list[list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    output = tmp_path / "read"
+    component = Path(
+        render(str(ROOT), no_input=True, output_dir=str(output), config_file=str(cookiecutter_config()))
+    )
+    assert pythons(started) == [], (
+        f"cookiecutter {cookiecutter.__version__} started a Python for the post-generation step: read its "
+        "hooks.run_script and, if it still runs a Python hook as before, raise COOKIECUTTER_RELEASES_READ "
+        "in hooks/answers.py"
+    )
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=component, capture_output=True, text=True, check=True
+    )
+    assert log.stdout.strip() == "Render inventory from the backend component template"
+    assert (component / ".cruft.json").is_file()  # the rest of the step ran too
+
+    started.clear()
+    monkeypatch.setattr(cookiecutter, "__version__", "2.8.0")
+    monkeypatch.setattr(hooks, "run_script", getattr(hooks.run_script, answers.SHIPPED))
+    component = Path(
+        render(
+            str(ROOT),
+            no_input=True,
+            output_dir=str(tmp_path / "unread"),
+            config_file=str(cookiecutter_config()),
+        )
+    )
+    assert [command[1].endswith(".py") for command in pythons(started)] == [True]
+    assert (component / ".git").is_dir()
+
+
+def template_with_a_step(root: Path, body: str, in_process: bool) -> Path:
+    """A one-file cookiecutter template whose post-generation step is ``body``."""
+    (root / "{{cookiecutter.slug}}").mkdir(parents=True)
+    (root / "{{cookiecutter.slug}}" / "README.md").write_text("# {{ cookiecutter.slug }}\n", encoding="utf-8")
+    (root / "cookiecutter.json").write_text('{"slug": "shop"}\n', encoding="utf-8")
+    (root / "hooks").mkdir()
+    marker = f"{answers.IN_THE_TOOLS_PROCESS}\n" if in_process else ""
+    (root / "hooks" / "post_gen_project.py").write_text(marker + body, encoding="utf-8")
+    return root
+
+
+STEPS = {
+    "ends well": (
+        "import os, sys\n"
+        "if __name__ == '__main__':\n"
+        "    print('step in', os.getcwd(), 'as', __name__, sys.argv[0].endswith('.py'), sys.argv[1:])\n"
+        "    sys.exit(0)\n"
+    ),
+    "stops with a message": "import sys\nsys.exit('post-generation: the step refused; render again')\n",
+    "stops with a status": "import sys\nprint('about to stop')\nsys.exit(3)\n",
+    "fails": "def fail():\n    raise RuntimeError('the step broke')\n\nfail()\n",
+}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_step_ends_the_render_as_in_a_new_python(
+    step: str, started: list[list[str]], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    Environment(extensions=[answers.ComponentAnswers])  # noqa: S701 - as in a render of this template
+    assert hasattr(hooks.run_script, answers.SHIPPED)
+    ended: dict[bool, tuple[str, str, str, bool]] = {}
+    for in_process in (False, True):
+        where = tmp_path / ("in-process" if in_process else "new-python")
+        template = template_with_a_step(where / "template", STEPS[step], in_process)
+        before = (Path.cwd(), list(sys.argv))
+        started.clear()
+        try:
+            render(
+                str(template),
+                no_input=True,
+                output_dir=str(where / "out"),
+                config_file=str(cookiecutter_config()),
+            )
+            failure = ""
+        except FailedHookException as error:
+            failure = str(error)
+        assert (Path.cwd(), sys.argv) == before
+        assert len(pythons(started)) == (0 if in_process else 1), started
+        out, err = capfd.readouterr()
+        component = where / "out" / "shop"
+        ended[in_process] = (failure, out.replace(str(where), "<where>"), err, component.exists())
+    assert ended[True][0] == ended[False][0]
+    assert ended[True][1] == ended[False][1]
+    assert ended[True][3] == ended[False][3] == (step == "ends well")
+    if step == "ends well":
+        assert "step in <where>/out/shop as __main__ True []" in ended[True][1]
+    elif step == "stops with a message":
+        assert ended[True][0] == "Hook script failed (exit status: 1)"
+        assert "post-generation: the step refused; render again" in ended[True][2]
+    elif step == "stops with a status":
+        assert ended[True][0] == "Hook script failed (exit status: 3)"
+    else:
+        assert "RuntimeError: the step broke" in ended[True][2]
+        assert ended[True][2].count("Traceback") == ended[False][2].count("Traceback") == 1
+
+
+def test_the_working_folder_and_arguments_are_put_back(started: list[list[str]], tmp_path: Path) -> None:
+    # Called as cookiecutter calls it, without the folder cookiecutter itself goes back to afterwards.
+    Environment(extensions=[answers.ComponentAnswers])  # noqa: S701 - as in a render of this template
+    script = tmp_path / "step.py"
+    seen = tmp_path / "seen"
+    script.write_text(
+        f"{answers.IN_THE_TOOLS_PROCESS}\nimport os, sys\n"
+        f"open({str(seen)!r}, 'w').write(os.getcwd() + ' ' + ' '.join(sys.argv))\n",
+        encoding="utf-8",
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    before = (Path.cwd(), list(sys.argv))
+    hooks.run_script(str(script), project)
+    assert (Path.cwd(), sys.argv) == before
+    assert seen.read_text(encoding="utf-8") == f"{project} {script}"
+    assert pythons(started) == []
