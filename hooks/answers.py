@@ -540,6 +540,8 @@ def _check_this_templates_files_for_nul_bytes() -> None:
     setattr(generate, "is_binary", is_binary)  # noqa: B010 - a module found at run time, not imported
 
 
+SHIPPED = "backend_component_template_shipped"  # the tool's own function, kept on the one that wraps it
+
 # The cookiecutter releases read for what `hooks.run_script` does with a Python hook: run it with
 # `sys.executable` in the project's folder and raise FailedHookException on any other exit status than 0.
 # A newer release runs the step as it ships until its `run_script` is read and this bound raised
@@ -552,8 +554,8 @@ IN_THE_TOOLS_PROCESS = "# backend-component-template: runs in cookiecutter's pro
 def _run_the_post_generation_step_in_cookiecutters_process() -> None:
     """Cookiecutter starts a Python for the post-generation step: the step now runs in its own process.
 
-    A new Python, and the step's imports, cost 30 ms of a render's 0.4 s (a render in process: 175 ms
-    to 141 ms); cookiecutter's process has Python started and those modules loaded already. Only a hook
+    A new Python, and the step's imports, cost about 30 ms of a render's 0.4 s (a render in process:
+    206 ms to 174 ms); cookiecutter's process has Python started and those modules loaded already. Only a hook
     that says so (``IN_THE_TOOLS_PROCESS``, this template's post-generation step) runs there, as
     ``__main__`` with its path as ``sys.argv[0]``, in the project's folder, as Python would run it: its
     exit status and message, or its traceback, are what the new Python's would have been, and
@@ -617,7 +619,6 @@ def _run_as_main(source: str, path: str, folder: Any) -> int:
 # until its methods are read and this bound raised (tests/test_copier_file_mode.py fails first).
 COPIER_RELEASES_READ = ((9, 15), (9, 19, 1))
 _FILE_MODE = "backend-component-template: core.fileMode"  # on a copier Worker: (destination, answer)
-SHIPPED = "backend_component_template_shipped"  # copier's own method, kept on the one that wraps it
 
 
 def _release(version: str) -> tuple[int, ...]:
@@ -688,8 +689,8 @@ def _render_plain_names_without_context() -> None:
     answers file's name (``Worker.answers_relpath``, rendered each time): some 1,300 times a default
     render. Each builds the whole context first (``_render_context``: the answers merged, copier's
     settings), although most are plain names that the environment hands back as they are
-    (``_cache_string_templates``), and a plain text renders to itself whatever the context: a tenth of
-    a render in process. Where the environment hands back plain text, so do these; anything else goes
+    (``_cache_string_templates``), and a plain text renders to itself whatever the context: 6 to 8 %
+    of a render in process. Where the environment hands back plain text, so do these; anything else goes
     to copier's own, which renders it as it ships. Another template's environment hands back no plain
     text, so in one process with this template's renders, its renders go to copier's own throughout.
     """
