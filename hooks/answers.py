@@ -542,6 +542,12 @@ def _check_this_templates_files_for_nul_bytes() -> None:
 
 SHIPPED = "backend_component_template_shipped"  # the tool's own function, kept on the one that wraps it
 
+
+def as_shipped(attribute: Any) -> Any:
+    """The tool's own function (or property) behind this template's change of it, else ``attribute``."""
+    return getattr(getattr(attribute, "fget", attribute), SHIPPED, attribute)
+
+
 # The cookiecutter releases read for what `hooks.run_script` does with a Python hook: run it with
 # `sys.executable` in the project's folder and raise FailedHookException on any other exit status than 0.
 # A newer release runs the step as it ships until its `run_script` is read and this bound raised
@@ -566,7 +572,7 @@ def _run_the_post_generation_step_in_cookiecutters_process() -> None:
     hooks = sys.modules.get("cookiecutter.hooks")
     shipped = getattr(hooks, "run_script", None)
     failed = getattr(hooks, "FailedHookException", None)
-    if shipped is None or failed is None or hasattr(shipped, SHIPPED):
+    if shipped is None or failed is None or as_shipped(shipped) is not shipped:
         return
     oldest, newest = COOKIECUTTER_RELEASES_READ
     if not oldest <= _release(getattr(sys.modules.get("cookiecutter"), "__version__", "0")) <= newest:
@@ -633,7 +639,7 @@ def _copier_worker_to_change(name: str) -> tuple[Any, Any] | None:
     worker = getattr(sys.modules.get("copier._main"), "Worker", None)
     shipped = vars(worker).get(name) if isinstance(worker, type) else None
     # Copier loads this module again for each render's environment, under one name; a test, under another.
-    if shipped is None or hasattr(getattr(shipped, "fget", shipped), SHIPPED):
+    if shipped is None or as_shipped(shipped) is not shipped:
         return None
     oldest, newest = COPIER_RELEASES_READ
     if not oldest <= _release(getattr(sys.modules.get("copier"), "__version__", "0")) <= newest:

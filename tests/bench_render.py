@@ -173,8 +173,7 @@ COPIER_CHANGED = ("_sync_git_index_executable_bit", "_render_string", "answers_r
 
 def copiers_own(name: str) -> object:
     """Copier's attribute as it ships, also after a render in this process changed it."""
-    current = vars(copier_main.Worker)[name]
-    return getattr(getattr(current, "fget", current), answers.SHIPPED, current)
+    return answers.as_shipped(vars(copier_main.Worker)[name])
 
 
 def copier_share(rounds: int, where: Path) -> str:

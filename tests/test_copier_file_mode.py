@@ -44,8 +44,7 @@ def copier_in(folder: Path, env: dict[str, str], *arguments: str) -> None:
 def copiers_own_method() -> object:
     """Copier's method as it ships, also where an earlier test in this process made an environment with
     the answer rules, which changed copier's class for good (as in a render)."""
-    method = copier_main.Worker._sync_git_index_executable_bit
-    return getattr(method, answers.SHIPPED, method)
+    return answers.as_shipped(copier_main.Worker._sync_git_index_executable_bit)
 
 
 def test_git_is_asked_once_a_render_and_an_update_still_records_a_new_executable_bit(tmp_path: Path) -> None:
@@ -97,8 +96,7 @@ def test_only_the_copier_releases_read_get_the_change_and_it_is_made_once(
     changed = ("_sync_git_index_executable_bit", "_render_string", "answers_relpath")
 
     def own(name: str) -> object:
-        current = vars(copier_main.Worker)[name]
-        return getattr(getattr(current, "fget", current), answers.SHIPPED, current)
+        return answers.as_shipped(vars(copier_main.Worker)[name])
 
     shipped = {name: own(name) for name in changed}
     # Whatever this test makes of copier's class is undone when it ends.
@@ -114,7 +112,7 @@ def test_only_the_copier_releases_read_get_the_change_and_it_is_made_once(
     for name in changed:
         wrapped = vars(copier_main.Worker)[name]
         assert wrapped is not shipped[name]
-        assert getattr(getattr(wrapped, "fget", wrapped), answers.SHIPPED) is shipped[name]
+        assert answers.as_shipped(wrapped) is shipped[name]
     assert answers._release("9.14.2") < answers.COPIER_RELEASES_READ[0]
 
 

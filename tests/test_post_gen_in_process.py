@@ -28,8 +28,7 @@ from tests.rendering import ROOT, cookiecutter_config
 def started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Every process started in this test (each one's arguments), with cookiecutter's `run_script` as
     it ships: the answer rules change it again in the test's render, as in any render."""
-    current = hooks.run_script
-    monkeypatch.setattr(hooks, "run_script", getattr(current, answers.SHIPPED, current))
+    monkeypatch.setattr(hooks, "run_script", answers.as_shipped(hooks.run_script))
     commands: list[list[str]] = []
     popen = subprocess.Popen
 
