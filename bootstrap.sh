@@ -81,11 +81,13 @@ question_names() {
 # check_question NAME=VALUE: refuse (exit 2) an answer whose name is not a question, naming the closest
 # question (a few letters off) and every question.
 check_question() {
-  local name=${1%%=*} known
+  local name=${1%%=*} known question
   known=$(question_names)
-  if printf '%s\n' "$known" | grep -qxF -- "$name"; then
-    return 0
-  fi
+  # Compared in the shell, not piped into `grep -q`: grep stops at its match, and under pipefail the
+  # printf still writing to it then dies of SIGPIPE, which refused a known name now and then.
+  while IFS= read -r question; do
+    [[ $question != "$name" ]] || return 0
+  done <<<"$known"
   local closest
   # The edit distance to each question (letters added, removed or changed); the closest within a third
   # of the name's length is suggested.
