@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 from tests.rendering import ROOT
 
@@ -15,14 +16,25 @@ EARLY_STOPPING_READER = re.compile(
     r"(?<![|])[|](?![|])\s*(?:grep\b[^|\n;]*?\s(?:-[a-zA-Z]*[qm][a-zA-Z0-9]*|--quiet|--silent|--max-count)\b|head\b)"
 )
 
-# Every file whose shell runs with pipefail: the template's scripts and Makefile, the component's
-# Makefile and the GitHub workflows and actions of both (GitHub runs `bash -eo pipefail`).
-SHELL_WITH_PIPEFAIL = re.compile(r"(^|/)(Makefile|[^/]+\.sh|\.ci/run|\.github/.+\.ya?ml)$")
+# The files whose shell may run with pipefail: the Makefiles, the GitHub workflows and actions (GitHub
+# runs `bash -eo pipefail`), and every script, by its name or its first line.
+SHELL_BY_NAME = re.compile(r"(^|/)(Makefile|[^/]+\.sh|\.github/.+\.ya?ml)$")
+SHELL_BY_FIRST_LINE = re.compile(r"^#!.*\b(ba)?sh\b")
 
 
 def shell_files() -> list[str]:
     listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
-    return [path for path in listed.stdout.splitlines() if SHELL_WITH_PIPEFAIL.search(path)]
+    return [
+        path
+        for path in listed.stdout.splitlines()
+        if SHELL_BY_NAME.search(path)
+        or ((ROOT / path).is_file() and SHELL_BY_FIRST_LINE.match(first_line(ROOT / path)))
+    ]
+
+
+def first_line(path: Path) -> str:
+    with path.open("rb") as file:
+        return file.readline(200).decode("utf-8", "replace")
 
 
 def early_stopping_pipes(text: str) -> list[str]:
@@ -31,7 +43,13 @@ def early_stopping_pipes(text: str) -> list[str]:
 
 def test_no_pipe_under_pipefail_ends_in_a_reader_that_stops_early() -> None:
     files = shell_files()
-    assert {"bootstrap.sh", ".ci/run", "Makefile", "{{cookiecutter.component_slug}}/Makefile"} <= set(files)
+    assert {
+        "bootstrap.sh",
+        ".ci/run",
+        "Makefile",
+        "{{cookiecutter.component_slug}}/Makefile",
+        "{{cookiecutter.component_slug}}/scripts/uv",
+    } <= set(files)
     assert any(path.startswith("{{cookiecutter.component_slug}}/.github/workflows/") for path in files)
     found = {path: pipes for path in files if (pipes := early_stopping_pipes((ROOT / path).read_text()))}
     assert found == {}, (
