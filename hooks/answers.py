@@ -23,7 +23,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -497,6 +497,7 @@ class ComponentAnswers(Extension):
         _run_the_post_generation_step_in_cookiecutters_process()
         _read_core_file_mode_once_per_render()
         _render_plain_names_without_context()
+        _run_the_post_generation_task_in_copiers_process()
 
 
 # How much of a file a binary check reads: git's own rule ("a NUL byte in the first 8,000 bytes").
@@ -554,7 +555,19 @@ def as_shipped(attribute: Any) -> Any:
 # (tests/test_post_gen_in_process.py fails first).
 COOKIECUTTER_RELEASES_READ = ((2, 5), (2, 7, 1))
 # The line by which a hook says it may run in the tool's own process (the post-generation step has it).
-IN_THE_TOOLS_PROCESS = "# backend-component-template: runs in cookiecutter's process"
+IN_THE_TOOLS_PROCESS = "# backend-component-template: runs in the tool's process"
+
+
+def _step_to_run_here(script_path: Any) -> str | None:
+    """The text of a Python script that says it may run in the tool's process (``IN_THE_TOOLS_PROCESS``);
+    None for any other script, or one that cannot be read as text."""
+    if not str(script_path).endswith(".py"):
+        return None
+    try:
+        source = Path(script_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return source if IN_THE_TOOLS_PROCESS in source.splitlines() else None
 
 
 def _run_the_post_generation_step_in_cookiecutters_process() -> None:
@@ -579,11 +592,8 @@ def _run_the_post_generation_step_in_cookiecutters_process() -> None:
         return
 
     def run_script(script_path: str, cwd: Any = ".") -> None:
-        source = None
-        if str(script_path).endswith(".py"):
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                source = Path(script_path).read_text(encoding="utf-8")
-        if source is None or IN_THE_TOOLS_PROCESS not in source.splitlines():
+        source = _step_to_run_here(script_path)
+        if source is None:
             shipped(script_path, cwd)
             return
         status = _run_as_main(source, str(script_path), cwd)
@@ -594,14 +604,14 @@ def _run_the_post_generation_step_in_cookiecutters_process() -> None:
     setattr(hooks, "run_script", run_script)  # noqa: B010 - a module found at run time, not imported
 
 
-def _run_as_main(source: str, path: str, folder: Any) -> int:
-    """Run a Python script's text as ``python <path>`` would, in ``folder``; its exit status."""
+def _run_as_main(source: str, path: str, folder: Any, arguments: Sequence[str] = ()) -> int:
+    """Run a Python script's text as ``python <path> <arguments>`` would, in ``folder``; its exit status."""
     import traceback  # a hook's failure only
 
     code = compile(source, path, "exec", dont_inherit=True)
     started_in, argv = Path.cwd(), sys.argv
     os.chdir(folder)
-    sys.argv = [path]
+    sys.argv = [path, *arguments]
     try:
         exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})  # noqa: S102
     except SystemExit as stop:
@@ -621,9 +631,18 @@ def _run_as_main(source: str, path: str, folder: Any) -> int:
 
 
 # The copier releases read for what the Worker's methods changed below do (the per-file git call came in
-# 9.15; `_render_string` and `answers_relpath` read the same in each). A newer release runs as it ships
+# 9.15; `_render_string` and `answers_relpath` read the same in each; `_execute_tasks` runs each task's
+# command through its module's `subprocess.run`, in the task's folder, with plumbum's environment, and
+# raises TaskError on any other exit status than 0). A newer release runs as it ships
 # until its methods are read and this bound raised (tests/test_copier_file_mode.py fails first).
 COPIER_RELEASES_READ = ((9, 15), (9, 19, 1))
+# The attributes of copier's Worker the changes below wrap (the tests and the bench undo them by name).
+COPIER_WORKER_CHANGES = (
+    "_sync_git_index_executable_bit",
+    "_render_string",
+    "answers_relpath",
+    "_execute_tasks",
+)
 _FILE_MODE = "backend-component-template: core.fileMode"  # on a copier Worker: (destination, answer)
 
 
@@ -726,6 +745,78 @@ def _render_plain_names_without_context() -> None:
 
         setattr(answers_relpath, SHIPPED, answers_relpath_as_shipped)
         setattr(worker, "answers_relpath", property(answers_relpath))  # noqa: B010
+
+
+def _run_the_post_generation_task_in_copiers_process() -> None:
+    """Copier starts a Python for the post-generation task: the step now runs in copier's process.
+
+    The template's task is ``[<copier's Python>, <template>/hooks/post_gen_project.py, <arguments>]``: a
+    new Python and the step's imports took about 25 ms of a render (copier's ``_execute_tasks`` under
+    cProfile: 100 to 112 ms, now 74 to 83), in a process that has Python started and those modules
+    loaded already. While
+    copier runs its tasks (``Worker._execute_tasks``), the ``subprocess`` its module calls is one whose
+    ``run`` runs such a command here, as the cookiecutter change runs the hook: only copier's own Python
+    on a script that says so (``IN_THE_TOOLS_PROCESS``), with its arguments, in the folder and with the
+    environment copier gives the task (``os.environ`` is put back after), and its exit status in the
+    ``CompletedProcess`` copier reads (a status other than 0 is copier's TaskError, as before). Any
+    other command runs as copier ships it.
+    """
+    found = _copier_worker_to_change("_execute_tasks")
+    main = sys.modules.get("copier._main")
+    if found is None or main is None:
+        return
+    worker, shipped = found
+
+    def execute_tasks(self: Any, tasks: Any) -> None:
+        module = vars(main).get("subprocess")
+        if getattr(module, "run", None) is None or getattr(module, SHIPPED, None) is not None:
+            shipped(self, tasks)  # not the module copier imports, or changed already
+            return
+        setattr(main, "subprocess", _StepsInThisProcess(module))  # noqa: B010 - a module found at run time
+        try:
+            shipped(self, tasks)
+        finally:
+            setattr(main, "subprocess", module)  # noqa: B010 - as above
+
+    setattr(execute_tasks, SHIPPED, shipped)
+    setattr(worker, "_execute_tasks", execute_tasks)  # noqa: B010 - a class found at run time
+
+
+class _StepsInThisProcess:
+    """Copier's ``subprocess`` while it runs its tasks: everything as the module's own but ``run``."""
+
+    def __init__(self, module: Any) -> None:
+        setattr(self, SHIPPED, module)
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def run(self, args: Any, *more: Any, **options: Any) -> Any:
+        command = [str(part) for part in args] if isinstance(args, list | tuple) else []
+        # What copier passes a task given as a list (9.15: the environment as plumbum's mapping; 9.17 on:
+        # check=False), and nothing else: a shell command, another program or more options go as shipped.
+        ours = not more and set(options) <= {"shell", "check", "env"} and not options.get("shell")
+        source = None
+        if ours and not options.get("check") and len(command) >= 2 and command[0] == sys.executable:
+            source = _step_to_run_here(command[1])
+        if source is None:
+            return self._module.run(args, *more, **options)
+        saved = dict(os.environ)
+        given = options.get("env")
+        environment = (
+            saved if given is None else {str(name): str(value) for name, value in dict(given).items()}
+        )
+        if environment != saved:  # copier's is os.environ and the task's variables (COPIER_OPERATION, ...)
+            os.environ.clear()
+            os.environ.update(environment)
+        try:
+            status = _run_as_main(source, command[1], Path.cwd(), command[2:])
+        finally:
+            if os.environ != saved:  # as it was, whatever the step or the task's variables changed
+                os.environ.clear()
+                os.environ.update(saved)
+        return self._module.CompletedProcess(args, status)
 
 
 _JINJA_SYNTAX = re.compile(r"\{[{%#]")

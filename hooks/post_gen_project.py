@@ -18,17 +18,17 @@ temporary folder lead nowhere. The component updated in place is told what comes
 
 from __future__ import annotations
 
-# Only what the step cannot do without: copier starts a Python for it on every render, and every import
-# adds to the wait (pathlib, shutil and tempfile took 6 of the 25 ms Python needed to start it; os.path
-# does as well here).
+# Only what the step cannot do without: run by hand, or by a tool release the answer rules were not read
+# for, it starts a new Python, and every import adds to the wait (pathlib, shutil and tempfile took 6 of
+# the 25 ms Python needed to start it; os.path does as well here).
 import contextlib
 import os
 import subprocess
 import sys
 import urllib.parse
 
-# backend-component-template: runs in cookiecutter's process
-# (This line lets cookiecutter run the step in its own process, without starting a Python for it:
+# backend-component-template: runs in the tool's process
+# (This line lets cookiecutter and copier run the step in their own process, without a new Python:
 # hooks/answers.py, template ADR 10. It must stay a script: `__main__`, its globals its own.)
 
 # Filled in by cookiecutter's rendering; under copier they stay as written and the arguments decide.

@@ -1,23 +1,28 @@
-"""Cookiecutter runs the post-generation step in its own process, as a new Python would run it.
+"""Cookiecutter and copier run the post-generation step in their own process, as a new Python would.
 
-The answer rules (``hooks/answers.py``) run a hook that carries ``IN_THE_TOOLS_PROCESS`` (this template's
-post-generation step) in cookiecutter's process instead of a new Python. Shown with the real cookiecutter,
-in this process: a default render starts no Python and still makes its first commit; an unread
-cookiecutter release starts one; a hook that ends well, stops with a message or fails with an exception
-ends the render as it does in a new Python, and one without the line still runs in a new Python.
+The answer rules (``hooks/answers.py``) run a script that carries ``IN_THE_TOOLS_PROCESS`` (this
+template's post-generation step) in the tool's process instead of a new Python: cookiecutter's hook, and
+copier's task that runs copier's own Python on it. Shown with the real tools, in this process: a default
+render starts no Python and still makes its first commit; an unread release starts one; a step that ends
+well, stops with a message or a status, or fails with an exception ends the render as it does in a new
+Python, and one without the line still runs in a new Python.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import cookiecutter
+import copier
 import pytest
 from cookiecutter import hooks
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter as render
+from copier import _main as copier_main
+from copier.errors import TaskError
 from jinja2 import Environment
 
 from hooks import answers
@@ -26,9 +31,12 @@ from tests.rendering import ROOT, cookiecutter_config
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Every process started in this test (each one's arguments), with cookiecutter's `run_script` as
-    it ships: the answer rules change it again in the test's render, as in any render."""
+    """Every process started in this test (each one's arguments), with cookiecutter's `run_script` and
+    copier's `_execute_tasks` as they ship: the answer rules change them again in the test's render, as
+    in any render."""
     monkeypatch.setattr(hooks, "run_script", answers.as_shipped(hooks.run_script))
+    tasks = vars(copier_main.Worker)["_execute_tasks"]
+    monkeypatch.setattr(copier_main.Worker, "_execute_tasks", answers.as_shipped(tasks))
     commands: list[list[str]] = []
     popen = subprocess.Popen
 
@@ -161,3 +169,90 @@ def test_the_working_folder_and_arguments_are_put_back(started: list[list[str]],
     assert (Path.cwd(), sys.argv) == before
     assert seen.read_text(encoding="utf-8") == f"{project} {script}"
     assert pythons(started) == []
+
+
+def test_a_default_copier_render_starts_no_python_for_the_task_and_an_unread_release_does(
+    started: list[list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def render_with_copier(destination: Path) -> Path:
+        copier.run_copy(str(ROOT), str(destination), defaults=True, unsafe=True, quiet=True, vcs_ref="HEAD")
+        return destination
+
+    before = (Path.cwd(), list(sys.argv), dict(os.environ))
+    component = render_with_copier(tmp_path / "read" / "inventory")
+    assert (Path.cwd(), sys.argv, dict(os.environ)) == before
+    assert pythons(started) == [], (
+        f"copier {copier.__version__} started a Python for the post-generation task: read its "
+        "Worker._execute_tasks and, if it still runs a task's command with subprocess.run, raise "
+        "COPIER_RELEASES_READ in hooks/answers.py"
+    )
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=component, capture_output=True, text=True, check=True
+    )
+    assert log.stdout.strip() == "Render inventory from the backend component template"
+    assert (component / ".copier-answers.yml").is_file()
+
+    started.clear()
+    monkeypatch.setattr(copier, "__version__", "9.20.0")
+    for name in answers.COPIER_WORKER_CHANGES:  # an unread release: copier's own methods, every one
+        monkeypatch.setattr(copier_main.Worker, name, answers.as_shipped(vars(copier_main.Worker)[name]))
+    component = render_with_copier(tmp_path / "unread" / "inventory")
+    assert [command[1].endswith("hooks/post_gen_project.py") for command in pythons(started)] == [True]
+    assert (component / ".git").is_dir()
+
+
+def copier_template_with_a_step(root: Path, body: str, in_process: bool) -> Path:
+    """A one-file copier template whose task runs copier's Python on ``body``, as this template's does."""
+    (root / "template").mkdir(parents=True)
+    (root / "template" / "README.md.jinja").write_text("# {{ slug }}\n", encoding="utf-8")
+    (root / "copier.yml").write_text(
+        "slug:\n  type: str\n  default: shop\n_subdirectory: template\n_tasks:\n"
+        '  - ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/step.py", "--slug={{ slug }}"]\n',
+        encoding="utf-8",
+    )
+    marker = f"{answers.IN_THE_TOOLS_PROCESS}\n" if in_process else ""
+    (root / "step.py").write_text(marker + body, encoding="utf-8")
+    return root
+
+
+# The environment copier gives a task (`COPIER_OPERATION` since 9.15), read by the step that ends well.
+ENVIRONMENT_SEEN = "import os\nprint('environment', os.environ.get('COPIER_OPERATION'))\n"
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_copier_task_ends_the_render_as_in_a_new_python(
+    step: str, started: list[list[str]], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    Environment(extensions=[answers.ComponentAnswers])  # noqa: S701 - as in a render of this template
+    assert hasattr(vars(copier_main.Worker)["_execute_tasks"], answers.SHIPPED)
+    ended: dict[bool, tuple[str, str, str, bool]] = {}
+    for in_process in (False, True):
+        where = tmp_path / ("in-process" if in_process else "new-python")
+        template = copier_template_with_a_step(where / "template", ENVIRONMENT_SEEN + STEPS[step], in_process)
+        before = (Path.cwd(), list(sys.argv), dict(os.environ))
+        started.clear()
+        try:
+            copier.run_copy(str(template), str(where / "shop"), defaults=True, unsafe=True, quiet=True)
+            failure = ""
+        except TaskError as error:
+            failure = str(error).replace(str(where), "<where>")  # the command and its exit status
+        assert (Path.cwd(), sys.argv, dict(os.environ)) == before
+        assert len(pythons(started)) == (0 if in_process else 1), started
+        out, err = capfd.readouterr()
+        ended[in_process] = (failure, out.replace(str(where), "<where>"), err, (where / "shop").exists())
+    assert ended[True][0] == ended[False][0]
+    assert ended[True][1] == ended[False][1]
+    assert ended[True][3] == ended[False][3]
+    assert "environment copy\n" in ended[True][1]
+    if step == "ends well":
+        assert ended[True][0] == ""
+        assert "step in <where>/shop as __main__ True ['--slug=shop']" in ended[True][1]
+    elif step == "stops with a message":
+        assert ended[True][0].endswith("'--slug=shop']' returned non-zero exit status 1.")
+        assert "post-generation: the step refused; render again" in ended[True][2]
+    elif step == "stops with a status":
+        assert ended[True][0].endswith("returned non-zero exit status 3.")
+    else:
+        assert ended[True][0].endswith("returned non-zero exit status 1.")
+        assert "RuntimeError: the step broke" in ended[True][2]
+        assert ended[True][2].count("Traceback") == ended[False][2].count("Traceback") == 1
