@@ -53,6 +53,14 @@ def pythons(commands: list[list[str]]) -> list[list[str]]:
     return [command for command in commands if command[0] == sys.executable]
 
 
+def commits(component: Path) -> str:
+    """The subjects of the component's commits, one a line: the step's first commit, when it ran."""
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=component, capture_output=True, text=True, check=True
+    )
+    return log.stdout.strip()
+
+
 def test_a_default_render_starts_no_python_for_the_step_and_an_unread_release_does(
     started: list[list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -65,10 +73,7 @@ def test_a_default_render_starts_no_python_for_the_step_and_an_unread_release_do
         "hooks.run_script and, if it still runs a Python hook as before, raise COOKIECUTTER_RELEASES_READ "
         "in hooks/answers.py"
     )
-    log = subprocess.run(
-        ["git", "log", "--format=%s"], cwd=component, capture_output=True, text=True, check=True
-    )
-    assert log.stdout.strip() == "Render inventory from the backend component template"
+    assert commits(component) == "Render inventory from the backend component template"
     assert (component / ".cruft.json").is_file()  # the rest of the step ran too
 
     started.clear()
@@ -186,10 +191,7 @@ def test_a_default_copier_render_starts_no_python_for_the_task_and_an_unread_rel
         "Worker._execute_tasks and, if it still runs a task's command with subprocess.run, raise "
         "COPIER_RELEASES_READ in hooks/answers.py"
     )
-    log = subprocess.run(
-        ["git", "log", "--format=%s"], cwd=component, capture_output=True, text=True, check=True
-    )
-    assert log.stdout.strip() == "Render inventory from the backend component template"
+    assert commits(component) == "Render inventory from the backend component template"
     assert (component / ".copier-answers.yml").is_file()
 
     started.clear()
