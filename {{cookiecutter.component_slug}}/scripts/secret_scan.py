@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ".secrets.baseline"
 RECORD = Path(".venv") / ".secret-scan"
-# The hook's arguments, as the pre-commit hook gives them (tests/unit/test_secrets.py holds them equal).
+# The hook's arguments, as the pre-commit hook gives them (tests/tooling/test_secrets.py holds them equal).
 ARGUMENTS = ("--no-verify", "--baseline", BASELINE)
 
 
